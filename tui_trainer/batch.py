@@ -1,0 +1,217 @@
+"""`--batch`: the engine without Textual. A rich progress bar on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.events import (
+    BatchEnd,
+    EpochEnd,
+    Evaluation,
+    LogMessage,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+)
+from tui_trainer.engine.trainer import Trainer, TrainingControl
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _short_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def format_epoch(event: EpochEnd) -> str:
+    parts = [
+        f"epoch {event.epoch + 1}/{event.epochs}",
+        f"train_loss {event.train_loss:.4f}",
+    ]
+    if event.train_accuracy is not None:
+        parts.append(f"train_acc {_pct(event.train_accuracy)}")
+    parts.append(f"val_loss {event.val_loss:.4f}")
+    if event.val_accuracy is not None:
+        parts.append(f"val_acc {_pct(event.val_accuracy)}")
+    for key in ("val_mae", "val_r2"):
+        if key in event.extra:
+            parts.append(f"{key} {event.extra[key]:.4f}")
+    parts += [f"lr {event.lr:.3g}", f"{event.samples_per_sec:,.0f} samples/s", f"{event.seconds:.2f}s"]
+    return "  ".join(parts)
+
+
+class BatchReporter:
+    """Turns engine events into terminal output; remembers the last evaluations for the end."""
+
+    def __init__(self, console: Console, live: bool):
+        self.console = console
+        self.live = live
+        self.started = False
+        self.last_val: Evaluation | None = None
+        self.last_test: Evaluation | None = None
+        self.progress: Progress | None = None
+        self.task = None
+
+    def __call__(self, event) -> None:
+        if isinstance(event, LogMessage):
+            style = {"error": "red", "warning": "yellow"}.get(event.level, "dim")
+            self.console.print(event.text, style=style, markup=False, highlight=False)
+        elif isinstance(event, RunStarted):
+            self._started(event)
+        elif isinstance(event, BatchEnd):
+            if self.progress is not None:
+                self.progress.update(
+                    self.task,
+                    completed=event.step,
+                    description=f"epoch {event.epoch + 1}",
+                    stats=f"loss {event.loss:.4f}  {event.samples_per_sec:,.0f} samples/s",
+                )
+        elif isinstance(event, EpochEnd):
+            self.console.print(format_epoch(event), markup=False, highlight=False)
+        elif isinstance(event, Evaluation):
+            if event.split == "val":
+                self.last_val = event
+            else:
+                self.last_test = event
+        elif isinstance(event, RunPaused):
+            self.console.print(f"paused at step {event.step}", markup=False)
+        elif isinstance(event, RunResumed):
+            self.console.print(f"resumed at step {event.step}", markup=False)
+        elif isinstance(event, RunFinished):
+            self._stop_progress()
+
+    def _started(self, event: RunStarted) -> None:
+        self.started = True
+        c = event.config
+        hidden = ",".join(str(h) for h in c.model.hidden) or "none"
+        self.console.print(
+            f"{event.meta.summary()}\n"
+            f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
+            f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}\n"
+            f"device: {event.device}; data: {event.loader}; {event.steps_per_epoch} steps/epoch × "
+            f"{c.train.epochs} epochs; run dir: {event.run_dir}",
+            markup=False,
+            highlight=False,
+        )
+        if self.live:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[stats]}"),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.task = self.progress.add_task("epoch 1", total=event.total_steps, stats="")
+            self.progress.start()
+
+    def _stop_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def metrics_table(finished: RunFinished) -> Table:
+    table = Table(title="final metrics", show_header=True)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in finished.metrics.items():
+        if value is None:
+            continue
+        if isinstance(value, float):
+            text = _pct(value) if "accuracy" in key else f"{value:.4g}"
+        else:
+            text = str(value)
+        table.add_row(key, text)
+    return table
+
+
+def confusion_table(evaluation: Evaluation) -> Table:
+    matrix = evaluation.confusion
+    names = evaluation.class_names or [str(i) for i in range(matrix.shape[0])]
+    table = Table(title=f"confusion matrix ({evaluation.split}; rows = true, columns = predicted)")
+    table.add_column("true\\pred", no_wrap=True)
+    for name in names:
+        table.add_column(name[:10], justify="right")
+    table.add_column("recall", justify="right")
+    for i, name in enumerate(names):
+        cells = []
+        for j in range(len(names)):
+            count = int(matrix[i, j])
+            cells.append(f"[bold green]{count}[/]" if i == j else (f"[red]{count}[/]" if count else "[dim]0[/]"))
+        table.add_row(name[:16], *cells, _short_pct(evaluation.recall[i]))
+    table.add_row(
+        "precision", *[_short_pct(p) for p in evaluation.precision], _short_pct(evaluation.accuracy)
+    )
+    return table
+
+
+def run_batch(config: TrainConfig, console: Console | None = None) -> int:
+    if console is None:
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            # Logs and CI captures: one line per epoch, never wrapped at 80 columns.
+            console = Console(highlight=False, width=200)
+    live = console.is_terminal
+    reporter = BatchReporter(console, live)
+    control = TrainingControl()
+    trainer = Trainer(config, reporter, control)
+    restore = _install_interrupt_handlers(control, console)
+    try:
+        finished = trainer.run()
+    finally:
+        restore()
+    if finished.status == "failed":
+        print(f"tui-trainer: error: {finished.reason}", file=sys.stderr)
+        if finished.run_dir:
+            print(f"tui-trainer: run directory: {finished.run_dir}", file=sys.stderr)
+        return EXIT_FAILED if reporter.started else EXIT_BAD_CONFIG
+    console.print(f"{finished.status}: {finished.reason} in {finished.seconds:.1f}s", markup=False)
+    if finished.metrics:
+        console.print(metrics_table(finished))
+    shown = reporter.last_test or reporter.last_val
+    if shown is not None and shown.confusion is not None and shown.confusion.shape[0] <= 20:
+        console.print(confusion_table(shown))
+    if finished.run_dir:
+        console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
+    return EXIT_INTERRUPTED if finished.status == "stopped" else EXIT_OK
+
+
+def _install_interrupt_handlers(control: TrainingControl, console: Console):
+    """First Ctrl-C / SIGTERM stops after the current batch and saves; a second Ctrl-C aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum, frame):
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        console.print("interrupt: stopping after the current batch (press Ctrl-C again to abort)")
+        control.stop()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+
+    def restore():
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

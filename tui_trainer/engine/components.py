@@ -1,0 +1,69 @@
+"""The loss, optimizer and LR-scheduler registries: config names to PyTorch objects."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from tui_trainer.engine.config import TrainConfig
+
+LOSS_CLASSES: dict[str, type[nn.Module]] = {
+    "cross_entropy": nn.CrossEntropyLoss,
+    "nll": nn.NLLLoss,
+    "mse": nn.MSELoss,
+    "l1": nn.L1Loss,
+    "smooth_l1": nn.SmoothL1Loss,
+    "huber": nn.HuberLoss,
+    "bce_with_logits": nn.BCEWithLogitsLoss,
+}
+
+OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+    "adadelta": torch.optim.Adadelta,
+}
+
+
+def build_loss(config: TrainConfig) -> nn.Module:
+    return LOSS_CLASSES[config.loss.name]()
+
+
+def build_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    o = config.optimizer
+    kwargs: dict = {"lr": o.lr, "weight_decay": o.weight_decay}
+    if o.name == "sgd":
+        kwargs.update(momentum=o.momentum, nesterov=o.nesterov)
+    elif o.name == "rmsprop":
+        kwargs.update(momentum=o.momentum)
+    elif o.name in ("adam", "adamw"):
+        kwargs.update(betas=(o.betas[0], o.betas[1]))
+    return OPTIMIZER_CLASSES[o.name](params, **kwargs)
+
+
+def build_scheduler(config: TrainConfig, optimizer: torch.optim.Optimizer):
+    """None, or a scheduler stepped once per epoch (plateau is stepped with the val loss)."""
+    s = config.scheduler
+    if s.name == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=s.step_size, gamma=s.gamma)
+    if s.name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.train.epochs)
+    if s.name == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="min", factor=s.gamma, patience=s.patience
+        )
+    return None
+
+
+def prepare_targets(config: TrainConfig, y: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Targets in the form the loss expects: class indices, one-hot floats or a float column."""
+    name = config.loss.name
+    if name == "bce_with_logits":
+        return y.float().view(-1, 1)
+    if name in ("cross_entropy", "nll"):
+        return y
+    if y.dtype == torch.long:  # regression loss on class labels, one-hot chosen
+        return nn.functional.one_hot(y, n_classes).float()
+    return y

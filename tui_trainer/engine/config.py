@@ -1,0 +1,368 @@
+"""The one typed configuration of a training run, with TOML I/O and `--set` overrides.
+
+This module imports no torch: the CLI's `--help` and the UI's field validation must stay fast.
+Checks that need torch or the data (device availability, CSV columns, batch size versus
+dataset size) live in `engine.validate`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from tui_trainer.engine.names import (
+    ACTIVATIONS,
+    INITS,
+    LOSSES,
+    NORMALIZATIONS,
+    OPTIMIZERS,
+    SCHEDULERS,
+    LOADERS,
+)
+
+
+class ConfigError(ValueError):
+    """A user-facing, one-line problem with the configuration. The message names the field."""
+
+
+@dataclass
+class DatasetConfig:
+    name: str = "digits"
+    # Where downloadable / file-based data lives; empty means the per-user cache directory.
+    data_dir: str = ""
+    target: str = ""
+    val_fraction: float = 0.2
+    test_fraction: float = 0.1
+    batch_size: int = 64
+    normalization: str = "standardize"
+    # Size and noise of the generated toy sets (spirals, moons, ...); ignored by real data.
+    n_samples: int = 1000
+    noise: float = 0.1
+    image_size: int = 28
+    grayscale: bool = True
+    # "auto" keeps data as tensors on the device when it fits, else streams through a DataLoader.
+    loader: str = "auto"
+    num_workers: int = 2
+
+
+@dataclass
+class ModelConfig:
+    hidden: list[int] = field(default_factory=lambda: [64, 32])
+    activation: str = "relu"
+    dropout: float = 0.0
+    batch_norm: bool = False
+    init: str = "default"
+
+
+@dataclass
+class LossConfig:
+    name: str = "cross_entropy"
+    # Regression losses (MSE, L1, Huber) on class labels need one-hot targets; off means "refuse".
+    one_hot: bool = False
+
+
+@dataclass
+class OptimizerConfig:
+    name: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+
+
+@dataclass
+class SchedulerConfig:
+    name: str = "none"
+    step_size: int = 10
+    gamma: float = 0.5
+    patience: int = 3
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 10
+    # Early stopping on validation loss; 0 turns it off.
+    patience: int = 0
+    seed: int = 0
+    device: str = "auto"
+    output_dir: str = "runs"
+    run_name: str = ""
+    # Progress events are rate-limited so neither the UI nor the log is flooded.
+    report_every_ms: int = 100
+    n_samples_shown: int = 32
+
+
+@dataclass
+class TrainConfig:
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    train: TrainSettings = field(default_factory=TrainSettings)
+
+    # ---- conversion -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        config = cls()
+        if not isinstance(data, dict):
+            raise ConfigError("config must be a table of sections")
+        for section_name, values in data.items():
+            section = _section(config, section_name)
+            if not isinstance(values, dict):
+                raise ConfigError(f"[{section_name}] must be a table, got {values!r}")
+            for key, value in values.items():
+                _assign(section, section_name, key, value)
+        return config
+
+    def copy(self) -> "TrainConfig":
+        return TrainConfig.from_dict(self.to_dict())
+
+    # ---- TOML -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainConfig":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        return cls.from_dict(data)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    def save(self, path: str | Path) -> None:
+        from tui_trainer.engine.atomic import atomic_write_text
+
+        atomic_write_text(Path(path), self.to_toml())
+
+    # ---- overrides --------------------------------------------------------------------
+    def set(self, assignment: str) -> None:
+        """Apply one `section.key=value` override, parsing value to the field's type."""
+        if "=" not in assignment:
+            raise ConfigError(f"--set expects key=value, got {assignment!r}")
+        key_path, raw = assignment.split("=", 1)
+        key_path = key_path.strip()
+        if key_path.count(".") != 1:
+            raise ConfigError(
+                f"--set key must look like section.field (e.g. optimizer.lr), got {key_path!r}"
+            )
+        section_name, key = key_path.split(".")
+        section = _section(self, section_name)
+        _assign(section, section_name, key, parse_value(raw.strip(), _field_type(section, section_name, key), key_path))
+
+    def with_overrides(self, assignments: list[str]) -> "TrainConfig":
+        config = self.copy()
+        for assignment in assignments:
+            config.set(assignment)
+        config.check()
+        return config
+
+    # ---- static validation ------------------------------------------------------------
+    def check(self) -> "TrainConfig":
+        """Raise ConfigError for the first problem that can be seen without data or torch."""
+        for problem in self.problems():
+            raise ConfigError(problem)
+        return self
+
+    def problems(self) -> list[str]:
+        """Every static problem, one line each, naming the field (the UI shows them all)."""
+        out: list[str] = []
+        d, m, lo, o, s, t = (
+            self.dataset, self.model, self.loss, self.optimizer, self.scheduler, self.train,
+        )
+        if not d.name.strip():
+            out.append("dataset.name is empty: pick a dataset (e.g. digits, spirals, csv:data.csv)")
+        if not 0.0 < d.val_fraction < 1.0:
+            out.append(f"dataset.val_fraction must be between 0 and 1 (exclusive), got {d.val_fraction}")
+        if not 0.0 <= d.test_fraction < 1.0:
+            out.append(f"dataset.test_fraction must be in [0, 1), got {d.test_fraction}")
+        elif d.val_fraction + d.test_fraction >= 1.0:
+            out.append("dataset.val_fraction + dataset.test_fraction must leave some training data (< 1)")
+        if d.batch_size < 1:
+            out.append(f"dataset.batch_size must be a positive integer, got {d.batch_size}")
+        if d.n_samples < 4:
+            out.append(f"dataset.n_samples must be at least 4, got {d.n_samples}")
+        if d.noise < 0:
+            out.append(f"dataset.noise must be >= 0, got {d.noise}")
+        if d.image_size < 4:
+            out.append(f"dataset.image_size must be at least 4 pixels, got {d.image_size}")
+        if d.num_workers < 0:
+            out.append(f"dataset.num_workers must be >= 0, got {d.num_workers}")
+        _check_choice(out, "dataset.normalization", d.normalization, NORMALIZATIONS)
+        _check_choice(out, "dataset.loader", d.loader, LOADERS)
+        bad_hidden = [h for h in m.hidden if not isinstance(h, int) or isinstance(h, bool) or h <= 0]
+        if bad_hidden:
+            out.append(f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}")
+        _check_choice(out, "model.activation", m.activation, ACTIVATIONS)
+        _check_choice(out, "model.init", m.init, INITS)
+        if not 0.0 <= m.dropout < 1.0:
+            out.append(f"model.dropout must be in [0, 1), got {m.dropout}")
+        _check_choice(out, "loss.name", lo.name, LOSSES)
+        _check_choice(out, "optimizer.name", o.name, OPTIMIZERS)
+        if not o.lr > 0:
+            out.append(f"optimizer.lr must be > 0, got {o.lr}")
+        if o.momentum < 0:
+            out.append(f"optimizer.momentum must be >= 0, got {o.momentum}")
+        if o.weight_decay < 0:
+            out.append(f"optimizer.weight_decay must be >= 0, got {o.weight_decay}")
+        if len(o.betas) != 2 or not all(0.0 <= b < 1.0 for b in o.betas):
+            out.append(f"optimizer.betas must be two numbers in [0, 1), got {o.betas}")
+        if o.nesterov and o.name == "sgd" and o.momentum <= 0:
+            out.append("optimizer.nesterov needs optimizer.momentum > 0")
+        _check_choice(out, "scheduler.name", s.name, SCHEDULERS)
+        if s.step_size < 1:
+            out.append(f"scheduler.step_size must be >= 1, got {s.step_size}")
+        if not 0.0 < s.gamma <= 1.0:
+            out.append(f"scheduler.gamma must be in (0, 1], got {s.gamma}")
+        if s.patience < 0:
+            out.append(f"scheduler.patience must be >= 0, got {s.patience}")
+        if t.epochs < 1:
+            out.append(f"train.epochs must be >= 1, got {t.epochs}")
+        if t.patience < 0:
+            out.append(f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}")
+        if t.seed < 0:
+            out.append(f"train.seed must be >= 0, got {t.seed}")
+        if not _valid_device_name(t.device):
+            out.append(
+                f"train.device must be auto, cpu, cuda, cuda:N or mps, got {t.device!r}"
+            )
+        if t.report_every_ms < 10:
+            out.append(f"train.report_every_ms must be >= 10, got {t.report_every_ms}")
+        if t.n_samples_shown < 0:
+            out.append(f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}")
+        if not t.output_dir.strip():
+            out.append("train.output_dir is empty: give a directory for run files (e.g. runs)")
+        return out
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+def _check_choice(out: list[str], name: str, value: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        out.append(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+
+
+def _valid_device_name(device: str) -> bool:
+    if device in ("auto", "cpu", "cuda", "mps"):
+        return True
+    if device.startswith("cuda:"):
+        return device[5:].isdigit()
+    return False
+
+
+def _section(config: TrainConfig, section_name: str) -> Any:
+    names = [f.name for f in fields(config)]
+    if section_name not in names:
+        raise ConfigError(f"unknown config section {section_name!r}; valid: {', '.join(names)}")
+    return getattr(config, section_name)
+
+
+def _field_type(section: Any, section_name: str, key: str) -> Any:
+    hints = get_type_hints(type(section))
+    if key not in hints:
+        valid = ", ".join(f.name for f in fields(section))
+        raise ConfigError(f"unknown field {section_name}.{key}; valid: {valid}")
+    return hints[key]
+
+
+def _assign(section: Any, section_name: str, key: str, value: Any) -> None:
+    expected = _field_type(section, section_name, key)
+    setattr(section, key, coerce(value, expected, f"{section_name}.{key}"))
+
+
+def coerce(value: Any, expected: Any, name: str) -> Any:
+    """Check a TOML value against the field type, allowing the lossless int→float widening."""
+    origin = get_origin(expected)
+    if origin is list:
+        (item_type,) = get_args(expected)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{name} must be a list, got {value!r}")
+        return [coerce(v, item_type, name) for v in value]
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    if expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if expected is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ConfigError(f"{name} must be a finite number, got {value}")
+            return value
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if expected is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{name} must be a string, got {value!r}")
+    raise ConfigError(f"{name}: unsupported type {expected!r}")  # pragma: no cover
+
+
+def parse_value(raw: str, expected: Any, name: str) -> Any:
+    """Parse a command-line / text-field string into the field's type, with a one-line error."""
+    origin = get_origin(expected)
+    if origin is list:
+        (item_type,) = get_args(expected)
+        parts = [p.strip() for p in raw.strip("[]").split(",")] if raw.strip("[] ") else []
+        if any(p == "" for p in parts):
+            raise ConfigError(f"{name}: empty item in list {raw!r} (use e.g. 256,128)")
+        return [parse_value(p, item_type, name) for p in parts]
+    if expected is bool:
+        low = raw.lower()
+        if low in ("true", "yes", "on", "1"):
+            return True
+        if low in ("false", "no", "off", "0"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    if expected is int:
+        try:
+            return int(raw)
+        except ValueError:
+            try:
+                as_float = float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+            if as_float.is_integer():
+                return int(as_float)
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if expected is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{name} must be a finite number, got {raw!r}")
+        return value
+    if expected is str:
+        return raw
+    raise ConfigError(f"{name}: unsupported type")  # pragma: no cover
+
+
+def field_type(key_path: str) -> Any:
+    """The Python type of `section.field`, for UIs that parse text inputs."""
+    section_name, key = key_path.split(".")
+    config = TrainConfig()
+    return _field_type(_section(config, section_name), section_name, key)

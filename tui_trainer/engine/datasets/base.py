@@ -1,0 +1,124 @@
+"""What every dataset hands the engine: tensors split three ways plus what the UI needs to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+
+@dataclass
+class DatasetMeta:
+    name: str
+    task: str  # "classification" or "regression"
+    input_shape: tuple[int, ...]  # one sample, e.g. (1, 28, 28) or (2,)
+    n_classes: int = 0  # 0 for regression
+    class_names: list[str] = field(default_factory=list)
+    is_image: bool = False
+    feature_names: list[str] = field(default_factory=list)
+    # Raw pixel range of stored images, so views can map them to [0, 1] for display.
+    pixel_max: float = 1.0
+    description: str = ""
+    n_train: int = 0
+    n_val: int = 0
+    n_test: int = 0
+
+    @property
+    def n_inputs(self) -> int:
+        n = 1
+        for dim in self.input_shape:
+            n *= dim
+        return n
+
+    def summary(self) -> str:
+        shape = "×".join(str(d) for d in self.input_shape)
+        target = f"{self.n_classes} classes" if self.task == "classification" else "regression"
+        return (
+            f"{self.name}: {self.n_train} train / {self.n_val} val / {self.n_test} test, "
+            f"input {shape}, {target}"
+        )
+
+
+@dataclass
+class Split:
+    """Inputs and targets of one split. Images stay uint8 until a batch is normalised."""
+
+    x: torch.Tensor
+    y: torch.Tensor  # int64 class labels, or float32 (N, 1) regression targets
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def to(self, device: torch.device) -> "Split":
+        return Split(self.x.to(device), self.y.to(device))
+
+    def nbytes(self) -> int:
+        return self.x.element_size() * self.x.nelement() + self.y.element_size() * self.y.nelement()
+
+
+@dataclass
+class Normalizer:
+    """Per-feature (or per-channel) shift and scale learned from the training split."""
+
+    mean: torch.Tensor
+    scale: torch.Tensor
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.float() - self.mean) / self.scale
+
+    def to(self, device: torch.device) -> "Normalizer":
+        return Normalizer(self.mean.to(device), self.scale.to(device))
+
+    @classmethod
+    def identity(cls) -> "Normalizer":
+        return cls(torch.zeros(()), torch.ones(()))
+
+    @classmethod
+    def fit(cls, x: torch.Tensor, method: str, is_image: bool) -> "Normalizer":
+        if method == "none":
+            return cls.identity()
+        xf = x.float()
+        if is_image:
+            # One statistic per channel over all pixels, as torchvision's Normalize uses.
+            dims = [0] + list(range(2, xf.dim()))
+            keep = (1, -1) + (1,) * (xf.dim() - 2)
+            if method == "standardize":
+                mean, scale = xf.mean(dim=dims).view(keep[1:]), xf.std(dim=dims).view(keep[1:])
+            else:
+                low, high = xf.amin(dim=dims), xf.amax(dim=dims)
+                mean, scale = low.view(keep[1:]), (high - low).view(keep[1:])
+        elif method == "standardize":
+            mean, scale = xf.mean(dim=0), xf.std(dim=0)
+        else:
+            mean, scale = xf.amin(dim=0), xf.amax(dim=0) - xf.amin(dim=0)
+        scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+        return cls(mean, scale)
+
+
+@dataclass
+class DatasetSplits:
+    train: Split
+    val: Split
+    test: Split | None
+    meta: DatasetMeta
+    normalizer: Normalizer
+
+
+@dataclass
+class LoadedData:
+    """What a dataset loader returns, before the engine splits and normalises it.
+
+    `x_test`/`y_test` are given by sets with an official test split (MNIST, CIFAR); otherwise the
+    test split is carved out of `x`/`y` by `dataset.test_fraction`.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    meta: DatasetMeta
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+
+
+# Progress callback for slow loads (downloads): (what, done, total or None).
+LoadProgress = Callable[[str, int, int | None], None]

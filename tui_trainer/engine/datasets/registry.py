@@ -1,0 +1,141 @@
+"""The dataset registry: names (and `prefix:` forms such as `csv:file.csv`) to loaders.
+
+A loader takes the dataset section of the config, the seed and an optional progress callback, and
+returns `LoadedData`; `load_dataset` then splits, normalises and records sizes, the same for all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from tui_trainer.engine.config import ConfigError, DatasetConfig
+from tui_trainer.engine.datasets.base import (
+    DatasetSplits,
+    LoadedData,
+    LoadProgress,
+    Normalizer,
+    Split,
+)
+
+Loader = Callable[..., LoadedData]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    loader: Loader
+    kind: str  # "builtin", "toy", "torchvision", "file"
+    description: str
+    # Prefixed specs (csv:, folder:) take the rest of the name as a path.
+    prefix: bool = False
+    needs_download: bool = False
+
+
+_REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register(spec: DatasetSpec) -> None:
+    _REGISTRY[spec.name] = spec
+
+
+def dataset_specs() -> list[DatasetSpec]:
+    return list(_REGISTRY.values())
+
+
+def dataset_names() -> list[str]:
+    """Names a user can pick from a list (prefixed forms are shown as `csv:<path>`)."""
+    return [f"{s.name}:<path>" if s.prefix else s.name for s in _REGISTRY.values()]
+
+
+def find_spec(name: str) -> tuple[DatasetSpec, str | None]:
+    """The spec for a dataset name and, for `prefix:path` names, the path part."""
+    if ":" in name:
+        prefix, rest = name.split(":", 1)
+        spec = _REGISTRY.get(prefix)
+        if spec is not None and spec.prefix:
+            if not rest.strip():
+                raise ConfigError(f"dataset.name {name!r} needs a path after '{prefix}:'")
+            return spec, rest
+    spec = _REGISTRY.get(name)
+    if spec is None or spec.prefix:
+        raise ConfigError(
+            f"unknown dataset.name {name!r}; valid: {', '.join(dataset_names())}"
+        )
+    return spec, None
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tui-trainer"
+
+
+def data_dir(cfg: DatasetConfig) -> Path:
+    return Path(cfg.data_dir).expanduser() if cfg.data_dir else default_data_dir()
+
+
+def load_raw(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> LoadedData:
+    spec, path = find_spec(cfg.name)
+    kwargs = {}
+    if spec.prefix:
+        kwargs["path"] = path
+    if spec.needs_download:
+        kwargs["progress"] = progress
+    return spec.loader(cfg, seed, **kwargs)
+
+
+def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> DatasetSplits:
+    """Load, split (seeded), and fit the normaliser on the training split only."""
+    data = load_raw(cfg, seed, progress)
+    meta = data.meta
+    n = int(data.x.shape[0])
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_val = int(round(n * cfg.val_fraction))
+    if data.x_test is not None:
+        n_test = 0
+        test = Split(data.x_test, data.y_test)
+    else:
+        n_test = int(round(n * cfg.test_fraction))
+        test = None
+    n_train = n - n_val - n_test
+    if n_train < 1 or n_val < 1:
+        raise ConfigError(
+            f"dataset {meta.name} has {n} samples: too few for dataset.val_fraction="
+            f"{cfg.val_fraction} (need at least one training and one validation sample)"
+        )
+    train_idx, val_idx = order[:n_train], order[n_train : n_train + n_val]
+    if test is None and n_test > 0:
+        test_idx = order[n_train + n_val :]
+        test = Split(data.x[test_idx], data.y[test_idx])
+    train = Split(data.x[train_idx], data.y[train_idx])
+    val = Split(data.x[val_idx], data.y[val_idx])
+    if meta.task == "classification":
+        present = int(torch.unique(data.y).numel())
+        if present < 2:
+            raise ConfigError(f"dataset {meta.name} has {present} class: classification needs at least 2")
+    meta.n_train, meta.n_val, meta.n_test = len(train), len(val), len(test) if test is not None else 0
+    normalizer = Normalizer.fit(train.x, cfg.normalization, meta.is_image)
+    return DatasetSplits(train=train, val=val, test=test, meta=meta, normalizer=normalizer)
+
+
+def _register_defaults() -> None:
+    from tui_trainer.engine.datasets import builtin, toys
+
+    register(DatasetSpec("digits", builtin.digits, "builtin", "8×8 handwritten digits, 1,797 images, 10 classes"))
+    for fn, text in (
+        (toys.spirals, "2-D, 3 spiral arms"),
+        (toys.moons, "2-D, two half moons"),
+        (toys.circles, "2-D, circle in a circle"),
+        (toys.xor, "2-D, XOR quadrants"),
+        (toys.blobs, "2-D, 4 Gaussian blobs"),
+        (toys.linear, "1-D regression, y = 2x + 1"),
+        (toys.sine, "1-D regression, y = sin(x)"),
+    ):
+        register(DatasetSpec(fn.__name__, fn, "toy", text))
+
+
+_register_defaults()

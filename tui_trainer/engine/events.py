@@ -1,0 +1,166 @@
+"""Plain event objects the training loop reports to its callback.
+
+They carry numbers and CPU tensors only, never widgets or live modules, so the same stream drives
+the Textual app, the batch printer and the run-directory recorder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+
+@dataclass
+class LogMessage:
+    text: str
+    level: str = "info"  # "info", "warning", "error"
+
+
+@dataclass
+class DataProgress:
+    """Progress of a slow dataset load (a download): `total` is None when unknown."""
+
+    what: str
+    done: int
+    total: int | None = None
+
+
+@dataclass
+class RunStarted:
+    config: Any  # TrainConfig
+    meta: Any  # DatasetMeta
+    device: str
+    param_count: int
+    layers: list  # list[LayerInfo]
+    steps_per_epoch: int
+    total_steps: int
+    start_epoch: int = 0
+    run_dir: str | None = None
+    loader: str = "tensor"
+
+
+@dataclass
+class BatchEnd:
+    epoch: int  # 0-based
+    step: int  # global steps done
+    total_steps: int
+    loss: float  # mean over the steps since the last report
+    # Every step's loss since the last report, first one being step `first_step`; the UI plots them.
+    step_losses: list[float]
+    first_step: int
+    samples_per_sec: float
+    epoch_fraction: float
+    eta_seconds: float | None = None
+
+
+@dataclass
+class EpochEnd:
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    train_accuracy: float | None  # None for regression
+    val_accuracy: float | None
+    lr: float
+    seconds: float
+    samples_per_sec: float
+    improved: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        record = {
+            "epoch": self.epoch + 1,
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            "train_accuracy": self.train_accuracy,
+            "val_accuracy": self.val_accuracy,
+            "lr": self.lr,
+            "seconds": round(self.seconds, 4),
+            "samples_per_sec": round(self.samples_per_sec, 1),
+        }
+        record.update(self.extra)
+        return record
+
+
+@dataclass
+class SamplePrediction:
+    index: int
+    input: torch.Tensor  # raw stored values (uint8 images or float features)
+    target: float | int
+    predicted: float | int
+    confidence: float | None  # probability of the predicted class
+    probabilities: list[float] | None = None
+
+    @property
+    def correct(self) -> bool:
+        if isinstance(self.target, int):
+            return self.target == self.predicted
+        return abs(float(self.target) - float(self.predicted)) < 1e-9
+
+
+@dataclass
+class DecisionBoundary:
+    """Predicted class over a grid covering the 2-D inputs, plus the points themselves."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    classes: torch.Tensor  # (rows, cols) int64, row 0 at y_range[1] (top)
+    confidence: torch.Tensor  # (rows, cols) float in [0, 1]
+    points: torch.Tensor  # (N, 2) raw coordinates
+    labels: torch.Tensor  # (N,) int64
+
+
+@dataclass
+class RegressionPairs:
+    inputs: torch.Tensor | None  # (N,) for 1-D inputs, else None
+    targets: torch.Tensor  # (N,)
+    predictions: torch.Tensor  # (N,)
+
+
+@dataclass
+class Evaluation:
+    epoch: int
+    split: str  # "val" or "test"
+    loss: float
+    accuracy: float | None
+    confusion: torch.Tensor | None  # (C, C) int64, rows = true class, cols = predicted
+    precision: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    f1: list[float] = field(default_factory=list)
+    class_names: list[str] = field(default_factory=list)
+    samples: list[SamplePrediction] = field(default_factory=list)
+    boundary: DecisionBoundary | None = None
+    regression: RegressionPairs | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RunPaused:
+    step: int
+
+
+@dataclass
+class RunResumed:
+    step: int
+
+
+@dataclass
+class RunFinished:
+    status: str  # "completed", "early_stopped", "stopped", "failed"
+    reason: str
+    epochs_done: int
+    seconds: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    run_dir: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("completed", "early_stopped")
+
+
+Event = (
+    LogMessage | DataProgress | RunStarted | BatchEnd | EpochEnd | Evaluation | RunPaused | RunResumed | RunFinished
+)
+EventCallback = Callable[[Event], None]

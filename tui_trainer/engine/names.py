@@ -1,0 +1,58 @@
+"""The valid names for every choice in the config, kept free of torch so they load instantly.
+
+The builders in `model`, `losses` and `optim` map these names to PyTorch classes; a test checks
+the two stay in step.
+"""
+
+ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "elu", "tanh", "sigmoid")
+INITS = ("default", "xavier", "kaiming", "orthogonal")
+LOSSES = ("cross_entropy", "nll", "mse", "l1", "smooth_l1", "huber", "bce_with_logits")
+CLASSIFICATION_LOSSES = ("cross_entropy", "nll", "bce_with_logits")
+REGRESSION_LOSSES = ("mse", "l1", "smooth_l1", "huber")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
+# Optimizers whose update uses these settings; the UI shows only the fields that apply.
+USES_MOMENTUM = ("sgd", "rmsprop")
+USES_BETAS = ("adam", "adamw")
+SCHEDULERS = ("none", "step", "cosine", "plateau")
+NORMALIZATIONS = ("standardize", "minmax", "none")
+LOADERS = ("auto", "tensor", "dataloader")
+
+LOSS_LABELS = {
+    "cross_entropy": "CrossEntropy",
+    "nll": "NLL (LogSoftmax output)",
+    "mse": "MSE",
+    "l1": "L1 (MAE)",
+    "smooth_l1": "SmoothL1",
+    "huber": "Huber",
+    "bce_with_logits": "BCEWithLogits (binary)",
+}
+
+
+def loss_task_problem(loss: str, task: str, n_classes: int, one_hot: bool) -> str | None:
+    """Why `loss` does not fit the dataset's task, or None when it fits."""
+    if task == "regression" and loss in CLASSIFICATION_LOSSES:
+        return (
+            f"loss {loss} needs class labels but the dataset is a regression target; "
+            f"use one of {', '.join(REGRESSION_LOSSES)}"
+        )
+    if task == "classification":
+        if loss == "bce_with_logits" and n_classes != 2:
+            return (
+                f"loss bce_with_logits is binary but the dataset has {n_classes} classes; "
+                "use cross_entropy or nll"
+            )
+        if loss in REGRESSION_LOSSES and not one_hot:
+            return (
+                f"loss {loss} on class labels needs one-hot targets: set loss.one_hot = true "
+                "or use cross_entropy"
+            )
+    return None
+
+
+def losses_for_task(task: str, n_classes: int) -> tuple[str, ...]:
+    """Losses that fit a task as it stands (regression losses on classes need one-hot)."""
+    if task == "regression":
+        return REGRESSION_LOSSES
+    if n_classes == 2:
+        return CLASSIFICATION_LOSSES
+    return ("cross_entropy", "nll")

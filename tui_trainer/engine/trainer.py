@@ -1,0 +1,409 @@
+"""The training loop: one config in, a stream of events out, controllable from another thread.
+
+The hot loop never forces a device sync per step: step losses stay on the device and are read in
+one batch when a progress report is due (at most every `train.report_every_ms`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from tui_trainer.engine.components import (
+    build_loss,
+    build_optimizer,
+    build_scheduler,
+    prepare_targets,
+)
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.data_placement import PlacedData, place_data
+from tui_trainer.engine.datasets import DatasetSplits, load_dataset
+from tui_trainer.engine.datasets.base import LoadProgress
+from tui_trainer.engine.device import describe_device, resolve_device
+from tui_trainer.engine.evaluation import evaluate, predict_classes
+from tui_trainer.engine.events import (
+    BatchEnd,
+    DataProgress,
+    EpochEnd,
+    Event,
+    EventCallback,
+    LogMessage,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+)
+from tui_trainer.engine.model import build_model, count_parameters, layer_summary
+from tui_trainer.engine.runs import RunDirectory, environment_info
+from tui_trainer.engine.validate import check_against_data
+
+
+class TrainingControl:
+    """Pause, resume and stop a run from any thread; the loop polls it between batches."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused loop must wake up to notice the stop
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+
+class NonFiniteLoss(Exception):
+    def __init__(self, step: int, value: float):
+        super().__init__(step, value)
+        self.step = step
+        self.value = value
+
+
+class _StopRun(Exception):
+    pass
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: TrainConfig,
+        callback: EventCallback | None = None,
+        control: TrainingControl | None = None,
+        data: DatasetSplits | None = None,
+        write_run_dir: bool = True,
+        data_progress: LoadProgress | None = None,
+    ) -> None:
+        self.config = config
+        self.callback = callback
+        self.control = control or TrainingControl()
+        self.data = data
+        self.write_run_dir = write_run_dir
+        self.data_progress = data_progress
+        self.model: nn.Module | None = None
+        self.run_dir: RunDirectory | None = None
+        self.history: list[EpochEnd] = []
+        self.placed: PlacedData | None = None
+        self._step = 0
+        self._train_seconds = 0.0
+        self._best_val = math.inf
+        self._best_epoch = -1
+
+    def emit(self, event: Event) -> None:
+        if self.callback is not None:
+            self.callback(event)
+
+    # ---- public entry -----------------------------------------------------------------
+    def run(self) -> RunFinished:
+        """Train to the end (or stop/failure) and return the final event. Never raises for
+        configuration or training problems: they arrive as a failed RunFinished."""
+        self._t0 = time.perf_counter()
+        self._epochs_done = 0
+        try:
+            return self._run()
+        except ConfigError as exc:
+            return self._finish("failed", str(exc))
+        except NonFiniteLoss as exc:
+            return self._finish(
+                "failed",
+                f"loss became {_nan_word(exc.value)} at step {exc.step} — lower the learning rate "
+                f"(optimizer.lr is {self.config.optimizer.lr:g})",
+            )
+        except torch.cuda.OutOfMemoryError:
+            return self._finish(
+                "failed",
+                f"CUDA out of memory at batch size {self.config.dataset.batch_size} — lower "
+                "dataset.batch_size or model.hidden, or use train.device=cpu",
+            )
+        except OSError as exc:
+            return self._finish("failed", f"file error: {exc}")
+        except Exception as exc:  # one line for the user; the run directory keeps what finished
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            return self._finish("failed", f"{type(exc).__name__}: {text}")
+
+    # ---- set-up -----------------------------------------------------------------------
+    def _run(self) -> RunFinished:
+        config = self.config.check()
+        self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
+        progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
+        data = self.data or load_dataset(config.dataset, config.train.seed, progress)
+        meta = data.meta
+        check_against_data(config, meta)
+        device = resolve_device(config.train.device)
+        torch.manual_seed(config.train.seed)
+        model = build_model(config, meta).to(device)
+        self.model = model
+        placed = place_data(data, device, config.dataset)
+        self.meta, self.device, self.placed = meta, device, placed
+        self.loss_fn = build_loss(config)
+        self.optimizer = build_optimizer(config, model.parameters())
+        self.scheduler = build_scheduler(config, self.optimizer)
+        self.generator = torch.Generator().manual_seed(config.train.seed)
+        if self.write_run_dir:
+            self.run_dir = RunDirectory.create(config)
+            self.run_dir.write_config(config)
+        steps_per_epoch = placed.batches_per_epoch
+        self.emit(
+            RunStarted(
+                config=config,
+                meta=meta,
+                device=describe_device(device),
+                param_count=count_parameters(model),
+                layers=layer_summary(model, meta),
+                steps_per_epoch=steps_per_epoch,
+                total_steps=steps_per_epoch * config.train.epochs,
+                run_dir=str(self.run_dir.path) if self.run_dir else None,
+                loader=placed.mode,
+            )
+        )
+        return self._fit()
+
+    # ---- the loop ---------------------------------------------------------------------
+    def _fit(self) -> RunFinished:
+        config, placed = self.config, self.placed
+        epochs = config.train.epochs
+        self._total_steps = placed.batches_per_epoch * epochs
+        self._stale_epochs = 0
+        status, reason = "completed", f"trained {epochs} epochs"
+        try:
+            for epoch in range(epochs):
+                stopped_early = self._train_epoch(epoch)
+                self._epochs_done = epoch + 1
+                if stopped_early:
+                    status = "early_stopped"
+                    reason = (
+                        f"validation loss did not improve for {config.train.patience} epochs "
+                        f"(best {self._best_val:.4g} at epoch {self._best_epoch + 1})"
+                    )
+                    break
+        except _StopRun:
+            status = "stopped"
+            reason = f"stopped by user at step {self._step} (epoch {self._epochs_done + 1})"
+        return self._finish(status, reason)
+
+    def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return self.placed.batches(self.generator)
+
+    def _train_epoch(self, epoch: int) -> bool:
+        """One epoch of training and validation. Returns True when early stopping triggers."""
+        config, model, device = self.config, self.model, self.device
+        loss_fn, optimizer = self.loss_fn, self.optimizer
+        control = self.control
+        classify = self.meta.task == "classification"
+        loss_name = config.loss.name
+        n_classes = self.meta.n_classes
+        report_every = config.train.report_every_ms / 1000.0
+        normalize = self.placed.batch_normalizer
+
+        model.train()
+        pending: list[torch.Tensor] = []
+        pending_sizes: list[int] = []
+        correct: list[torch.Tensor] = []
+        epoch_loss, epoch_seen = 0.0, 0
+        window_start_step = self._step
+        epoch_start = time.perf_counter()
+        window_start = epoch_start
+        next_report = epoch_start + report_every
+        steps_per_epoch = self.placed.batches_per_epoch
+
+        for xb, yb in self._batches(epoch):
+            if control.stop_requested:
+                raise _StopRun
+            if control.paused:
+                paused_for = self._wait_while_paused()
+                window_start += paused_for
+                epoch_start += paused_for
+                next_report += paused_for
+            out = model(normalize(xb))
+            loss = loss_fn(out, prepare_targets(config, yb, n_classes))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            pending.append(loss.detach())
+            pending_sizes.append(int(yb.shape[0]))
+            if classify:
+                correct.append((predict_classes(out.detach(), loss_name) == yb).sum())
+            self._step += 1
+            now = time.perf_counter()
+            if now >= next_report:
+                epoch_loss += self._report(
+                    epoch, pending, pending_sizes, window_start_step, now - window_start,
+                    (self._step - epoch * steps_per_epoch) / steps_per_epoch, now - epoch_start,
+                )
+                epoch_seen += sum(pending_sizes)
+                pending, pending_sizes = [], []
+                window_start_step, window_start = self._step, now
+                next_report = now + report_every
+        if pending:
+            now = time.perf_counter()
+            epoch_loss += self._report(
+                epoch, pending, pending_sizes, window_start_step, now - window_start, 1.0,
+                now - epoch_start,
+            )
+            epoch_seen += sum(pending_sizes)
+        train_seconds = time.perf_counter() - epoch_start
+        self._train_seconds += train_seconds
+        train_accuracy = float(torch.stack(correct).sum()) / epoch_seen if classify and correct else None
+        return self._end_epoch(epoch, epoch_loss / max(epoch_seen, 1), train_accuracy, train_seconds, epoch_seen)
+
+    def _wait_while_paused(self) -> float:
+        started = time.perf_counter()
+        self.emit(RunPaused(self._step))
+        while self.control.paused:
+            self.control._running.wait(0.1)
+        if self.control.stop_requested:
+            raise _StopRun
+        self.emit(RunResumed(self._step))
+        return time.perf_counter() - started
+
+    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> float:
+        """Read the window's step losses in one transfer, check them, emit progress.
+        Returns the window's loss summed over samples."""
+        losses = torch.stack(pending).float().cpu()
+        finite = torch.isfinite(losses)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            raise NonFiniteLoss(first_step + bad + 1, float(losses[bad]))
+        values = losses.tolist()
+        n_samples = sum(sizes)
+        total_train = self._train_seconds + epoch_seconds
+        remaining = self._total_steps - self._step
+        eta = remaining * total_train / self._step if self._step else None
+        self.emit(
+            BatchEnd(
+                epoch=epoch,
+                step=self._step,
+                total_steps=self._total_steps,
+                loss=sum(values) / len(values),
+                step_losses=values,
+                first_step=first_step + 1,
+                samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
+                epoch_fraction=min(fraction, 1.0),
+                eta_seconds=eta,
+            )
+        )
+        return sum(v * s for v, s in zip(values, sizes))
+
+    def _end_epoch(self, epoch, train_loss, train_accuracy, seconds, n_seen) -> bool:
+        config, data = self.config, self.placed
+        result = evaluate(
+            self.model, data.val, "val", epoch, config, self.meta, data.eval_normalizer,
+            self.loss_fn, self.device,
+        )
+        if not math.isfinite(result.loss):
+            raise NonFiniteLoss(self._step, result.loss)
+        lr = self.optimizer.param_groups[0]["lr"]
+        if self.scheduler is not None:
+            if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self.scheduler.step(result.loss)
+            else:
+                self.scheduler.step()
+        improved = result.loss < self._best_val
+        if improved:
+            self._best_val, self._best_epoch, self._stale_epochs = result.loss, epoch, 0
+        else:
+            self._stale_epochs += 1
+        extra = {f"val_{k}": v for k, v in result.extra.items()}
+        event = EpochEnd(
+            epoch=epoch,
+            epochs=config.train.epochs,
+            train_loss=train_loss,
+            val_loss=result.loss,
+            train_accuracy=train_accuracy,
+            val_accuracy=result.accuracy,
+            lr=lr,
+            seconds=seconds,
+            samples_per_sec=n_seen / seconds if seconds > 0 else 0.0,
+            improved=improved,
+            extra=extra,
+        )
+        self.history.append(event)
+        if self.run_dir is not None:
+            self.run_dir.append_metrics(event.as_record())
+        self.emit(event)
+        self.emit(result)
+        patience = config.train.patience
+        return patience > 0 and self._stale_epochs >= patience
+
+    # ---- the end ----------------------------------------------------------------------
+    def _finish(self, status: str, reason: str) -> RunFinished:
+        metrics: dict = {}
+        if self.history:
+            last = self.history[-1]
+            metrics.update({k: v for k, v in last.as_record().items() if k not in ("seconds",)})
+            metrics["best_val_loss"] = self._best_val
+            metrics["best_epoch"] = self._best_epoch + 1
+        try:
+            if status != "failed" and self.model is not None and self.placed.test is not None:
+                test = evaluate(
+                    self.model, self.placed.test, "test", self._epochs_done - 1, self.config,
+                    self.meta, self.placed.eval_normalizer, self.loss_fn, self.device,
+                )
+                metrics["test_loss"] = test.loss
+                if test.accuracy is not None:
+                    metrics["test_accuracy"] = test.accuracy
+                metrics.update({f"test_{k}": v for k, v in test.extra.items()})
+                self.emit(test)
+            if self.run_dir is not None:
+                self._write_final_files(status, reason, metrics)
+        except OSError as exc:
+            status, reason = "failed", f"{reason}; and saving the run failed: {exc}"
+        event = RunFinished(
+            status=status,
+            reason=reason,
+            epochs_done=self._epochs_done,
+            seconds=time.perf_counter() - self._t0,
+            metrics=metrics,
+            run_dir=str(self.run_dir.path) if self.run_dir else None,
+        )
+        self.emit(event)
+        return event
+
+    def _write_final_files(self, status: str, reason: str, metrics: dict) -> None:
+        assert self.run_dir is not None
+        meta = self.meta
+        meta_dict = {k: getattr(meta, k) for k in meta.__dataclass_fields__}
+        meta_dict["input_shape"] = list(meta.input_shape)
+        if status != "failed" and self.model is not None:
+            self.run_dir.save_model(self.model, self.config, meta_dict)
+        self.run_dir.write_summary(
+            {
+                "status": status,
+                "reason": reason,
+                "epochs_done": self._epochs_done,
+                "steps": self._step,
+                "metrics": metrics,
+                "device": describe_device(self.device),
+                "seed": self.config.train.seed,
+                "dataset": meta.summary(),
+                "wall_seconds": round(time.perf_counter() - self._t0, 3),
+                "train_seconds": round(self._train_seconds, 3),
+                "versions": environment_info(),
+            }
+        )
+
+
+def _nan_word(value: float) -> str:
+    return "NaN" if math.isnan(value) else "infinite"
+
+
+def train(config: TrainConfig, callback: EventCallback | None = None, **kwargs) -> RunFinished:
+    """Convenience wrapper: build a Trainer and run it on this thread."""
+    return Trainer(config, callback, **kwargs).run()

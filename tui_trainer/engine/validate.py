@@ -1,0 +1,25 @@
+"""Checks that need the dataset's metadata: each raises ConfigError with a one-line fix."""
+
+from __future__ import annotations
+
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.datasets.base import DatasetMeta
+from tui_trainer.engine.names import loss_task_problem
+
+
+def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[str]:
+    out = []
+    problem = loss_task_problem(config.loss.name, meta.task, meta.n_classes, config.loss.one_hot)
+    if problem:
+        out.append(f"loss.name: {problem}")
+    if config.dataset.batch_size > meta.n_train:
+        out.append(
+            f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
+            f"({meta.n_train} samples of {meta.name}); lower it"
+        )
+    return out
+
+
+def check_against_data(config: TrainConfig, meta: DatasetMeta) -> None:
+    for problem in data_problems(config, meta):
+        raise ConfigError(problem)
