@@ -1,0 +1,154 @@
+"""Training throughput: the engine versus a bare PyTorch loop versus the tutorial DataLoader loop.
+
+Trains the same MLP on random MNIST-shaped data three ways, interleaved and repeated, and prints
+training samples/s (median of the repeats) and the ratios. Run by hand:
+
+    python bench/throughput.py                       # 784-256-10, batch 128, CPU (issue 2)
+    python bench/throughput.py --grid                # both MLPs × batch 128 and 1024 (issue 6)
+    python bench/throughput.py --device cuda --grid  # on a GPU
+
+Targets: engine >= 0.95x the bare loop and >= 3x the DataLoader loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.datasets.base import DatasetMeta, DatasetSplits, Normalizer, Split
+from tui_trainer.engine.device import resolve_device, synchronize
+from tui_trainer.engine.events import EpochEnd
+from tui_trainer.engine.trainer import Trainer
+
+
+def make_data(n: int, seed: int = 0, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    if dtype == torch.uint8:
+        x = torch.randint(0, 256, (n, 1, 28, 28), generator=g, dtype=torch.uint8)
+    else:
+        x = torch.randn(n, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return x, y
+
+
+def mlp(hidden: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = 784
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    layers.append(nn.Linear(width, 10))
+    return nn.Sequential(*layers)
+
+
+def bare_loop(x, y, hidden, batch_size, device) -> float:
+    """What a careful user writes by hand: device tensors, randperm, index, step."""
+    torch.manual_seed(0)
+    model = mlp(hidden).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = x.to(device), y.to(device)
+    n = x.shape[0]
+    synchronize(device)
+    start = time.perf_counter()
+    perm = torch.randperm(n, device=device)
+    for i in range(0, n, batch_size):
+        idx = perm[i : i + batch_size]
+        loss = loss_fn(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    synchronize(device)
+    return n / (time.perf_counter() - start)
+
+
+def dataloader_loop(x, y, hidden, batch_size, device) -> float:
+    """The tutorial loop: DataLoader(TensorDataset, shuffle=True), batches moved each step."""
+    torch.manual_seed(0)
+    model = mlp(hidden).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    synchronize(device)
+    start = time.perf_counter()
+    for xb, yb in loader:
+        xb, yb = xb.to(device), yb.to(device)
+        loss = loss_fn(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    synchronize(device)
+    return x.shape[0] / (time.perf_counter() - start)
+
+
+def engine_run(x, y, hidden, batch_size, device, uint8: bool = False) -> float:
+    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s."""
+    config = TrainConfig()
+    config.model.hidden = hidden
+    config.dataset.batch_size = batch_size
+    config.dataset.normalization = "standardize" if uint8 else "none"
+    config.train.epochs = 1
+    config.train.device = str(device)
+    config.train.n_samples_shown = 0
+    meta = DatasetMeta(
+        "random-mnist", "classification", (1, 28, 28), n_classes=10,
+        class_names=[str(i) for i in range(10)], is_image=True, pixel_max=255.0 if uint8 else 1.0,
+        n_train=x.shape[0], n_val=1000,
+    )
+    val_x, val_y = make_data(1000, seed=1, dtype=x.dtype)
+    normalizer = Normalizer.fit(x, "standardize", True) if uint8 else Normalizer.identity()
+    data = DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+    epochs: list[EpochEnd] = []
+    result = Trainer(config, lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
+                     data=data, write_run_dir=False).run()
+    if result.status != "completed":
+        raise SystemExit(f"engine run failed: {result.reason}")
+    return epochs[-1].samples_per_sec
+
+
+def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
+    x, y = make_data(n)
+    x8, _ = make_data(n, dtype=torch.uint8)
+    results: dict[str, list[float]] = {"engine": [], "engine_uint8": [], "bare": [], "dataloader": []}
+    bare_loop(x[:4096], y[:4096], hidden, batch_size, device)  # warm-up: allocator, kernels, threads
+    for _ in range(repeats):
+        results["engine"].append(engine_run(x, y, hidden, batch_size, device))
+        results["bare"].append(bare_loop(x, y, hidden, batch_size, device))
+        results["dataloader"].append(dataloader_loop(x, y, hidden, batch_size, device))
+        results["engine_uint8"].append(engine_run(x8, y, hidden, batch_size, device, uint8=True))
+    return {k: statistics.median(v) for k, v in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--grid", action="store_true", help="784-256-10 and 784-512-512-10 × batch 128, 1024")
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    cases = [([256], 128)]
+    if args.grid:
+        cases = [([256], 128), ([256], 1024), ([512, 512], 128), ([512, 512], 1024)]
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{args.samples} samples, median of {args.repeats}")
+    header = f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'bare':>11}{'loader':>11}{'eng/bare':>10}{'eng/loader':>11}"
+    print(header)
+    for hidden, bs in cases:
+        r = measure(hidden, bs, device, args.samples, args.repeats)
+        name = "784-" + "-".join(map(str, hidden)) + "-10"
+        print(
+            f"{name:<16}{bs:>6}{r['engine']:>11,.0f}{r['engine_uint8']:>11,.0f}{r['bare']:>11,.0f}"
+            f"{r['dataloader']:>11,.0f}{r['engine'] / r['bare']:>10.2f}{r['engine'] / r['dataloader']:>11.2f}"
+        )
+    print("samples/s; 'uint8' is the engine on uint8 images normalised per batch (how MNIST is held).")
+
+
+if __name__ == "__main__":
+    main()
