@@ -79,11 +79,11 @@ class BatchReporter:
                 self.progress.update(
                     self.task,
                     completed=event.step,
-                    description=f"epoch {event.epoch + 1}",
+                    description=f"epoch {event.epoch + 1}/{self.epochs}",
                     stats=f"loss {event.loss:.4f}  {event.samples_per_sec:,.0f} samples/s",
                 )
         elif isinstance(event, EpochEnd):
-            self.console.print(format_epoch(event), markup=False, highlight=False)
+            self.console.print(format_epoch(event), markup=False, highlight=False, soft_wrap=True)
         elif isinstance(event, Evaluation):
             if event.split == "val":
                 self.last_val = event
@@ -99,6 +99,7 @@ class BatchReporter:
     def _started(self, event: RunStarted) -> None:
         self.started = True
         c = event.config
+        self.epochs = c.train.epochs
         hidden = ",".join(str(h) for h in c.model.hidden) or "none"
         self.console.print(
             f"{event.meta.summary()}\n"
@@ -137,7 +138,12 @@ def metrics_table(finished: RunFinished) -> Table:
         if value is None:
             continue
         if isinstance(value, float):
-            text = _pct(value) if "accuracy" in key else f"{value:.4g}"
+            if "accuracy" in key:
+                text = _pct(value)
+            elif key == "samples_per_sec":
+                text = f"{value:,.0f}"
+            else:
+                text = f"{value:.4g}"
         else:
             text = str(value)
         table.add_row(key, text)
