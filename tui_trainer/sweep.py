@@ -223,11 +223,11 @@ class Sweep:
         atomic_write_text(self.dir / "sweep.json", json.dumps(manifest, indent=2) + "\n")
 
     def _write_csv(self) -> None:
+        fixed = ["index", *self.keys, "status", "best_val_accuracy", "best_val_loss"]
         metric_keys: list[str] = []
-        for result in self.results:
-            metric_keys += [k for k in result.metrics if k not in metric_keys]
-        header = ["index", *self.keys, "status", "best_val_accuracy", "best_val_loss", *metric_keys,
-                  "epochs_done", "seconds", "run_dir", "reason"]
+        for result in self.results:  # the final metrics, as summary.json has them
+            metric_keys += [k for k in result.metrics if k not in metric_keys and k not in fixed]
+        header = [*fixed, *metric_keys, "epochs_done", "seconds", "run_dir", "reason"]
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
