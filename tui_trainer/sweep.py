@@ -62,6 +62,7 @@ def run_sweep(
         if parallel < 1:
             raise ConfigError(f"--parallel must be at least 1, got {parallel}")
         points = grid_points(base, parse_axes(specs, set_keys))
+        _check_dataset_names(points)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
@@ -272,6 +273,16 @@ class Sweep:
                 _cell(r.epochs_done) or "-", r.run_dir.name if r.run_dir else "-", style=style,
             )
         return table
+
+
+def _check_dataset_names(points: list[SweepPoint]) -> None:
+    from tui_trainer.engine.datasets.registry import find_spec
+
+    for point in points:
+        try:
+            find_spec(point.config.dataset.name)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep point {point.index + 1} ({point.label()}): {exc}") from None
 
 
 def _create_sweep_dir(root: Path) -> Path:

@@ -75,13 +75,19 @@ def test_parallel_sweep_runs_two_points_at_once_with_logs(moons_config, env):
     assert all("completed: trained 3 epochs" in (sweep_dir / "logs" / name).read_text() for name in logs)
 
 
-def test_bad_sweep_is_refused_before_anything_runs(moons_config, env):
+@pytest.mark.parametrize(
+    "sweep, message",
+    [
+        ("optimizer.lr=1e-3,0", "sweep point 2 (optimizer.lr=0): optimizer.lr must be > 0, got 0.0"),
+        ("dataset.name=moons,mons", "sweep point 2 (dataset.name=mons): unknown dataset.name 'mons'; valid: "),
+    ],
+)
+def test_bad_sweep_is_refused_before_anything_runs(sweep, message, moons_config, env):
     config, output_dir = moons_config("bad")
-    result = run_cli(["--batch", str(config), "--sweep", "optimizer.lr=1e-3,0"], env)
+    result = run_cli(["--batch", str(config), "--sweep", sweep], env)
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "tui-trainer: error: sweep point 2 (optimizer.lr=0): optimizer.lr must be > 0, got 0.0"
-    )
+    assert result.stderr.startswith(f"tui-trainer: error: {message}")
+    assert result.stderr.count("\n") == 1
     assert not output_dir.exists()
 
 

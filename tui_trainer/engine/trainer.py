@@ -208,9 +208,7 @@ class Trainer:
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         batches = self.placed.batches(self.generator)
-        if self.distributed is not None:
-            return self.distributed.synchronized(batches, self.control)
-        return batches
+        return self.distributed.synchronized(batches, self.control) if self.distributed else batches
 
     def _train_epoch(self, epoch: int) -> bool:
         """One epoch of training and validation. Returns True when early stopping triggers."""
