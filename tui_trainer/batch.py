@@ -17,7 +17,8 @@ from rich.progress import (
 from rich.table import Table
 
 from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.distributed import DistributedRun, launched_by_torchrun
 from tui_trainer.engine.events import (
     BatchEnd,
     EpochEnd,
@@ -171,6 +172,22 @@ def confusion_table(evaluation: Evaluation) -> Table:
 
 
 def run_batch(config: TrainConfig, console: Console | None = None) -> int:
+    """Train headless; under torchrun, as one rank of a DistributedDataParallel run."""
+    if not launched_by_torchrun():
+        return _run_batch(config, console, None)
+    try:
+        distributed = DistributedRun.from_torchrun(config.train.device)
+    except (ConfigError, RuntimeError, ValueError) as exc:
+        text = " ".join(str(exc).split())
+        print(f"tui-trainer: error: cannot join the torchrun process group: {text}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        return _run_batch(config, console, distributed)
+    finally:
+        distributed.shutdown()
+
+
+def _run_batch(config: TrainConfig, console: Console | None, distributed: DistributedRun | None) -> int:
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
@@ -179,17 +196,26 @@ def run_batch(config: TrainConfig, console: Console | None = None) -> int:
     live = console.is_terminal
     reporter = BatchReporter(console, live)
     control = TrainingControl()
-    trainer = Trainer(config, reporter, control)
-    restore = _install_interrupt_handlers(control, console)
+    trainer = Trainer(config, reporter, control, distributed=distributed)
+    quiet = distributed is not None and not distributed.is_main  # rank 0 alone prints and writes
+    if distributed is not None and not quiet:
+        console.print(
+            f"distributed: {distributed.world_size} processes ({distributed.backend}); "
+            f"each rank trains 1/{distributed.world_size} of every epoch",
+            markup=False,
+        )
+    restore = _install_interrupt_handlers(control, None if quiet else console, distributed)
     try:
         finished = trainer.run()
     finally:
         restore()
+    if quiet:
+        return _exit_code(finished, started=True)
     if finished.status == "failed":
         print(f"tui-trainer: error: {finished.reason}", file=sys.stderr)
         if finished.run_dir:
             print(f"tui-trainer: run directory: {finished.run_dir}", file=sys.stderr)
-        return EXIT_FAILED if reporter.started else EXIT_BAD_CONFIG
+        return _exit_code(finished, reporter.started)
     console.print(f"{finished.status}: {finished.reason} in {finished.seconds:.1f}s", markup=False)
     if finished.metrics:
         console.print(metrics_table(finished))
@@ -198,20 +224,29 @@ def run_batch(config: TrainConfig, console: Console | None = None) -> int:
         console.print(confusion_table(shown))
     if finished.run_dir:
         console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
+    return _exit_code(finished, reporter.started)
+
+
+def _exit_code(finished: RunFinished, started: bool) -> int:
+    if finished.status == "failed":
+        return EXIT_FAILED if started else EXIT_BAD_CONFIG
     return EXIT_INTERRUPTED if finished.status == "stopped" else EXIT_OK
 
 
-def _install_interrupt_handlers(control: TrainingControl, console: Console):
-    """First Ctrl-C / SIGTERM stops after the current batch and saves; a second Ctrl-C aborts."""
+def _install_interrupt_handlers(control: TrainingControl, console: Console | None, distributed=None):
+    """First Ctrl-C / SIGTERM stops after the current batch and saves; a second Ctrl-C aborts.
+    Under torchrun the ranks first agree on the stop (within a few steps) so none is left waiting."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = distributed.request_stop if distributed is not None else control.stop
 
     def handler(signum, frame):
-        if control.stop_requested:
+        if control.stop_requested or (distributed is not None and distributed.stop_pending):
             raise KeyboardInterrupt
-        console.print("interrupt: stopping after the current batch (press Ctrl-C again to abort)")
-        control.stop()
+        if console is not None:
+            console.print("interrupt: stopping after the current batch (press Ctrl-C again to abort)")
+        stop()
 
     for sig in previous:
         signal.signal(sig, handler)

@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer                                  open the app on the default config\n"
         "  tui-trainer my.toml                          open the app on a saved config\n"
         "  tui-trainer --batch                          train the default config headless\n"
-        "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128",
+        "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128\n"
+        "  tui-trainer --batch my.toml --sweep optimizer.lr=1e-3,1e-2 --sweep 'model.hidden=64|128,64'\n"
+        "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="TOML config file to open (app) or run (--batch)")
@@ -44,6 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", help="where datasets are cached (sets dataset.data_dir)")
     parser.add_argument("--output-dir", help="where run directories go (sets train.output_dir)")
+    parser.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="with --batch: run the grid over this field's values, e.g. --sweep optimizer.lr=1e-3,1e-2; "
+        "list fields separate values with |, e.g. --sweep 'model.hidden=64|128,64' (repeatable: "
+        "the grid is the cartesian product)",
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        metavar="K",
+        help="with --sweep: run K points at once (CPU threads are divided among them; default 1)",
+    )
     parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
@@ -73,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     from tui_trainer.engine.config import ConfigError
 
     try:
+        if args.sweep and args.batch is None:
+            raise ConfigError("--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)")
+        if args.parallel != 1 and not args.sweep:
+            raise ConfigError("--parallel only applies to sweeps: add --sweep KEY=VALUES")
         config = resolve_config(args)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -80,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_config:
         sys.stdout.write(config.to_toml())
         return EXIT_OK
+    if args.sweep:
+        from tui_trainer.sweep import run_sweep
+
+        return run_sweep(config, args.sweep, args.parallel, set_keys=args.overrides)
     if args.batch is not None:
         from tui_trainer.batch import run_batch
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, TensorDataset
 
 from tui_trainer.engine.config import DatasetConfig
 from tui_trainer.engine.datasets.base import DatasetSplits, Normalizer, Split
+from tui_trainer.engine.distributed import shard_indices
 
 # Fraction of free accelerator memory the data may take before we stream instead.
 DEVICE_MEMORY_SHARE = 0.5
@@ -46,10 +47,17 @@ class PlacedData:
     eval_normalizer: Normalizer
     device: torch.device
     num_workers: int = 0
+    # Under torchrun each rank trains its own shard of every epoch's permutation.
+    rank: int = 0
+    world_size: int = 1
+
+    @property
+    def samples_per_epoch(self) -> int:
+        return -(-len(self.train) // self.world_size)
 
     @property
     def batches_per_epoch(self) -> int:
-        n, bs = len(self.train), self.batch_size
+        n, bs = self.samples_per_epoch, self.batch_size
         full, rest = divmod(n, bs)
         return full + (1 if rest > 1 or (rest == 1 and not self.drop_single) else 0)
 
@@ -58,23 +66,24 @@ class PlacedData:
             return self._tensor_batches(generator)
         return self._loader_batches(generator)
 
+    def epoch_order(self, generator: torch.Generator) -> torch.Tensor:
+        """This rank's sample order for one epoch. Shuffled on the CPU generator so runs are
+        identical on every device, and every rank draws the same permutation."""
+        order = torch.randperm(len(self.train), generator=generator)
+        if self.world_size > 1:
+            order = shard_indices(order, self.rank, self.world_size)
+        return order
+
     def _tensor_batches(self, generator: torch.Generator):
         x, y, bs = self.train.x, self.train.y, self.batch_size
-        n = len(self.train)
-        # Shuffled on the CPU generator so runs are identical on every device.
-        order = torch.randperm(n, generator=generator).to(self.device, non_blocking=True)
+        order = self.epoch_order(generator).to(self.device, non_blocking=True)
         for b in range(self.batches_per_epoch):
             idx = order[b * bs : (b + 1) * bs]
             yield x[idx], y[idx]
 
     def _loader_batches(self, generator: torch.Generator):
         dataset = TensorDataset(self.train.x, self.train.y)
-        seed = int(torch.randint(0, 2**62, (1,), generator=generator))
-        sampler = BatchSampler(
-            RandomSampler(dataset, generator=torch.Generator().manual_seed(seed)),
-            self.batch_size,
-            drop_last=False,
-        )
+        sampler = BatchSampler(self.epoch_order(generator).tolist(), self.batch_size, drop_last=False)
         # batch_size=None with a batch sampler: each worker fetch is one slice, no per-sample collate.
         loader = DataLoader(
             dataset,

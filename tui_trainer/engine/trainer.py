@@ -25,6 +25,7 @@ from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
 from tui_trainer.engine.device import describe_device, resolve_device
+from tui_trainer.engine.distributed import DistributedRun
 from tui_trainer.engine.evaluation import evaluate, predict_classes
 from tui_trainer.engine.events import (
     BatchEnd,
@@ -90,6 +91,7 @@ class Trainer:
         data: DatasetSplits | None = None,
         write_run_dir: bool = True,
         data_progress: LoadProgress | None = None,
+        distributed: DistributedRun | None = None,
     ) -> None:
         self.config = config
         self.callback = callback
@@ -97,7 +99,11 @@ class Trainer:
         self.data = data
         self.write_run_dir = write_run_dir
         self.data_progress = data_progress
+        self.distributed = distributed
+        if distributed is not None and not distributed.is_main:
+            self.callback, self.write_run_dir = None, False  # rank 0 alone reports and writes
         self.model: nn.Module | None = None
+        self.train_model: nn.Module | None = None  # the DDP wrapper under torchrun, else model
         self.run_dir: RunDirectory | None = None
         self.history: list[EpochEnd] = []
         self.placed: PlacedData | None = None
@@ -146,11 +152,13 @@ class Trainer:
         data = self.data or load_dataset(config.dataset, config.train.seed, progress)
         meta = data.meta
         check_against_data(config, meta)
-        device = resolve_device(config.train.device)
+        dist_run = self.distributed
+        device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = build_model(config, meta).to(device)
         self.model = model
         placed = place_data(data, device, config.dataset)
+        self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
         self.meta, self.device, self.placed = meta, device, placed
         self.loss_fn = build_loss(config)
         self.optimizer = build_optimizer(config, model.parameters())
@@ -199,11 +207,12 @@ class Trainer:
         return self._finish(status, reason)
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        return self.placed.batches(self.generator)
+        batches = self.placed.batches(self.generator)
+        return self.distributed.synchronized(batches, self.control) if self.distributed else batches
 
     def _train_epoch(self, epoch: int) -> bool:
         """One epoch of training and validation. Returns True when early stopping triggers."""
-        config, model, device = self.config, self.model, self.device
+        config, model, device = self.config, self.train_model, self.device
         loss_fn, optimizer = self.loss_fn, self.optimizer
         control = self.control
         classify = self.meta.task == "classification"
@@ -260,7 +269,10 @@ class Trainer:
             epoch_seen += sum(pending_sizes)
         train_seconds = time.perf_counter() - epoch_start
         self._train_seconds += train_seconds
-        train_accuracy = float(torch.stack(correct).sum()) / epoch_seen if classify and correct else None
+        n_correct = float(torch.stack(correct).sum()) if correct else 0.0
+        if self.distributed is not None:
+            epoch_loss, epoch_seen, n_correct = self.distributed.sum_values(epoch_loss, epoch_seen, n_correct)
+        train_accuracy = n_correct / epoch_seen if classify and correct else None
         return self._end_epoch(epoch, epoch_loss / max(epoch_seen, 1), train_accuracy, train_seconds, epoch_seen)
 
     def _wait_while_paused(self) -> float:
@@ -305,8 +317,10 @@ class Trainer:
         config, data = self.config, self.placed
         result = evaluate(
             self.model, data.val, "val", epoch, config, self.meta, data.eval_normalizer,
-            self.loss_fn, self.device,
+            self.loss_fn, self.device, detailed=self.callback is not None,
         )
+        if self.distributed is not None:
+            result.loss = self.distributed.from_main(result.loss)
         if not math.isfinite(result.loss):
             raise NonFiniteLoss(self._step, result.loss)
         lr = self.optimizer.param_groups[0]["lr"]

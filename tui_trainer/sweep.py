@@ -1,0 +1,359 @@
+"""`--sweep`: run a grid of configs, one `tui-trainer --batch` process per point, and rank them.
+
+Each point is a real CLI subprocess (`python -m tui_trainer --batch points/pNN.toml`), so a point
+is exactly a batch run (same files, same exit codes) and a crash in one point cannot take the
+sweep down. `--parallel K` runs K points at once and divides the CPU threads among them (and the
+GPUs, when there are several). Everything goes under `<output_dir>/sweep-<timestamp>/`: the run
+directories, `points/` (each point's config), `logs/` (output of parallel points), `sweep.json`
+(the grid) and `sweep.csv` (one row per point, rewritten as points finish).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from tui_trainer.engine.atomic import atomic_write_text
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.distributed import launched_by_torchrun
+from tui_trainer.engine.runs import _slug
+from tui_trainer.engine.sweep_grid import SweepPoint, grid_points, parse_axes, point_run_name
+
+POLL_SECONDS = 0.1
+FINISHED_OK = ("completed", "early_stopped")
+
+
+@dataclass
+class PointResult:
+    point: SweepPoint
+    run_name: str
+    status: str = "pending"  # then running, completed, early_stopped, stopped, failed or skipped
+    reason: str = ""
+    run_dir: Path | None = None
+    metrics: dict = field(default_factory=dict)
+    best_val_accuracy: float | None = None
+    best_val_loss: float | None = None
+    epochs_done: int | None = None
+    seconds: float | None = None
+
+
+def run_sweep(
+    base: TrainConfig, specs: list[str], parallel: int = 1, set_keys: list[str] = (),
+    console: Console | None = None,
+) -> int:
+    console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    try:
+        if launched_by_torchrun():
+            raise ConfigError("--sweep cannot run under torchrun; run the sweep without torchrun")
+        if parallel < 1:
+            raise ConfigError(f"--parallel must be at least 1, got {parallel}")
+        points = grid_points(base, parse_axes(specs, set_keys))
+        _check_dataset_names(points)
+    except ConfigError as exc:
+        print(f"tui-trainer: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        sweep = Sweep(base, points, parallel, console)
+    except OSError as exc:
+        print(f"tui-trainer: error: cannot create the sweep directory: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return sweep.run()
+
+
+class Sweep:
+    def __init__(self, base: TrainConfig, points: list[SweepPoint], parallel: int, console: Console):
+        self.console = console
+        self.parallel = min(parallel, len(points))
+        self.keys = list(points[0].params)
+        self.dir = _create_sweep_dir(Path(base.train.output_dir).expanduser())
+        (self.dir / "points").mkdir()
+        width = len(str(len(points)))
+        self.results = [PointResult(p, point_run_name(p, width)) for p in points]
+        for result in self.results:
+            config = result.point.config
+            config.train.output_dir, config.train.run_name = str(self.dir), result.run_name
+            config.save(self._config_path(result))
+        self.threads = _threads_per_point(self.parallel)
+        self.gpus = _visible_gpus(points[0].config) if self.parallel > 1 else []
+        self.stopping = False
+        self.running: dict[int, tuple[PointResult, subprocess.Popen, object]] = {}  # by slot
+        self._write_manifest()
+
+    # ---- running ----------------------------------------------------------------------
+    def run(self) -> int:
+        n = len(self.results)
+        self.console.print(
+            f"sweep: {n} point{'s' * (n != 1)} over {', '.join(self.keys)}; {self.parallel} at a time, "
+            f"{self.threads} CPU thread(s) each; directory {self.dir}",
+            markup=False, highlight=False,
+        )
+        restore = self._install_interrupt_handlers()
+        running = self.running
+        pending = deque(self.results)
+        try:
+            while pending or running:
+                free = [slot for slot in range(self.parallel) if slot not in running]
+                while pending and free and not self.stopping:
+                    slot = free.pop(0)
+                    result = pending.popleft()
+                    running[slot] = (result, *self._start(result, slot))
+                for slot, (result, process, log) in list(running.items()):
+                    if process.poll() is not None:
+                        del running[slot]
+                        if log is not None:
+                            log.close()
+                        self._collect(result, process.returncode)
+                if self.stopping:
+                    for result in pending:
+                        result.status, result.reason = "skipped", "sweep interrupted before it started"
+                    pending.clear()
+                time.sleep(POLL_SECONDS)
+        finally:
+            for result, process, log in running.values():  # only reached on an abort
+                process.kill()
+                process.wait()
+            restore()
+        self._write_csv()
+        self.console.print(self.table())
+        self.console.print(f"sweep results: {self.dir / 'sweep.csv'}", markup=False, highlight=False)
+        if self.stopping:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if all(r.status in FINISHED_OK for r in self.results) else EXIT_FAILED
+
+    def _start(self, result: PointResult, slot: int):
+        result.status = "running"
+        self.console.print(
+            f"[{result.point.index + 1}/{len(self.results)}] start {result.run_name}: {result.point.label()}",
+            markup=False, highlight=False,
+        )
+        env = dict(os.environ, OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads))
+        if self.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = self.gpus[slot % len(self.gpus)]
+        command = [sys.executable, "-m", "tui_trainer", "--batch", str(self._config_path(result))]
+        log = None
+        if self.parallel > 1:  # interleaved progress bars are unreadable: each point gets a log
+            (self.dir / "logs").mkdir(exist_ok=True)
+            log = open(self.dir / "logs" / f"{result.run_name}.log", "w", encoding="utf-8")
+        # A new session: a terminal Ctrl-C reaches only us, and we pass exactly one on.
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        return process, log
+
+    def _collect(self, result: PointResult, exit_code: int) -> None:
+        run_dir = next((p for p in sorted(self.dir.glob(f"*-{_slug(result.run_name)}")) if p.is_dir()), None)
+        result.run_dir = run_dir
+        summary = _read_json(run_dir / "summary.json") if run_dir else None
+        if summary is None:
+            result.status = "failed"
+            result.reason = f"exited with code {exit_code} before writing a summary" + self._log_tail(result)
+        else:
+            result.status, result.reason = summary.get("status", "failed"), summary.get("reason", "")
+            result.metrics = summary.get("metrics", {})
+            result.epochs_done, result.seconds = summary.get("epochs_done"), summary.get("wall_seconds")
+            result.best_val_loss = result.metrics.get("best_val_loss")
+            accuracies = [r["val_accuracy"] for r in _read_jsonl(run_dir / "metrics.jsonl") if r.get("val_accuracy") is not None]
+            result.best_val_accuracy = max(accuracies) if accuracies else None
+            summary["sweep"] = {
+                "name": self.dir.name, "dir": str(self.dir), "index": result.point.index + 1,
+                "points": len(self.results), "params": result.point.params,
+            }
+            atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        self.console.print(
+            f"[{result.point.index + 1}/{len(self.results)}] {result.status} {result.run_name}: "
+            f"{_best_text(result)}{'; ' + result.reason if result.status not in FINISHED_OK else ''}",
+            markup=False, highlight=False,
+        )
+        self._write_csv()
+
+    def _log_tail(self, result: PointResult) -> str:
+        path = self.dir / "logs" / f"{result.run_name}.log"
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()] if path.exists() else []
+        return f": {lines[-1].strip()}" if lines else ""
+
+    def _install_interrupt_handlers(self):
+        """First Ctrl-C: running points stop after their batch and save, no new point starts.
+        A second Ctrl-C is passed on too, which makes the points abort."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def handler(signum, frame):
+            if not self.stopping:
+                self.console.print("interrupt: stopping the running points (Ctrl-C again aborts them)")
+            self.stopping = True
+            for _, process, _ in list(self.running.values()):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+
+        for sig in previous:
+            signal.signal(sig, handler)
+        return lambda: [signal.signal(sig, old) for sig, old in previous.items()]
+
+    # ---- files and the table ----------------------------------------------------------
+    def _config_path(self, result: PointResult) -> Path:
+        return self.dir / "points" / f"{result.run_name}.toml"
+
+    def _write_manifest(self) -> None:
+        manifest = {
+            "name": self.dir.name,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "parallel": self.parallel,
+            "axes": {key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys},
+            "points": [
+                {"index": r.point.index + 1, "run_name": r.run_name, "params": r.point.params,
+                 "config": str(self._config_path(r).relative_to(self.dir))}
+                for r in self.results
+            ],
+        }
+        atomic_write_text(self.dir / "sweep.json", json.dumps(manifest, indent=2) + "\n")
+
+    def _write_csv(self) -> None:
+        fixed = ["index", *self.keys, "status", "best_val_accuracy", "best_val_loss"]
+        metric_keys: list[str] = []
+        for result in self.results:  # the final metrics, as summary.json has them
+            metric_keys += [k for k in result.metrics if k not in metric_keys and k not in fixed]
+        header = [*fixed, *metric_keys, "epochs_done", "seconds", "run_dir", "reason"]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for r in self.results:
+            writer.writerow([
+                r.point.index + 1, *r.point.params.values(), r.status, _cell(r.best_val_accuracy),
+                _cell(r.best_val_loss), *(_cell(r.metrics.get(k)) for k in metric_keys),
+                _cell(r.epochs_done), _cell(r.seconds), str(r.run_dir or ""), r.reason,
+            ])
+        atomic_write_text(self.dir / "sweep.csv", buffer.getvalue())
+
+    def ranked(self) -> list[PointResult]:
+        """Best first: by best validation accuracy for classification, loss for regression;
+        points without a result come last."""
+        by_accuracy = any(r.best_val_accuracy is not None for r in self.results)
+
+        def key(r: PointResult):
+            value = r.best_val_accuracy if by_accuracy else r.best_val_loss
+            if value is None:
+                return (1, 0.0, r.point.index)
+            return (0, -value if by_accuracy else value, r.point.index)
+
+        return sorted(self.results, key=key)
+
+    def table(self) -> Table:
+        by_accuracy = any(r.best_val_accuracy is not None for r in self.results)
+        table = Table(title=f"{self.dir.name}: best validation {'accuracy' if by_accuracy else 'loss'} first")
+        table.add_column("#", justify="right")
+        for key in self.keys:
+            table.add_column(key)
+        table.add_column("status")
+        table.add_column("best val acc" if by_accuracy else "best val loss", justify="right")
+        table.add_column("test acc" if by_accuracy else "test loss", justify="right")
+        table.add_column("epochs", justify="right")
+        table.add_column("run")
+        for r in self.ranked():
+            best = _pct(r.best_val_accuracy) if by_accuracy else _num(r.best_val_loss)
+            test = _pct(r.metrics.get("test_accuracy")) if by_accuracy else _num(r.metrics.get("test_loss"))
+            style = "" if r.status in FINISHED_OK else "red" if r.status == "failed" else "yellow"
+            table.add_row(
+                str(r.point.index + 1), *r.point.params.values(), r.status, best, test,
+                _cell(r.epochs_done) or "-", r.run_dir.name if r.run_dir else "-", style=style,
+            )
+        return table
+
+
+def _check_dataset_names(points: list[SweepPoint]) -> None:
+    from tui_trainer.engine.datasets.registry import find_spec
+
+    for point in points:
+        try:
+            find_spec(point.config.dataset.name)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep point {point.index + 1} ({point.label()}): {exc}") from None
+
+
+def _create_sweep_dir(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 1000):
+        path = root / (f"sweep-{stamp}" if attempt == 1 else f"sweep-{stamp}-{attempt}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise OSError(f"cannot create a unique sweep directory under {root}")
+
+
+def _threads_per_point(parallel: int) -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows
+        cores = os.cpu_count() or 1
+    threads = max(1, cores // parallel)
+    user = os.environ.get("OMP_NUM_THREADS", "")
+    return min(threads, int(user)) if user.isdigit() and int(user) > 0 else threads
+
+
+def _visible_gpus(config: TrainConfig) -> list[str]:
+    """GPU ids to hand out round-robin to parallel points, when the config lets us choose."""
+    if config.train.device not in ("auto", "cuda"):
+        return []
+    import torch
+
+    count = torch.cuda.device_count()
+    if count < 2:
+        return []
+    listed = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d.strip()]
+    return listed[:count] if listed else [str(i) for i in range(count)]
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def _best_text(result: PointResult) -> str:
+    if result.best_val_accuracy is not None:
+        return f"best val_acc {_pct(result.best_val_accuracy)}"
+    if result.best_val_loss is not None:
+        return f"best val_loss {result.best_val_loss:.4g}"
+    return "no result"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
