@@ -94,6 +94,8 @@ class TrainSettings:
     # Progress events are rate-limited so neither the UI nor the log is flooded.
     report_every_ms: int = 100
     n_samples_shown: int = 32
+    # Also log scalars and confusion matrices for TensorBoard into <run dir>/tensorboard.
+    tensorboard: bool = False
 
 
 @dataclass
