@@ -105,7 +105,8 @@ class BatchReporter:
             f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
             f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}\n"
             f"device: {event.device}; data: {event.loader}; {event.steps_per_epoch} steps/epoch × "
-            f"{c.train.epochs} epochs; run dir: {event.run_dir}",
+            f"{c.train.epochs} epochs; run dir: {event.run_dir}"
+            + (f"\nresuming after epoch {event.start_epoch}" if event.start_epoch else ""),
             markup=False,
             highlight=False,
         )
@@ -120,7 +121,12 @@ class BatchReporter:
                 console=self.console,
                 transient=True,
             )
-            self.task = self.progress.add_task("epoch 1", total=event.total_steps, stats="")
+            self.task = self.progress.add_task(
+                f"epoch {event.start_epoch + 1}",
+                total=event.total_steps,
+                completed=event.start_epoch * event.steps_per_epoch,
+                stats="",
+            )
             self.progress.start()
 
     def _stop_progress(self) -> None:
@@ -164,7 +170,14 @@ def confusion_table(evaluation: Evaluation) -> Table:
     return table
 
 
-def run_batch(config: TrainConfig, console: Console | None = None) -> int:
+def run_batch(
+    config: TrainConfig,
+    console: Console | None = None,
+    resume_from: str | None = None,
+    export: str | None = None,
+    weights: str = "final",
+) -> int:
+    """Train (or continue `resume_from`) headless; optionally export the finished model."""
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
@@ -173,7 +186,7 @@ def run_batch(config: TrainConfig, console: Console | None = None) -> int:
     live = console.is_terminal
     reporter = BatchReporter(console, live)
     control = TrainingControl()
-    trainer = Trainer(config, reporter, control)
+    trainer = Trainer(config, reporter, control, resume_from=resume_from)
     restore = _install_interrupt_handlers(control, console)
     try:
         finished = trainer.run()
@@ -192,7 +205,33 @@ def run_batch(config: TrainConfig, console: Console | None = None) -> int:
         console.print(confusion_table(shown))
     if finished.run_dir:
         console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
-    return EXIT_INTERRUPTED if finished.status == "stopped" else EXIT_OK
+    if finished.status == "stopped":
+        if finished.run_dir:
+            console.print(
+                f"resume with: tui-trainer --resume {finished.run_dir}", markup=False, highlight=False
+            )
+        return EXIT_INTERRUPTED
+    if export and finished.run_dir:
+        return export_and_report(finished.run_dir, export, weights, console)
+    return EXIT_OK
+
+
+def export_and_report(run_dir: str, fmt: str, weights: str = "final", console: Console | None = None) -> int:
+    from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.runs import describe_write_error
+
+    try:
+        result = export_run(run_dir, fmt, weights)
+    except ExportError as exc:
+        print(f"tui-trainer: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"tui-trainer: error: {describe_write_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    (console or Console(highlight=False)).print(
+        result.describe(), markup=False, highlight=False, soft_wrap=True
+    )
+    return EXIT_OK
 
 
 def _install_interrupt_handlers(control: TrainingControl, console: Console):

@@ -64,6 +64,8 @@ def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
 def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[NormalizedModel, object]:
     if weights not in WEIGHT_CHOICES:
         raise ExportError(f"unknown weights {weights!r}; valid: {', '.join(WEIGHT_CHOICES)}")
+    if not Path(run_path).expanduser().exists():
+        raise ExportError(f"nothing to export at {run_path}: give a run directory or a .pt weights file")
     path = weights_path(run_path, weights)
     if not path.exists():
         hint = " (the run did not finish; try --weights last)" if weights == "final" else ""
