@@ -141,6 +141,8 @@ def describe_write_error(exc: OSError) -> str:
     """One line for a failed save, with the fix for the common causes."""
     import errno
 
+    if exc.errno is None:  # already a composed message, e.g. from RunDirectory.create
+        return " ".join(str(exc).split())
     where = f" {exc.filename}" if exc.filename else ""
     text = exc.strerror or " ".join(str(exc).split())
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
