@@ -213,6 +213,8 @@ class TrainConfig:
             out.append(f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}")
         _check_choice(out, "model.activation", m.activation, ACTIVATIONS)
         _check_choice(out, "model.init", m.init, INITS)
+        if m.batch_norm and d.batch_size < 2:
+            out.append("model.batch_norm needs dataset.batch_size >= 2 (a batch of one has no variance)")
         if not 0.0 <= m.dropout < 1.0:
             out.append(f"model.dropout must be in [0, 1), got {m.dropout}")
         _check_choice(out, "loss.name", lo.name, LOSSES)
