@@ -74,3 +74,15 @@ def test_cli_resolve_config(pairs, output_dir, tensorboard):
     config = assert_valid_or_error(lambda: resolve_config(args))
     if config is not None and tensorboard:
         assert config.train.tensorboard
+
+
+def test_values_that_would_fail_only_at_run_time_are_config_errors():
+    for assignment in ("train.seed=18446744073709551616", "dataset.n_samples=10000000000",
+                       "model.batch_norm=true"):
+        extra = ["dataset.batch_size=1"] if "batch_norm" in assignment else []
+        try:
+            TrainConfig().with_overrides([assignment, *extra])
+        except ConfigError as exc:
+            assert assignment.split("=")[0] in str(exc)
+        else:
+            raise AssertionError(f"{assignment} was accepted")
