@@ -81,10 +81,13 @@ def test_a_finished_run_continues_only_with_more_epochs(tiny_config):
     again = Trainer(config.copy(), resume_from=first.run_dir).run()
     assert again.status == "failed"
     assert "already trained 2 of 2 epochs" in again.reason and "\n" not in again.reason
+    killed_write = Path(first.run_dir) / ".last.pt.abc123.tmp"
+    killed_write.write_bytes(b"half a checkpoint")
     longer = config.with_overrides(["train.epochs=3"])
     extended = Trainer(longer, resume_from=first.run_dir).run()
     assert extended.status == "completed"
     assert [r["epoch"] for r in read_metrics(first.run_dir)] == [1, 2, 3]
+    assert not killed_write.exists()
 
 
 def test_resume_refuses_a_changed_model_or_optimizer(tiny_config):

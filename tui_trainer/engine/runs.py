@@ -60,6 +60,8 @@ class RunDirectory:
         so metrics of an epoch finished after that checkpoint are replaced, never duplicated."""
         run_dir = cls(Path(path))
         run_dir.metrics = [dict(r) for r in records]
+        for leftover in run_dir.path.glob(".*.tmp"):  # temp files of a write killed midway
+            leftover.unlink(missing_ok=True)
         return run_dir
 
     def write_config(self, config: TrainConfig) -> None:
