@@ -262,7 +262,7 @@ class Trainer:
         self.emit(RunResumed(self._step))
         return time.perf_counter() - started
 
-    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> float:
+    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> list[float]:
         """Read the window's step losses in one transfer, check them, emit progress.
         Returns each step's loss times its batch size."""
         losses = torch.stack(pending).float().cpu()
