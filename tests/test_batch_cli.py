@@ -29,7 +29,7 @@ def test_batch_default_config_writes_run_directory(tmp_path):
     assert len(epoch_lines) == 3 and "val_acc" in epoch_lines[0] and "samples/s" in epoch_lines[0]
     assert "final metrics" in proc.stdout and "confusion matrix" in proc.stdout
     (run,) = list(out.iterdir())
-    assert {p.name for p in run.iterdir()} == {"config.toml", "metrics.jsonl", "summary.json", "model.pt"}
+    assert {p.name for p in run.iterdir()} == {"config.toml", "metrics.jsonl", "summary.json", "model.pt", "last.pt", "best.pt"}
     assert "lr = 0.01" in (run / "config.toml").read_text()
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
     summary = json.loads((run / "summary.json").read_text())

@@ -107,7 +107,8 @@ class BatchReporter:
             f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
             f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}\n"
             f"device: {event.device}; data: {event.loader}; {event.steps_per_epoch} steps/epoch × "
-            f"{c.train.epochs} epochs; run dir: {event.run_dir}",
+            f"{c.train.epochs} epochs; run dir: {event.run_dir}"
+            + (f"\nresuming after epoch {event.start_epoch}" if event.start_epoch else ""),
             markup=False,
             highlight=False,
         )
@@ -122,7 +123,12 @@ class BatchReporter:
                 console=self.console,
                 transient=True,
             )
-            self.task = self.progress.add_task("epoch 1", total=event.total_steps, stats="")
+            self.task = self.progress.add_task(
+                f"epoch {event.start_epoch + 1}",
+                total=event.total_steps,
+                completed=event.start_epoch * event.steps_per_epoch,
+                stats="",
+            )
             self.progress.start()
 
     def _stop_progress(self) -> None:
@@ -171,10 +177,18 @@ def confusion_table(evaluation: Evaluation) -> Table:
     return table
 
 
-def run_batch(config: TrainConfig, console: Console | None = None) -> int:
-    """Train headless; under torchrun, as one rank of a DistributedDataParallel run."""
+def run_batch(
+    config: TrainConfig,
+    console: Console | None = None,
+    resume_from: str | None = None,
+    export: str | None = None,
+    weights: str = "final",
+) -> int:
+    """Train (or continue `resume_from`) headless; optionally export the finished model.
+    Under torchrun, this process is one rank of a DistributedDataParallel run."""
+    options = {"resume_from": resume_from, "export": export, "weights": weights}
     if not launched_by_torchrun():
-        return _run_batch(config, console, None)
+        return _run_batch(config, console, None, **options)
     try:
         distributed = DistributedRun.from_torchrun(config.train.device)
     except (ConfigError, RuntimeError, ValueError) as exc:
@@ -182,12 +196,19 @@ def run_batch(config: TrainConfig, console: Console | None = None) -> int:
         print(f"tui-trainer: error: cannot join the torchrun process group: {text}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     try:
-        return _run_batch(config, console, distributed)
+        return _run_batch(config, console, distributed, **options)
     finally:
         distributed.shutdown()
 
 
-def _run_batch(config: TrainConfig, console: Console | None, distributed: DistributedRun | None) -> int:
+def _run_batch(
+    config: TrainConfig,
+    console: Console | None,
+    distributed: DistributedRun | None,
+    resume_from: str | None,
+    export: str | None,
+    weights: str,
+) -> int:
     if console is None:
         console = Console(highlight=False)
         if not console.is_terminal:
@@ -196,7 +217,7 @@ def _run_batch(config: TrainConfig, console: Console | None, distributed: Distri
     live = console.is_terminal
     reporter = BatchReporter(console, live)
     control = TrainingControl()
-    trainer = Trainer(config, reporter, control, distributed=distributed)
+    trainer = Trainer(config, reporter, control, resume_from=resume_from, distributed=distributed)
     quiet = distributed is not None and not distributed.is_main  # rank 0 alone prints and writes
     if distributed is not None and not quiet:
         console.print(
@@ -224,13 +245,38 @@ def _run_batch(config: TrainConfig, console: Console | None, distributed: Distri
         console.print(confusion_table(shown))
     if finished.run_dir:
         console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
-    return _exit_code(finished, reporter.started)
+    if finished.status == "stopped" and finished.run_dir:
+        console.print(
+            f"resume with: tui-trainer --resume {finished.run_dir}", markup=False, highlight=False
+        )
+    code = _exit_code(finished, reporter.started)
+    if code == EXIT_OK and export and finished.run_dir:
+        return export_and_report(finished.run_dir, export, weights, console)
+    return code
 
 
 def _exit_code(finished: RunFinished, started: bool) -> int:
     if finished.status == "failed":
         return EXIT_FAILED if started else EXIT_BAD_CONFIG
     return EXIT_INTERRUPTED if finished.status == "stopped" else EXIT_OK
+
+
+def export_and_report(run_dir: str, fmt: str, weights: str = "final", console: Console | None = None) -> int:
+    from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.runs import describe_write_error
+
+    try:
+        result = export_run(run_dir, fmt, weights)
+    except ExportError as exc:
+        print(f"tui-trainer: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"tui-trainer: error: {describe_write_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    (console or Console(highlight=False)).print(
+        result.describe(), markup=False, highlight=False, soft_wrap=True
+    )
+    return EXIT_OK
 
 
 def _install_interrupt_handlers(control: TrainingControl, console: Console | None, distributed=None):

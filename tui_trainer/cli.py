@@ -11,6 +11,9 @@ import sys
 from tui_trainer import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Kept here, torch-free, for --help; engine.export checks the same names.
+EXPORT_FORMATS = ("torchscript", "onnx")
+WEIGHT_CHOICES = ("final", "best", "last")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --batch                          train the default config headless\n"
         "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128\n"
         "  tui-trainer --batch my.toml --sweep optimizer.lr=1e-3,1e-2 --sweep 'model.hidden=64|128,64'\n"
-        "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel",
+        "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel\n"
+        "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
+        "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
+        "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
+        "  tui-trainer --batch my.toml --tensorboard --export torchscript",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="TOML config file to open (app) or run (--batch)")
@@ -63,6 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --sweep: run K points at once (CPU threads are divided among them; default 1)",
     )
     parser.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue a run headless from RUN_DIR/last.pt, appending to the same directory "
+        "(only train.epochs, train.patience and similar run-length fields may change with --set)",
+    )
+    parser.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also log to TensorBoard under <run dir>/tensorboard (sets train.tensorboard; "
+        "needs pip install 'tui-trainer[tensorboard]')",
+    )
+    parser.add_argument(
+        "--export",
+        choices=EXPORT_FORMATS,
+        metavar="FORMAT",
+        help="torchscript or onnx: export the model of the run directory given as argument "
+        "(tui-trainer --export onnx runs/ID), or of a --batch / --resume run once it finishes",
+    )
+    parser.add_argument(
+        "--weights",
+        choices=WEIGHT_CHOICES,
+        default="final",
+        help="which weights --export uses: final (model.pt, default), best (lowest val loss) or "
+        "last (last finished epoch)",
+    )
+    parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"tui-trainer {__version__}")
@@ -73,11 +106,18 @@ def resolve_config(args: argparse.Namespace):
     """The TrainConfig the arguments describe; raises ConfigError with a one-line message."""
     from tui_trainer.engine.config import ConfigError, TrainConfig
 
-    path = args.batch if args.batch else args.config
-    if args.batch is not None and args.batch and args.config:
-        raise ConfigError("give the config file once: either `--batch FILE` or `FILE`, not both")
-    config = TrainConfig.load(path) if path else TrainConfig()
+    if args.resume:
+        if args.batch or args.config:
+            raise ConfigError("--resume reads the run's own config.toml: give no config file with it")
+        config = TrainConfig.load(resume_config_path(args.resume))
+    else:
+        path = args.batch if args.batch else args.config
+        if args.batch is not None and args.batch and args.config:
+            raise ConfigError("give the config file once: either `--batch FILE` or `FILE`, not both")
+        config = TrainConfig.load(path) if path else TrainConfig()
     overrides = list(args.overrides)
+    if args.tensorboard:
+        overrides.append("train.tensorboard=true")
     if args.data_dir:
         overrides.append(f"dataset.data_dir={args.data_dir}")
     if args.output_dir:
@@ -85,11 +125,37 @@ def resolve_config(args: argparse.Namespace):
     return config.with_overrides(overrides)
 
 
+def resume_config_path(run_dir: str):
+    from pathlib import Path
+
+    from tui_trainer.engine.config import ConfigError
+
+    path = Path(run_dir).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"--resume needs a run directory, {run_dir!r} is not a directory")
+    if not (path / "config.toml").exists():
+        raise ConfigError(f"{run_dir} is not a run directory: it has no config.toml")
+    return path / "config.toml"
+
+
+def export_only(args: argparse.Namespace) -> int:
+    """`--export FORMAT RUN_DIR` without training."""
+    if not args.config:
+        print("tui-trainer: error: --export needs a run directory, e.g. tui-trainer --export onnx "
+              "runs/<id>", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    from tui_trainer.batch import export_and_report
+
+    return export_and_report(args.config, args.export, args.weights)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from tui_trainer.engine.config import ConfigError
 
+    if args.export and args.batch is None and not args.resume and not args.print_config:
+        return export_only(args)
     try:
         if args.sweep and args.batch is None:
             raise ConfigError("--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)")
@@ -106,10 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         from tui_trainer.sweep import run_sweep
 
         return run_sweep(config, args.sweep, args.parallel, set_keys=args.overrides)
-    if args.batch is not None:
+    if args.batch is not None or args.resume:
         from tui_trainer.batch import run_batch
 
-        return run_batch(config)
+        return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
     from tui_trainer.ui.app import run_app
 
     return run_app(config, config_path=args.config)

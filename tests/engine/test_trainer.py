@@ -234,7 +234,7 @@ def test_run_directory_files(runs_dir):
     config = toy_config(runs_dir, overrides=["train.epochs=3"])
     result = train(config)
     run = runs_dir / result.run_dir.split("/")[-1]
-    assert sorted(p.name for p in run.iterdir()) == ["config.toml", "metrics.jsonl", "model.pt", "summary.json"]
+    assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "summary.json"]
     assert TrainConfig.load(run / "config.toml") == config
     lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2, 3]

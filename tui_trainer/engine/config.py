@@ -24,6 +24,10 @@ from tui_trainer.engine.names import (
 )
 
 
+# Generated toy sets live in memory: beyond this a typo would exhaust RAM instead of erroring.
+MAX_TOY_SAMPLES = 10_000_000
+
+
 class ConfigError(ValueError):
     """A user-facing, one-line problem with the configuration. The message names the field."""
 
@@ -94,6 +98,8 @@ class TrainSettings:
     # Progress events are rate-limited so neither the UI nor the log is flooded.
     report_every_ms: int = 100
     n_samples_shown: int = 32
+    # Also log scalars and confusion matrices for TensorBoard into <run dir>/tensorboard.
+    tensorboard: bool = False
 
 
 @dataclass
@@ -196,8 +202,8 @@ class TrainConfig:
             out.append("dataset.val_fraction + dataset.test_fraction must leave some training data (< 1)")
         if d.batch_size < 1:
             out.append(f"dataset.batch_size must be a positive integer, got {d.batch_size}")
-        if d.n_samples < 4:
-            out.append(f"dataset.n_samples must be at least 4, got {d.n_samples}")
+        if not 4 <= d.n_samples <= MAX_TOY_SAMPLES:
+            out.append(f"dataset.n_samples must be between 4 and {MAX_TOY_SAMPLES:,}, got {d.n_samples}")
         if d.noise < 0:
             out.append(f"dataset.noise must be >= 0, got {d.noise}")
         if d.image_size < 4:
@@ -211,6 +217,8 @@ class TrainConfig:
             out.append(f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}")
         _check_choice(out, "model.activation", m.activation, ACTIVATIONS)
         _check_choice(out, "model.init", m.init, INITS)
+        if m.batch_norm and d.batch_size < 2:
+            out.append("model.batch_norm needs dataset.batch_size >= 2 (a batch of one has no variance)")
         if not 0.0 <= m.dropout < 1.0:
             out.append(f"model.dropout must be in [0, 1), got {m.dropout}")
         _check_choice(out, "loss.name", lo.name, LOSSES)
@@ -236,8 +244,8 @@ class TrainConfig:
             out.append(f"train.epochs must be >= 1, got {t.epochs}")
         if t.patience < 0:
             out.append(f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}")
-        if t.seed < 0:
-            out.append(f"train.seed must be >= 0, got {t.seed}")
+        if not 0 <= t.seed < 2**63:
+            out.append(f"train.seed must be between 0 and 2**63 - 1, got {t.seed}")
         if not _valid_device_name(t.device):
             out.append(
                 f"train.device must be auto, cpu, cuda, cuda:N or mps, got {t.device!r}"

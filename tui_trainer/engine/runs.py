@@ -1,4 +1,8 @@
-"""The run directory: config as run, per-epoch metrics, summary and the trained model."""
+"""The run directory: config as run, per-epoch metrics, summary, the trained model, checkpoints.
+
+Layout (every file written atomically): config.toml, metrics.jsonl, summary.json, model.pt (the
+weights when the run ended), last.pt and best.pt (full training state, see `engine.checkpoint`).
+"""
 
 from __future__ import annotations
 
@@ -50,6 +54,16 @@ class RunDirectory:
             raise OSError(f"cannot create run directory under {root}: {exc.strerror or exc}") from None
         raise OSError(f"cannot create a unique run directory under {root}")
 
+    @classmethod
+    def open(cls, path: str | Path, records: list[dict[str, Any]]) -> "RunDirectory":
+        """An existing run directory being resumed; `records` are the epochs its checkpoint holds,
+        so metrics of an epoch finished after that checkpoint are replaced, never duplicated."""
+        run_dir = cls(Path(path))
+        run_dir.metrics = [dict(r) for r in records]
+        for leftover in run_dir.path.glob(".*.tmp"):  # temp files of a write killed midway
+            leftover.unlink(missing_ok=True)
+        return run_dir
+
     def write_config(self, config: TrainConfig) -> None:
         config.save(self.path / "config.toml")
 
@@ -62,9 +76,17 @@ class RunDirectory:
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_text(self.path / "summary.json", json.dumps(summary, indent=2) + "\n")
 
-    def save_model(self, model: torch.nn.Module, config: TrainConfig, meta_dict: dict[str, Any]) -> None:
+    def save_model(
+        self,
+        model: torch.nn.Module,
+        config: TrainConfig,
+        meta_dict: dict[str, Any],
+        normalizer: dict[str, torch.Tensor] | None = None,
+    ) -> None:
         state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         payload = {"state_dict": state, "config": config.to_dict(), "meta": meta_dict}
+        if normalizer is not None:
+            payload["normalizer"] = normalizer
         atomic_write(self.path / "model.pt", lambda handle: torch.save(payload, handle))
 
 
@@ -76,19 +98,57 @@ def environment_info() -> dict[str, str]:
     }
 
 
-def load_model(path: str | Path):
-    """Rebuild a model saved in a run directory: returns (model, config, meta_dict)."""
+WEIGHT_FILES = {"final": "model.pt", "model": "model.pt", "last": "last.pt", "best": "best.pt"}
+
+
+def weights_path(path: str | Path, which: str = "final") -> Path:
+    """The weights file of a run: `path` itself when a file, else the run directory's
+    model.pt ("final"), last.pt ("last") or best.pt ("best")."""
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        return path
+    if which not in WEIGHT_FILES:
+        raise ValueError(f"unknown weights {which!r}; valid: final, last, best")
+    return path / WEIGHT_FILES[which]
+
+
+def load_model(path: str | Path, which: str = "final"):
+    """Rebuild a model saved in a run directory (model.pt, or last.pt / best.pt with `which`):
+    returns (model, config, meta)."""
+    payload = read_weights(weights_path(path, which))
+    return _rebuild(payload)
+
+
+def read_weights(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise FileNotFoundError(f"no weights file {path}")
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def _rebuild(payload: dict[str, Any]):
     from tui_trainer.engine.datasets.base import DatasetMeta
     from tui_trainer.engine.model import build_model
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / "model.pt"
-    payload = torch.load(path, map_location="cpu", weights_only=False)
     config = TrainConfig.from_dict(payload["config"])
     meta_dict = dict(payload["meta"])
     meta_dict["input_shape"] = tuple(meta_dict["input_shape"])
+    meta_dict = {k: v for k, v in meta_dict.items() if k in DatasetMeta.__dataclass_fields__}
     meta = DatasetMeta(**meta_dict)
     model = build_model(config, meta)
     model.load_state_dict(payload["state_dict"])
     return model, config, meta
+
+
+def describe_write_error(exc: OSError) -> str:
+    """One line for a failed save, with the fix for the common causes."""
+    import errno
+
+    if exc.errno is None:  # already a composed message, e.g. from RunDirectory.create
+        return " ".join(str(exc).split())
+    where = f" {exc.filename}" if exc.filename else ""
+    text = exc.strerror or " ".join(str(exc).split())
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full while saving{where}: {text} — free space or set train.output_dir elsewhere"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write{where}: {text} — make it writable or set train.output_dir elsewhere"
+    return f"file error{where}: {text}"

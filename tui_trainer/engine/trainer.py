@@ -7,13 +7,14 @@ one batch when a progress report is due (at most every `train.report_every_ms`).
 from __future__ import annotations
 
 import math
-import threading
 import time
+from pathlib import Path
 from typing import Iterator
 
 import torch
 from torch import nn
 
+from tui_trainer.engine import checkpoint
 from tui_trainer.engine.components import (
     build_loss,
     build_optimizer,
@@ -21,6 +22,7 @@ from tui_trainer.engine.components import (
     prepare_targets,
 )
 from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
@@ -40,46 +42,9 @@ from tui_trainer.engine.events import (
     RunStarted,
 )
 from tui_trainer.engine.model import build_model, count_parameters, layer_summary
-from tui_trainer.engine.runs import RunDirectory, environment_info
+from tui_trainer.engine.runs import RunDirectory, describe_write_error
+from tui_trainer.engine.summary import write_final_files
 from tui_trainer.engine.validate import check_against_data
-
-
-class TrainingControl:
-    """Pause, resume and stop a run from any thread; the loop polls it between batches."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # a paused loop must wake up to notice the stop
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-
-class NonFiniteLoss(Exception):
-    def __init__(self, step: int, value: float):
-        super().__init__(step, value)
-        self.step = step
-        self.value = value
-
-
-class _StopRun(Exception):
-    pass
 
 
 class Trainer:
@@ -91,6 +56,7 @@ class Trainer:
         data: DatasetSplits | None = None,
         write_run_dir: bool = True,
         data_progress: LoadProgress | None = None,
+        resume_from: str | Path | None = None,
         distributed: DistributedRun | None = None,
     ) -> None:
         self.config = config
@@ -99,6 +65,9 @@ class Trainer:
         self.data = data
         self.write_run_dir = write_run_dir
         self.data_progress = data_progress
+        # A run directory (or checkpoint file) to continue; `config` must match its config.
+        self.resume_from = resume_from
+        self.start_epoch = 0
         self.distributed = distributed
         if distributed is not None and not distributed.is_main:
             self.callback, self.write_run_dir = None, False  # rank 0 alone reports and writes
@@ -111,6 +80,7 @@ class Trainer:
         self._train_seconds = 0.0
         self._best_val = math.inf
         self._best_epoch = -1
+        self._stale_epochs = 0
 
     def emit(self, event: Event) -> None:
         if self.callback is not None:
@@ -139,7 +109,7 @@ class Trainer:
                 "dataset.batch_size or model.hidden, or use train.device=cpu",
             )
         except OSError as exc:
-            return self._finish("failed", f"file error: {exc}")
+            return self._finish("failed", describe_write_error(exc))
         except Exception as exc:  # one line for the user; the run directory keeps what finished
             text = " ".join(str(exc).split()) or type(exc).__name__
             return self._finish("failed", f"{type(exc).__name__}: {text}")
@@ -147,6 +117,13 @@ class Trainer:
     # ---- set-up -----------------------------------------------------------------------
     def _run(self) -> RunFinished:
         config = self.config.check()
+        resume = checkpoint.load_checkpoint(self.resume_from) if self.resume_from is not None else None
+        if resume is not None:
+            checkpoint.check_resumable(resume, config)
+        if config.train.tensorboard:
+            from tui_trainer.engine.tensorboard import TensorBoardLogger
+
+            self.callback = TensorBoardLogger.chained(self.callback, config)
         self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
         progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
         data = self.data or load_dataset(config.dataset, config.train.seed, progress)
@@ -164,8 +141,14 @@ class Trainer:
         self.optimizer = build_optimizer(config, model.parameters())
         self.scheduler = build_scheduler(config, self.optimizer)
         self.generator = torch.Generator().manual_seed(config.train.seed)
-        if self.write_run_dir:
+        if resume is not None:
+            checkpoint.apply_training_state(self, resume)
+            if self.write_run_dir:
+                path = Path(self.resume_from)
+                self.run_dir = RunDirectory.open(path if path.is_dir() else path.parent, resume["history"])
+        elif self.write_run_dir:
             self.run_dir = RunDirectory.create(config)
+        if self.run_dir is not None:
             self.run_dir.write_config(config)
         steps_per_epoch = placed.batches_per_epoch
         self.emit(
@@ -177,6 +160,7 @@ class Trainer:
                 layers=layer_summary(model, meta),
                 steps_per_epoch=steps_per_epoch,
                 total_steps=steps_per_epoch * config.train.epochs,
+                start_epoch=self.start_epoch,
                 run_dir=str(self.run_dir.path) if self.run_dir else None,
                 loader=placed.mode,
             )
@@ -188,12 +172,14 @@ class Trainer:
         config, placed = self.config, self.placed
         epochs = config.train.epochs
         self._total_steps = placed.batches_per_epoch * epochs
-        self._stale_epochs = 0
         status, reason = "completed", f"trained {epochs} epochs"
+        if self.start_epoch == 0:
+            checkpoint.save_epoch_checkpoints(self)
         try:
-            for epoch in range(epochs):
+            for epoch in range(self.start_epoch, epochs):
                 stopped_early = self._train_epoch(epoch)
                 self._epochs_done = epoch + 1
+                checkpoint.save_epoch_checkpoints(self)
                 if stopped_early:
                     status = "early_stopped"
                     reason = (
@@ -225,7 +211,9 @@ class Trainer:
         pending: list[torch.Tensor] = []
         pending_sizes: list[int] = []
         correct: list[torch.Tensor] = []
-        epoch_loss, epoch_seen = 0.0, 0
+        # Summed exactly once at the end: the total must not depend on how reports were timed.
+        sample_losses: list[float] = []
+        epoch_seen = 0
         window_start_step = self._step
         epoch_start = time.perf_counter()
         window_start = epoch_start
@@ -252,7 +240,7 @@ class Trainer:
             self._step += 1
             now = time.perf_counter()
             if now >= next_report:
-                epoch_loss += self._report(
+                sample_losses += self._report(
                     epoch, pending, pending_sizes, window_start_step, now - window_start,
                     (self._step - epoch * steps_per_epoch) / steps_per_epoch, now - epoch_start,
                 )
@@ -262,7 +250,7 @@ class Trainer:
                 next_report = now + report_every
         if pending:
             now = time.perf_counter()
-            epoch_loss += self._report(
+            sample_losses += self._report(
                 epoch, pending, pending_sizes, window_start_step, now - window_start, 1.0,
                 now - epoch_start,
             )
@@ -270,6 +258,7 @@ class Trainer:
         train_seconds = time.perf_counter() - epoch_start
         self._train_seconds += train_seconds
         n_correct = float(torch.stack(correct).sum()) if correct else 0.0
+        epoch_loss = math.fsum(sample_losses)
         if self.distributed is not None:
             epoch_loss, epoch_seen, n_correct = self.distributed.sum_values(epoch_loss, epoch_seen, n_correct)
         train_accuracy = n_correct / epoch_seen if classify and correct else None
@@ -279,15 +268,15 @@ class Trainer:
         started = time.perf_counter()
         self.emit(RunPaused(self._step))
         while self.control.paused:
-            self.control._running.wait(0.1)
+            self.control.wait_running(0.1)
         if self.control.stop_requested:
             raise _StopRun
         self.emit(RunResumed(self._step))
         return time.perf_counter() - started
 
-    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> float:
+    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> list[float]:
         """Read the window's step losses in one transfer, check them, emit progress.
-        Returns the window's loss summed over samples."""
+        Returns each step's loss times its batch size."""
         losses = torch.stack(pending).float().cpu()
         finite = torch.isfinite(losses)
         if not bool(finite.all()):
@@ -311,7 +300,7 @@ class Trainer:
                 eta_seconds=eta,
             )
         )
-        return sum(v * s for v, s in zip(values, sizes))
+        return [v * s for v, s in zip(values, sizes)]
 
     def _end_epoch(self, epoch, train_loss, train_accuracy, seconds, n_seen) -> bool:
         config, data = self.config, self.placed
@@ -376,9 +365,9 @@ class Trainer:
                 metrics.update({f"test_{k}": v for k, v in test.extra.items()})
                 self.emit(test)
             if self.run_dir is not None:
-                self._write_final_files(status, reason, metrics)
+                write_final_files(self, status, reason, metrics)
         except OSError as exc:
-            status, reason = "failed", f"{reason}; and saving the run failed: {exc}"
+            status, reason = "failed", f"{reason}; and saving the run failed: {describe_write_error(exc)}"
         event = RunFinished(
             status=status,
             reason=reason,
@@ -389,29 +378,6 @@ class Trainer:
         )
         self.emit(event)
         return event
-
-    def _write_final_files(self, status: str, reason: str, metrics: dict) -> None:
-        assert self.run_dir is not None
-        meta = self.meta
-        meta_dict = {k: getattr(meta, k) for k in meta.__dataclass_fields__}
-        meta_dict["input_shape"] = list(meta.input_shape)
-        if status != "failed" and self.model is not None:
-            self.run_dir.save_model(self.model, self.config, meta_dict)
-        self.run_dir.write_summary(
-            {
-                "status": status,
-                "reason": reason,
-                "epochs_done": self._epochs_done,
-                "steps": self._step,
-                "metrics": metrics,
-                "device": describe_device(self.device),
-                "seed": self.config.train.seed,
-                "dataset": meta.summary(),
-                "wall_seconds": round(time.perf_counter() - self._t0, 3),
-                "train_seconds": round(self._train_seconds, 3),
-                "versions": environment_info(),
-            }
-        )
 
 
 def _nan_word(value: float) -> str:

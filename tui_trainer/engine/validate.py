@@ -17,6 +17,11 @@ def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[str]:
             f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
             f"({meta.n_train} samples of {meta.name}); lower it"
         )
+    if config.model.batch_norm and meta.n_train < 2:
+        out.append(
+            f"model.batch_norm needs at least 2 training samples ({meta.name} has {meta.n_train}); "
+            "raise dataset.n_samples or turn batch_norm off"
+        )
     return out
 
 

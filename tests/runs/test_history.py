@@ -1,0 +1,63 @@
+"""Listing past runs, robust to half-written and damaged directories."""
+
+import json
+
+import pytest
+
+from tui_trainer.engine.config import ConfigError
+from tui_trainer.engine.history import list_runs, load_curves, load_run_config, read_run
+from tui_trainer.engine.trainer import Trainer
+
+
+def test_a_finished_run_is_listed_with_its_numbers(tiny_config, runs_dir):
+    result = Trainer(tiny_config("train.epochs=2", "optimizer.lr=0.01")).run()
+    (record,) = list_runs(runs_dir)
+    assert str(record.path) == result.run_dir
+    assert (record.dataset, record.model, record.optimizer, record.lr) == ("spirals", "16x8 relu", "adam", 0.01)
+    assert record.epochs == 2 and record.status == "completed" and record.problem is None
+    assert record.best_val_loss == result.metrics["best_val_loss"]
+    assert record.duration is not None and record.duration > 0 and record.resumable
+    curves = load_curves(record.path)
+    assert curves.epochs == [1, 2] and len(curves.val_loss) == 2
+    assert load_run_config(record.path).optimizer.lr == 0.01
+    assert set(record.as_row()) >= {"name", "dataset", "model", "optimizer", "lr", "epochs",
+                                    "best_val_accuracy", "best_val_loss", "duration", "status", "path"}
+
+
+def test_damaged_and_partial_directories_still_give_rows(tiny_config, runs_dir):
+    Trainer(tiny_config("train.epochs=1")).run()
+    (good,) = list(runs_dir.iterdir())
+    broken = runs_dir / "20990101-000000-broken"
+    broken.mkdir()
+    (broken / "config.toml").write_text("this is [not toml")
+    (broken / "metrics.jsonl").write_text('{"epoch": 1, "val_loss": 0.5, "val_accuracy": 0.8}\n{"epoch": 2, "val_lo')
+    (broken / "summary.json").write_text("{")
+    killed = runs_dir / "20990101-000001-killed"
+    killed.mkdir()
+    (killed / "config.toml").write_text((good / "config.toml").read_text())
+    (runs_dir / "notes.txt").write_text("not a run")
+    (runs_dir / "empty-dir").mkdir()
+
+    records = {r.path.name: r for r in list_runs(runs_dir)}
+    assert set(records) == {good.name, broken.name, killed.name}
+    row = records[broken.name]
+    assert row.epochs == 1 and row.best_val_loss == 0.5 and row.best_val_accuracy == 0.8
+    assert "not valid TOML" in row.problem and "1 unreadable line" in row.problem
+    assert "summary.json unreadable" in row.problem
+    assert records[killed.name].status == "incomplete" and records[killed.name].dataset == "spirals"
+    with pytest.raises(ConfigError):
+        load_run_config(broken)
+
+
+def test_a_missing_runs_directory_lists_nothing(tmp_path):
+    assert list_runs(tmp_path / "absent") == []
+
+
+def test_repeated_epochs_keep_the_newest_values(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = [{"epoch": 1, "val_loss": 2.0}, {"epoch": 2, "val_loss": 1.5}, {"epoch": 2, "val_loss": 1.0}]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    curves = load_curves(run)
+    assert curves.epochs == [1, 2] and curves.val_loss == [2.0, 1.0]
+    assert read_run(run).best_val_loss == 1.0

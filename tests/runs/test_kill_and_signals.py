@@ -1,0 +1,103 @@
+"""Process-level faults: SIGKILL during checkpoint writes, Ctrl-C and SIGTERM in --batch."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from runs_helpers import read_metrics, read_summary
+from tui_trainer.cli import EXIT_INTERRUPTED, EXIT_OK
+from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_trainer.engine.history import list_runs
+
+REPO = Path(__file__).resolve().parents[2]
+
+WRITER = textwrap.dedent(
+    """
+    import sys, torch
+    from tui_trainer.engine.checkpoint import CHECKPOINT_FORMAT, save_checkpoint
+    path = sys.argv[1]
+    weights = torch.randn(512, 512)  # about 1 MB, so a kill often lands inside a write
+    print("ready", flush=True)
+    n = 0
+    while True:
+        n += 1
+        w = weights * n
+        save_checkpoint(path, {"format": CHECKPOINT_FORMAT, "epoch": n, "w": w, "sum": float(w.sum())})
+    """
+)
+
+
+def child_env() -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def test_sigkill_during_checkpoint_writes_always_leaves_a_loadable_last_pt(tmp_path):
+    last = tmp_path / "last.pt"
+    save_checkpoint(last, {"format": 1, "epoch": 0})
+    rng = random.Random(1234)
+    epochs_seen = []
+    for _ in range(5):
+        child = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(last)], stdout=subprocess.PIPE, env=child_env(), text=True
+        )
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.05, 0.5))
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        payload = load_checkpoint(last)  # raises if the file were torn
+        if payload["epoch"]:
+            assert float(payload["w"].sum()) == payload["sum"], "weights and their checksum disagree"
+        epochs_seen.append(payload["epoch"])
+    assert max(epochs_seen) > 0, "the child never completed a write; the test did not exercise kills"
+
+
+def start_batch(runs_dir, *extra):
+    args = [
+        sys.executable, "-m", "tui_trainer", "--batch",
+        "--set", "dataset.name=digits", "--set", "dataset.batch_size=8",
+        "--set", "model.hidden=32", "--set", "train.epochs=400", "--set", "train.device=cpu",
+        "--output-dir", str(runs_dir), *extra,
+    ]
+    return subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), text=True, cwd=REPO
+    )
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, signum):
+    process = start_batch(runs_dir)
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch 2/"):
+                break
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert "resume with: tui-trainer --resume" in out
+    (run,) = list_runs(runs_dir)
+    summary = read_summary(run.path)
+    assert summary["status"] == "stopped"
+    done = load_checkpoint(run.path)["epoch"]
+    assert done >= 2 and [r["epoch"] for r in read_metrics(run.path)] == list(range(1, done + 1))
+    resumed = subprocess.run(
+        [sys.executable, "-m", "tui_trainer", "--resume", str(run.path), "--set", f"train.epochs={done + 1}"],
+        capture_output=True, text=True, env=child_env(), cwd=REPO, timeout=120,
+    )
+    assert resumed.returncode == EXIT_OK, resumed.stderr
+    assert f"resuming after epoch {done}" in resumed.stdout
+    assert [r["epoch"] for r in read_metrics(run.path)] == list(range(1, done + 2))
+    assert read_summary(run.path)["status"] == "completed"

@@ -1,0 +1,226 @@
+"""Past runs in a runs directory: one row per run, plus its curves and config on demand.
+
+Everything here tolerates half-written or damaged directories (a run still going, a killed one,
+a file edited by hand): a row is always returned, with `problem` saying what could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui_trainer.engine.config import ConfigError, TrainConfig
+
+CONFIG_FILE, METRICS_FILE, SUMMARY_FILE = "config.toml", "metrics.jsonl", "summary.json"
+LAST_FILE = "last.pt"
+# Shown for runs without summary.json: still training, or killed before it finished.
+INCOMPLETE = "incomplete"
+
+
+@dataclass
+class RunRecord:
+    path: Path
+    name: str
+    dataset: str = "?"
+    model: str = "?"  # e.g. "64x32 relu"
+    optimizer: str = "?"
+    lr: float | None = None
+    epochs: int = 0  # epochs finished
+    epochs_planned: int | None = None
+    best_val_accuracy: float | None = None
+    best_val_loss: float | None = None
+    duration: float | None = None  # wall seconds of the latest session, None when unknown
+    status: str = INCOMPLETE  # completed, early_stopped, stopped, failed, incomplete
+    reason: str = ""
+    started: float = 0.0  # unix time, for sorting
+    resumable: bool = False  # last.pt exists (finished runs resume with a higher train.epochs)
+    problem: str | None = None  # what could not be read, one line
+
+    def as_row(self) -> dict[str, Any]:
+        """Plain values for a table: the same keys the Runs screen sorts on."""
+        return {
+            "name": self.name,
+            "dataset": self.dataset,
+            "model": self.model,
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "epochs": self.epochs,
+            "best_val_accuracy": self.best_val_accuracy,
+            "best_val_loss": self.best_val_loss,
+            "duration": self.duration,
+            "status": self.status,
+            "path": str(self.path),
+        }
+
+
+@dataclass
+class RunCurves:
+    """Per-epoch series from metrics.jsonl (1-based epochs); missing values are None."""
+
+    epochs: list[int] = field(default_factory=list)
+    train_loss: list[float | None] = field(default_factory=list)
+    val_loss: list[float | None] = field(default_factory=list)
+    train_accuracy: list[float | None] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
+    lr: list[float | None] = field(default_factory=list)
+    skipped_lines: int = 0
+
+    def series(self, key: str) -> list[float | None]:
+        return getattr(self, key)
+
+
+def is_run_dir(path: Path) -> bool:
+    return path.is_dir() and any((path / f).exists() for f in (CONFIG_FILE, METRICS_FILE, SUMMARY_FILE))
+
+
+def list_runs(root: str | Path) -> list[RunRecord]:
+    """Every run directory directly under `root`, newest first. A missing root gives []."""
+    root = Path(root).expanduser()
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return []
+    records = [read_run(child) for child in children if is_run_dir(child)]
+    records.sort(key=lambda r: (r.started, r.name), reverse=True)
+    return records
+
+
+def read_run(path: str | Path) -> RunRecord:
+    path = Path(path)
+    record = RunRecord(path=path, name=path.name)
+    problems: list[str] = []
+    try:
+        record.started = path.stat().st_mtime
+    except OSError:
+        pass
+    config = _read_config(path, problems)
+    if config is not None:
+        record.dataset = config.dataset.name
+        hidden = "x".join(str(h) for h in config.model.hidden) or "linear"
+        record.model = f"{hidden} {config.model.activation}"
+        record.optimizer = config.optimizer.name
+        record.lr = config.optimizer.lr
+        record.epochs_planned = config.train.epochs
+    curves = load_curves(path)
+    if curves.skipped_lines:
+        problems.append(f"{curves.skipped_lines} unreadable line(s) in {METRICS_FILE}")
+    record.epochs = len(curves.epochs)
+    _best_from_curves(record, curves)
+    summary = _read_json(path / SUMMARY_FILE, problems)
+    if summary is not None:
+        _apply_summary(record, summary, problems)
+    record.resumable = (path / LAST_FILE).exists()
+    record.problem = "; ".join(problems) or None
+    return record
+
+
+def load_curves(path: str | Path) -> RunCurves:
+    """The metrics of a run (directory or metrics.jsonl), skipping lines that do not parse."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / METRICS_FILE
+    curves = RunCurves()
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return curves
+    by_epoch: dict[int, dict[str, Any]] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            epoch = int(row["epoch"])
+        except (ValueError, KeyError, TypeError):
+            curves.skipped_lines += 1
+            continue
+        by_epoch[epoch] = row  # a repeated epoch (from a resume) keeps its newest values
+    for epoch in sorted(by_epoch):
+        row = by_epoch[epoch]
+        curves.epochs.append(epoch)
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
+            curves.series(key).append(_number(row.get(key)))
+    return curves
+
+
+def load_run_config(path: str | Path) -> TrainConfig:
+    """The config a run used, to load back into the setup panels; ConfigError if unreadable."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / CONFIG_FILE
+    return TrainConfig.load(path)
+
+
+def load_summary(path: str | Path) -> dict[str, Any] | None:
+    return _read_json(Path(path) / SUMMARY_FILE, [])
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _read_config(path: Path, problems: list[str]) -> TrainConfig | None:
+    if not (path / CONFIG_FILE).exists():
+        problems.append(f"no {CONFIG_FILE}")
+        return None
+    try:
+        return load_run_config(path)
+    except ConfigError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        problems.append(f"{path.name} unreadable: {' '.join(str(exc).split())[:80]}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{path.name} is not a JSON object")
+        return None
+    return data
+
+
+def _best_from_curves(record: RunRecord, curves: RunCurves) -> None:
+    pairs = [(loss, i) for i, loss in enumerate(curves.val_loss) if loss is not None]
+    if pairs:
+        loss, i = min(pairs)
+        record.best_val_loss = loss
+        record.best_val_accuracy = curves.val_accuracy[i]
+
+
+def _apply_summary(record: RunRecord, summary: dict[str, Any], problems: list[str]) -> None:
+    status = summary.get("status")
+    if isinstance(status, str):
+        record.status = status
+    reason = summary.get("reason")
+    record.reason = reason if isinstance(reason, str) else ""
+    wall = _number(summary.get("wall_seconds"))
+    record.duration = wall
+    best = summary.get("best")
+    if isinstance(best, dict):
+        record.best_val_loss = _number(best.get("val_loss")) or record.best_val_loss
+        accuracy = _number(best.get("val_accuracy"))
+        record.best_val_accuracy = accuracy if accuracy is not None else record.best_val_accuracy
+    done = summary.get("epochs_done")
+    if isinstance(done, int) and not isinstance(done, bool) and done > record.epochs:
+        record.epochs = done
+    started = summary.get("started_at")
+    if isinstance(started, str):
+        try:
+            record.started = time.mktime(time.strptime(started, "%Y-%m-%dT%H:%M:%S"))
+        except ValueError:
+            problems.append(f"{SUMMARY_FILE} has a bad started_at")

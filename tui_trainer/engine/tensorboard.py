@@ -1,0 +1,112 @@
+"""Optional TensorBoard logging as an event consumer: the loop knows nothing about it.
+
+Needs the `tensorboard` package (`pip install 'tui-trainer[tensorboard]'`). Events go to
+`<run dir>/tensorboard/`; a resumed run appends to the same directory at the same global steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.events import (
+    BatchEnd,
+    EpochEnd,
+    Evaluation,
+    Event,
+    EventCallback,
+    RunFinished,
+    RunStarted,
+)
+
+CELL_PIXELS = 12  # each confusion cell becomes a square this wide in the image
+
+
+def _summary_writer_class():
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise ConfigError(
+            "train.tensorboard needs the tensorboard package: pip install 'tui-trainer[tensorboard]' "
+            "(or turn it off with --set train.tensorboard=false)"
+        ) from None
+    return SummaryWriter
+
+
+def confusion_image(confusion: torch.Tensor) -> np.ndarray:
+    """(3, H, W) uint8 heat map, rows = true class: each row scaled by its count, so the colour
+    says which fraction of that class went where (white none, dark blue all)."""
+    counts = confusion.double()
+    totals = counts.sum(dim=1, keepdim=True).clamp(min=1)
+    share = (counts / totals).numpy()
+    share = np.kron(share, np.ones((CELL_PIXELS, CELL_PIXELS)))
+    white, blue = np.array([255.0, 255.0, 255.0]), np.array([8.0, 48.0, 107.0])
+    rgb = white[:, None, None] + (blue - white)[:, None, None] * share[None, :, :]
+    return rgb.round().astype(np.uint8)
+
+
+def confusion_markdown(evaluation: Evaluation) -> str:
+    names = evaluation.class_names or [str(i) for i in range(evaluation.confusion.shape[0])]
+    lines = ["| true \\ pred | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for name, row in zip(names, evaluation.confusion.tolist()):
+        lines.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + " |")
+    return "\n".join(lines)
+
+
+class TensorBoardLogger:
+    """Callable event consumer; opens its writer at RunStarted and closes it at RunFinished."""
+
+    def __init__(self, config: TrainConfig):
+        self.writer_class = _summary_writer_class()
+        self.fallback_dir = Path(config.train.output_dir).expanduser() / "tensorboard"
+        self.writer = None
+        self.step = 0
+
+    @classmethod
+    def chained(cls, callback: EventCallback | None, config: TrainConfig) -> EventCallback:
+        """A callback that feeds the logger first, then the caller's callback."""
+        logger = cls(config)
+
+        def both(event: Event) -> None:
+            logger(event)
+            if callback is not None:
+                callback(event)
+
+        both.tensorboard = logger  # type: ignore[attr-defined]
+        return both
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            log_dir = Path(event.run_dir) / "tensorboard" if event.run_dir else self.fallback_dir
+            self.writer = self.writer_class(log_dir=str(log_dir))
+            self.writer.add_text("config", "```toml\n" + event.config.to_toml() + "\n```", event.start_epoch)
+            return
+        writer = self.writer
+        if writer is None:
+            return
+        if isinstance(event, BatchEnd):
+            for offset, loss in enumerate(event.step_losses):
+                writer.add_scalar("train/step_loss", loss, event.first_step + offset)
+            self.step = event.step
+        elif isinstance(event, EpochEnd):
+            epoch = event.epoch + 1
+            for key, value in event.as_record().items():
+                if key != "epoch" and isinstance(value, (int, float)):
+                    writer.add_scalar(f"epoch/{key}", value, epoch)
+        elif isinstance(event, Evaluation):
+            epoch = event.epoch + 1
+            if event.split == "test":
+                writer.add_scalar("test/loss", event.loss, epoch)
+                if event.accuracy is not None:
+                    writer.add_scalar("test/accuracy", event.accuracy, epoch)
+            if event.confusion is not None:
+                writer.add_image(f"{event.split}/confusion", confusion_image(event.confusion), epoch)
+                writer.add_text(f"{event.split}/confusion", confusion_markdown(event), epoch)
+            writer.flush()
+        elif isinstance(event, RunFinished):
+            writer.add_text("result", f"{event.status}: {event.reason}", max(event.epochs_done, 0))
+            writer.close()
+            self.writer = None
