@@ -145,6 +145,8 @@ class Trainer:
         progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
         data = self.data or load_dataset(config.dataset, config.train.seed, progress)
         meta = data.meta
+        for note in meta.notes:
+            self.emit(LogMessage(note))
         check_against_data(config, meta)
         device = resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
