@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer                                  open the app on the default config\n"
         "  tui-trainer my.toml                          open the app on a saved config\n"
         "  tui-trainer --batch                          train the default config headless\n"
-        "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128",
+        "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128\n"
+        "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
+        "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="TOML config file to open (app) or run (--batch)")
@@ -42,7 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override one config field, e.g. --set optimizer.lr=3e-4 (repeatable)",
     )
-    parser.add_argument("--data-dir", help="where datasets are cached (sets dataset.data_dir)")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where torchvision datasets are downloaded and cached (default ~/.cache/tui-trainer); "
+        "relative csv:/folder: paths are also looked up there (sets dataset.data_dir)",
+    )
     parser.add_argument("--output-dir", help="where run directories go (sets train.output_dir)")
     parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
