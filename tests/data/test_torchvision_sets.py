@@ -176,3 +176,41 @@ def test_first_use_downloads_with_progress_shown_in_batch_output(tmp_path, file_
     buffer = io.StringIO()
     assert run_batch(config, console=Console(file=buffer, width=200)) == 0
     assert "downloading" not in buffer.getvalue()
+
+
+def test_on_disk_tells_whether_a_download_is_needed(tmp_path):
+    from tui_trainer.engine.datasets.torchvision_sets import on_disk
+
+    cfg = TrainConfig().dataset
+    cfg.data_dir = str(tmp_path)
+    assert not on_disk("mnist", cfg)
+    write_mnist_family(tmp_path, "MNIST", n_train=20, n_test=10)
+    assert on_disk("mnist", cfg) and not on_disk("kmnist", cfg)
+
+
+def test_cifar100_reads_fine_labels_and_names(tmp_path, monkeypatch):
+    import pickle
+
+    import numpy as np
+    import torchvision.datasets
+
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, n in (("train", 60), ("test", 20)):
+        entry = {"data": rng.integers(0, 255, (n, 3072), dtype=np.uint8), "fine_labels": [i % 100 for i in range(n)],
+                 "coarse_labels": [i % 20 for i in range(n)]}
+        (folder / name).write_bytes(pickle.dumps(entry, protocol=2))
+    names = [f"class{i:02d}" for i in range(100)]
+    (folder / "meta").write_bytes(pickle.dumps({"fine_label_names": names, "coarse_label_names": []}, protocol=2))
+    digest = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    cls = torchvision.datasets.CIFAR100
+    # Only the expected digests change (the published ones cannot match tiny test files).
+    monkeypatch.setattr(cls, "train_list", [["train", digest["train"]]])
+    monkeypatch.setattr(cls, "test_list", [["test", digest["test"]]])
+    monkeypatch.setattr(cls, "meta", dict(cls.meta, md5=digest["meta"]))
+    cfg = TrainConfig().dataset
+    cfg.name, cfg.data_dir = "cifar100", str(tmp_path)
+    splits = load_dataset(cfg, seed=0)
+    assert splits.meta.n_classes == 100 and splits.meta.class_names == names
+    assert splits.train.x.shape[1:] == (3, 32, 32) and splits.test.y.tolist() == [i % 100 for i in range(20)]

@@ -181,3 +181,11 @@ def register_all(register, spec_type) -> None:
                 needs_download=True,
             )
         )
+
+
+def on_disk(name: str, cfg: DatasetConfig) -> bool:
+    """Whether a torchvision set's files are already in the data directory (no download needed);
+    for the UI's dataset list. Checks file presence only, not checksums."""
+    vision = next(v for v in VISION_SETS if v.name == name)
+    ready = _mnist_ready if vision.family == "mnist" else _cifar_ready
+    return ready(_dataset_class(vision), data_root(cfg))
