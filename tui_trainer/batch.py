@@ -21,6 +21,7 @@ from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.distributed import DistributedRun, launched_by_torchrun
 from tui_trainer.engine.events import (
     BatchEnd,
+    DataProgress,
     EpochEnd,
     Evaluation,
     LogMessage,
@@ -57,6 +58,14 @@ def format_epoch(event: EpochEnd) -> str:
     return "  ".join(parts)
 
 
+def format_amount(what: str, done: int, total: int | None) -> str:
+    """`3.1/9.9 MB` for downloads (counted in bytes), `120/500` for anything else."""
+    if what.startswith("downloading"):
+        mb = f"{done / 1e6:.1f}"
+        return f"{mb}/{total / 1e6:.1f} MB" if total else f"{mb} MB"
+    return f"{done}/{total}" if total else str(done)
+
+
 class BatchReporter:
     """Turns engine events into terminal output; remembers the last evaluations for the end."""
 
@@ -68,12 +77,18 @@ class BatchReporter:
         self.last_test: Evaluation | None = None
         self.progress: Progress | None = None
         self.task = None
+        self.data_bar: Progress | None = None
+        self.data_tasks: dict[str, object] = {}
+        self.data_quarters: dict[str, int] = {}
 
     def __call__(self, event) -> None:
         if isinstance(event, LogMessage):
             style = {"error": "red", "warning": "yellow"}.get(event.level, "dim")
             self.console.print(event.text, style=style, markup=False, highlight=False)
+        elif isinstance(event, DataProgress):
+            self._data_progress(event)
         elif isinstance(event, RunStarted):
+            self._stop_data_bar()
             self._started(event)
         elif isinstance(event, BatchEnd):
             if self.progress is not None:
@@ -95,7 +110,38 @@ class BatchReporter:
         elif isinstance(event, RunResumed):
             self.console.print(f"resumed at step {event.step}", markup=False)
         elif isinstance(event, RunFinished):
+            self._stop_data_bar()
             self._stop_progress()
+
+    def _data_progress(self, event: DataProgress) -> None:
+        amount = format_amount(event.what, event.done, event.total)
+        if not self.live:
+            # Plain output (logs, CI): a line at the start and at each quarter, not per chunk.
+            quarter = 4 * event.done // event.total if event.total else 0
+            if self.data_quarters.get(event.what, -1) < quarter:
+                self.data_quarters[event.what] = quarter
+                percent = f"{25 * quarter}% " if event.total else ""
+                self.console.print(f"{event.what}: {percent}({amount})", markup=False, highlight=False)
+            return
+        if self.data_bar is None:
+            self.data_bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[amount]}"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
+            self.data_bar.start()
+        task = self.data_tasks.get(event.what)
+        if task is None:
+            task = self.data_tasks[event.what] = self.data_bar.add_task(event.what, total=event.total, amount="")
+        self.data_bar.update(task, completed=event.done, total=event.total, amount=amount)
+
+    def _stop_data_bar(self) -> None:
+        if self.data_bar is not None:
+            self.data_bar.stop()
+            self.data_bar = None
 
     def _started(self, event: RunStarted) -> None:
         self.started = True

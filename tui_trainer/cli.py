@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
-        "  tui-trainer --batch my.toml --tensorboard --export torchscript",
+        "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
+        "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
+        "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", nargs="?", help="TOML config file to open (app) or run (--batch)")
@@ -51,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override one config field, e.g. --set optimizer.lr=3e-4 (repeatable)",
     )
-    parser.add_argument("--data-dir", help="where datasets are cached (sets dataset.data_dir)")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where torchvision datasets are downloaded and cached (default ~/.cache/tui-trainer); "
+        "relative csv:/folder: paths are also looked up there (sets dataset.data_dir)",
+    )
     parser.add_argument("--output-dir", help="where run directories go (sets train.output_dir)")
     parser.add_argument(
         "--sweep",

@@ -128,6 +128,8 @@ class Trainer:
         progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
         data = self.data or load_dataset(config.dataset, config.train.seed, progress)
         meta = data.meta
+        for note in meta.notes:
+            self.emit(LogMessage(note))
         check_against_data(config, meta)
         dist_run = self.distributed
         device = dist_run.device if dist_run else resolve_device(config.train.device)

@@ -23,6 +23,8 @@ class DatasetMeta:
     n_train: int = 0
     n_val: int = 0
     n_test: int = 0
+    # Choices the loader made for the user (target column picked, columns dropped); shown as log lines.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_inputs(self) -> int:
@@ -78,22 +80,43 @@ class Normalizer:
     def fit(cls, x: torch.Tensor, method: str, is_image: bool) -> "Normalizer":
         if method == "none":
             return cls.identity()
-        xf = x.float()
         if is_image:
             # One statistic per channel over all pixels, as torchvision's Normalize uses.
-            dims = [0] + list(range(2, xf.dim()))
-            keep = (1, -1) + (1,) * (xf.dim() - 2)
+            mean_c, std_c, low, high = _channel_stats(x)
+            keep = (-1,) + (1,) * (x.dim() - 2)
             if method == "standardize":
-                mean, scale = xf.mean(dim=dims).view(keep[1:]), xf.std(dim=dims).view(keep[1:])
+                mean, scale = mean_c.view(keep), std_c.view(keep)
             else:
-                low, high = xf.amin(dim=dims), xf.amax(dim=dims)
-                mean, scale = low.view(keep[1:]), (high - low).view(keep[1:])
-        elif method == "standardize":
+                mean, scale = low.view(keep), (high - low).view(keep)
+            scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+            return cls(mean, scale)
+        xf = x.float()
+        if method == "standardize":
             mean, scale = xf.mean(dim=0), xf.std(dim=0)
         else:
             mean, scale = xf.amin(dim=0), xf.amax(dim=0) - xf.amin(dim=0)
         scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
         return cls(mean, scale)
+
+
+def _channel_stats(x: torch.Tensor, chunk: int = 2048):
+    """Per-channel mean, unbiased std, min and max of (N, C, ...) images, a chunk at a time so
+    CIFAR's 150 MB of uint8 never becomes 600 MB of float32 at once."""
+    channels = x.shape[1]
+    total = torch.zeros(channels, dtype=torch.float64)
+    squares = torch.zeros(channels, dtype=torch.float64)
+    low = torch.full((channels,), float("inf"))
+    high = torch.full((channels,), float("-inf"))
+    for start in range(0, x.shape[0], chunk):
+        part = x[start : start + chunk].float().transpose(0, 1).reshape(channels, -1)
+        total += part.sum(dim=1, dtype=torch.float64)
+        squares += (part * part).sum(dim=1, dtype=torch.float64)
+        low = torch.minimum(low, part.amin(dim=1))
+        high = torch.maximum(high, part.amax(dim=1))
+    count = x.numel() // channels
+    mean = total / count
+    var = (squares - count * mean * mean) / max(count - 1, 1)
+    return mean.float(), var.clamp_min(0).sqrt().float(), low, high
 
 
 @dataclass

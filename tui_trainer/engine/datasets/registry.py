@@ -6,6 +6,7 @@ returns `LoadedData`; `load_dataset` then splits, normalises and records sizes, 
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,12 +79,22 @@ def data_dir(cfg: DatasetConfig) -> Path:
     return Path(cfg.data_dir).expanduser() if cfg.data_dir else default_data_dir()
 
 
+def resolve_path(cfg: DatasetConfig, path: str) -> Path:
+    """A user-given file or folder: as written (relative to the working directory), else
+    relative to the data directory, so `--data-dir` also serves `csv:` and `folder:` names."""
+    given = Path(path.strip()).expanduser()
+    if given.is_absolute() or given.exists():
+        return given
+    in_data_dir = data_dir(cfg) / given
+    return in_data_dir if in_data_dir.exists() else given
+
+
 def load_raw(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> LoadedData:
     spec, path = find_spec(cfg.name)
     kwargs = {}
     if spec.prefix:
         kwargs["path"] = path
-    if spec.needs_download:
+    if spec.needs_download or "progress" in inspect.signature(spec.loader).parameters:
         kwargs["progress"] = progress
     return spec.loader(cfg, seed, **kwargs)
 
@@ -123,7 +134,7 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
 
 
 def _register_defaults() -> None:
-    from tui_trainer.engine.datasets import builtin, toys
+    from tui_trainer.engine.datasets import builtin, csv_file, image_folder, torchvision_sets, toys
 
     register(DatasetSpec("digits", builtin.digits, "builtin", "8×8 handwritten digits, 1,797 images, 10 classes"))
     for fn, text in (
@@ -136,6 +147,14 @@ def _register_defaults() -> None:
         (toys.sine, "1-D regression, y = sin(x)"),
     ):
         register(DatasetSpec(fn.__name__, fn, "toy", text))
+    torchvision_sets.register_all(register, DatasetSpec)
+    register(DatasetSpec("csv", csv_file.load_csv, "file", "a CSV file: csv:path/to/file.csv", prefix=True))
+    register(
+        DatasetSpec(
+            "folder", image_folder.load_image_folder, "file",
+            "images in one sub-folder per class: folder:path/", prefix=True,
+        )
+    )
 
 
 _register_defaults()

@@ -1,0 +1,116 @@
+"""`csv:` datasets: encoding rules, regression versus classification, and every bad-file error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from batch_cli import batch_args, run_cli, single_run_dir, summary
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.datasets import load_dataset
+
+FRUIT = "weight,colour,origin,name,kind\n" + "".join(
+    f"{100 + 7 * (i % 13) + (60 if i % 3 == 0 else 0)},{['red', 'green', 'yellow'][i % 3]},"
+    f"{['spain', 'chile'][i % 2]},item{i},{['apple', 'pear', 'banana'][i % 3]}\n"
+    for i in range(90)
+)
+
+
+def _cfg(path, target=""):
+    cfg = TrainConfig().dataset
+    cfg.name, cfg.target = f"csv:{path}", target
+    return cfg
+
+
+def _write(tmp_path, text, name="table.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_categorical_features_and_string_target_train_in_batch_mode(tmp_path):
+    path = _write(tmp_path, FRUIT, "fruit.csv")
+    out = tmp_path / "runs"
+    result = run_cli(*batch_args(f"csv:{path}", tmp_path, out, "dataset.target=kind", "dataset.batch_size=16"))
+    assert result.returncode == 0, result.stderr
+    assert "column 'name' skipped: 90 distinct text values" in result.stdout
+    info = summary(single_run_dir(out))
+    assert info["status"] == "completed"
+    assert "input 6, 3 classes" in info["dataset"]
+
+
+def test_encoding_of_features_and_class_names(tmp_path):
+    splits = load_dataset(_cfg(_write(tmp_path, FRUIT), "kind"), seed=0)
+    meta = splits.meta
+    assert meta.task == "classification" and meta.class_names == ["apple", "banana", "pear"]
+    assert meta.feature_names == [
+        "weight", "colour=green", "colour=red", "colour=yellow", "origin=chile", "origin=spain",
+    ]
+    assert not meta.is_image and meta.input_shape == (6,)
+    one_hot = torch.cat([splits.train.x, splits.val.x, splits.test.x])[:, 1:4]
+    assert torch.equal(one_hot.sum(dim=1), torch.ones(len(one_hot)))
+    # Standardised on the training split by the Normalizer.
+    normalised = splits.normalizer(splits.train.x)
+    assert torch.allclose(normalised.mean(dim=0), torch.zeros(6), atol=1e-5)
+
+
+def test_regression_csv_trains_in_batch_mode_using_the_last_column(tmp_path):
+    rows = "".join(f"{i / 10:.1f},{(i * 7) % 5},{3 * i / 10 + 0.5:.3f}\n" for i in range(120))
+    path = _write(tmp_path, "x,z,price\n" + rows, "prices.csv")
+    out = tmp_path / "runs"
+    result = run_cli(*batch_args(f"csv:{path}", tmp_path, out, "loss.name=mse"))
+    assert result.returncode == 0, result.stderr
+    assert "dataset.target is not set: using the last column 'price'" in result.stdout
+    info = summary(single_run_dir(out))
+    assert "regression" in info["dataset"] and "test_mae" in json.dumps(info["metrics"])
+
+
+def test_few_distinct_integers_mean_classification(tmp_path):
+    rows = "".join(f"{i * 0.5},{i % 3}\n" for i in range(100))
+    meta = load_dataset(_cfg(_write(tmp_path, "a,label\n" + rows), "label"), seed=0).meta
+    assert (meta.task, meta.class_names) == ("classification", ["0", "1", "2"])
+    # The same three integers on only 30 rows are too many per row to be classes: regression.
+    few_rows = "".join(f"{i * 0.5},{i % 3}\n" for i in range(30))
+    assert load_dataset(_cfg(_write(tmp_path, "a,label\n" + few_rows, "b.csv"), "label"), seed=0).meta.task == "regression"
+
+
+def test_relative_path_is_also_looked_up_in_the_data_dir(tmp_path):
+    _write(tmp_path, FRUIT, "fruit.csv")
+    cfg = _cfg("fruit.csv", "kind")
+    cfg.data_dir = str(tmp_path)
+    assert load_dataset(cfg, seed=0).meta.name == "fruit.csv"
+
+
+BAD_FILES = [
+    ("missing", None, "", r"CSV file not found: .*nothing\.csv"),
+    ("empty", "", "", r"is empty; it needs a header row"),
+    ("header only", "a,b,c\n", "", r"has a header but no data rows"),
+    ("missing target", "a,b\n1,2\n3,4\n", "species", r"dataset.target 'species' is not a column of table.csv; columns: a, b"),
+    ("non-numeric", "a,b,y\n1,2,x\n3,4,y\nthree,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'three' is not a number"),
+    ("empty numeric", "a,b,y\n1,2,x\n,4,y\n5,6,x\n", "y", r"line 3, column 'a' is empty"),
+    ("one class", "a,y\n1,x\n2,x\n3,x\n", "y", r"target column 'y' of table.csv has only one value \('x'\); classification needs at least 2"),
+    ("ragged", "a,b,y\n1,2,x\n3,y\n", "y", r"table.csv line 3 has 2 fields but the header has 3; fix that row"),
+    ("only target", "y\na\nb\n", "y", r"has only the target column"),
+    ("duplicate columns", "a,a,y\n1,2,x\n3,4,y\n", "y", r"duplicate column names: a"),
+    ("empty target", "a,y\n1,x\n2,\n3,y\n", "y", r"line 3: target column 'y' is empty"),
+]
+
+
+@pytest.mark.parametrize("case,text,target,message", BAD_FILES, ids=[c[0] for c in BAD_FILES])
+def test_bad_files_give_one_line_errors(tmp_path, case, text, target, message):
+    path = tmp_path / "nothing.csv" if text is None else _write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_dataset(_cfg(path, target), seed=0)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_file_in_batch_mode_exits_2_with_the_message(tmp_path):
+    path = _write(tmp_path, "a,b,y\n1,2,x\n3,4,y\nthree,5,x\n6,7,y\n")
+    result = run_cli(*batch_args(f"csv:{path}", tmp_path, tmp_path / "runs", "dataset.target=y"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "tui-trainer: error: table.csv line 4, column 'a': 'three' is not a number (the column is "
+        "numeric); fix or remove that value"
+    )

@@ -1,0 +1,72 @@
+"""`folder:` datasets: PNG files in one sub-folder per class, read by torchvision's ImageFolder."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from batch_cli import batch_args, run_cli, single_run_dir, summary
+from dataset_files import write_png_folder
+from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.datasets import load_dataset
+
+
+def _cfg(path, size=8, grayscale=True):
+    cfg = TrainConfig().dataset
+    cfg.name, cfg.image_size, cfg.grayscale = f"folder:{path}", size, grayscale
+    return cfg
+
+
+def test_png_folder_trains_one_epoch_in_batch_mode(tmp_path):
+    root = write_png_folder(tmp_path / "shapes", {"circle": 20, "square": 20, "star": 20})
+    out = tmp_path / "runs"
+    result = run_cli(*batch_args(f"folder:{root}", tmp_path, out, "dataset.image_size=10", "dataset.grayscale=false", "dataset.batch_size=8"))
+    assert result.returncode == 0, result.stderr
+    info = summary(single_run_dir(out))
+    assert info["status"] == "completed"
+    assert info["dataset"].startswith("shapes: 42 train / 12 val / 6 test, input 3×10×10, 3 classes")
+
+
+@pytest.mark.parametrize("grayscale,channels", [(True, 1), (False, 3)])
+def test_images_are_resized_once_into_uint8_tensors(tmp_path, grayscale, channels):
+    root = write_png_folder(tmp_path / "pics", {"a": 6, "b": 4}, size=12)
+    (tmp_path / "pics" / ".ipynb_checkpoints").mkdir()  # hidden folders are not classes
+    splits = load_dataset(_cfg(root, size=8, grayscale=grayscale), seed=0)
+    meta = splits.meta
+    assert splits.train.x.dtype == torch.uint8 and splits.train.x.shape[1:] == (channels, 8, 8)
+    assert (meta.is_image, meta.input_shape, meta.pixel_max) == (True, (channels, 8, 8), 255.0)
+    assert meta.class_names == ["a", "b"] and meta.n_train + meta.n_val + meta.n_test == 10
+
+
+def test_progress_is_reported_while_decoding(tmp_path):
+    root = write_png_folder(tmp_path / "pics", {"a": 3, "b": 3})
+    calls = []
+    load_dataset(_cfg(root), seed=0, progress=lambda *a: calls.append(a))
+    assert calls[-1] == (f"reading images in {root}", 6, 6)
+
+
+def test_layout_errors(tmp_path):
+    with pytest.raises(ConfigError, match="image folder not found: .*missing"):
+        load_dataset(_cfg(tmp_path / "missing"), seed=0)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "x.png").write_bytes(b"")
+    with pytest.raises(ConfigError, match="has no class sub-folders"):
+        load_dataset(_cfg(flat), seed=0)
+    no_images = tmp_path / "noimages"
+    (no_images / "a").mkdir(parents=True)
+    (no_images / "b").mkdir()
+    (no_images / "a" / "notes.txt").write_text("hi")
+    with pytest.raises(ConfigError, match="contains no images"):
+        load_dataset(_cfg(no_images), seed=0)
+    one_empty = write_png_folder(tmp_path / "oneempty", {"a": 2})
+    (one_empty / "b").mkdir()
+    with pytest.raises(ConfigError, match=r"class folder\(s\) b in .* contain no images"):
+        load_dataset(_cfg(one_empty), seed=0)
+
+
+def test_unreadable_image_names_the_file(tmp_path):
+    root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
+    (root / "b" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(ConfigError, match=r"cannot read image .*broken\.png.*fix or remove it"):
+        load_dataset(_cfg(root), seed=0)
