@@ -1,0 +1,117 @@
+"""Memory: MNIST held in memory versus its raw uint8 size, and growth over a long run.
+
+1. Writes full-size MNIST IDX files (60,000 + 10,000 random 28×28 images) to a temp root, loads
+   them through the real loader (`torchvision.datasets.MNIST`, download=False) and the engine's
+   placement, and compares the resident-set growth with the raw uint8 size plus the model.
+   Target: ≤ 1.2× raw + model.
+2. Trains a tiny model for many steps with an event consumer that keeps what the app keeps
+   (bounded plot history), and reports RSS growth. Target: a few MB at most.
+
+    python bench/memory.py [--steps 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no /proc/self/status: this benchmark needs Linux")
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def write_mnist(root: Path) -> None:
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 60_000), ("t10k", 10_000)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8))
+
+
+def mnist_memory() -> None:
+    import torch
+
+    from tui_trainer.engine.config import TrainConfig
+    from tui_trainer.engine.data_placement import place_data
+    from tui_trainer.engine.datasets import load_dataset
+    from tui_trainer.engine.model import build_model, count_parameters
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_mnist(Path(tmp))
+        config = TrainConfig()
+        config.dataset.name = "mnist"
+        config.dataset.data_dir = tmp
+        config.model.hidden = [256]
+        gc.collect()
+        before = rss_mb()
+        data = load_dataset(config.dataset, seed=0)
+        placed = place_data(data, torch.device("cpu"), config.dataset)
+        model = build_model(config, data.meta)
+        del data
+        gc.collect()
+        after = rss_mb()
+    raw = 70_000 * 28 * 28 / 2**20 + 70_000 * 8 / 2**20  # uint8 pixels + int64 labels
+    params = count_parameters(model) * 4 / 2**20
+    grown = after - before
+    print(f"MNIST in memory: RSS grew {grown:.1f} MB; raw uint8 images + labels {raw:.1f} MB, "
+          f"model {params:.1f} MB -> ratio {grown / (raw + params):.2f} (target <= 1.2); "
+          f"train x dtype {placed.train.x.dtype}")
+
+
+def long_run_growth(steps: int) -> None:
+    from tui_trainer.engine.config import TrainConfig
+    from tui_trainer.engine.events import BatchEnd
+    from tui_trainer.engine.trainer import Trainer
+    from tui_trainer.ui.loss_plot import StepHistory
+
+    config = TrainConfig()
+    config.dataset.name = "xor"
+    config.dataset.n_samples = 400
+    config.dataset.batch_size = 2
+    config.model.hidden = [4]
+    config.train.epochs = max(1, steps // 140)
+    config.train.report_every_ms = 50
+    config.train.n_samples_shown = 0
+    history = StepHistory()
+    samples: list[tuple[int, float]] = []
+
+    def consume(event) -> None:
+        if isinstance(event, BatchEnd):
+            for offset, loss in enumerate(event.step_losses):
+                history.add(event.first_step + offset, loss)
+            if event.step // 100_000 > len(samples):
+                samples.append((event.step, rss_mb()))
+
+    start = rss_mb()
+    result = Trainer(config, consume, write_run_dir=False).run()
+    end = rss_mb()
+    print(f"{result.epochs_done} epochs, {history.count:,} steps: RSS {start:.1f} -> {end:.1f} MB "
+          f"(+{end - start:.1f} MB); the plot history keeps {len(history.xs)} points")
+    for step, mb in samples:
+        print(f"  at step {step:>9,}: {mb:.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=1_000_000)
+    args = parser.parse_args()
+    mnist_memory()
+    long_run_growth(args.steps)
+
+
+if __name__ == "__main__":
+    main()
