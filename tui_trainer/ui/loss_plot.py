@@ -76,6 +76,7 @@ class LossPlot(PlotextPlot):
                 if all(p[1] is not None for p in pairs):
                     plt.plot(steps, [p[1] for p in pairs], label="train", marker="braille", color="cyan")
                 plt.plot(steps, [p[2] for p in pairs], label="val", marker="braille", color="orange")
+                plt.scatter(steps, [p[2] for p in pairs], marker="●", color="orange")
             elif epochs:
                 plt.title("no accuracy for a regression target (a: show loss)")
         else:
@@ -88,8 +89,9 @@ class LossPlot(PlotextPlot):
                 plt.plot(sx, sy, label="smoothed", marker="braille", color="cyan")
             if epochs:
                 steps = [p.step for p in epochs]
-                plt.plot(steps, [p.train_loss for p in epochs], label="train/epoch", marker="dot", color="green")
-                plt.plot(steps, [p.val_loss for p in epochs], label="val/epoch", marker="dot", color="orange")
+                plt.plot(steps, [p.train_loss for p in epochs], label="train/epoch", marker="braille", color="green")
+                plt.plot(steps, [p.val_loss for p in epochs], label="val/epoch", marker="braille", color="orange")
+                plt.scatter(steps, [p.val_loss for p in epochs], marker="●", color="orange")
         if not self.has_data:
             plt.title("loss — press s to start training")
         plt.xlabel("step")

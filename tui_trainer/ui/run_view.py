@@ -33,6 +33,14 @@ def format_eta(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def compact_rate(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:,.0f}"
+
+
 class RunView:
     """Holds what the right-hand side shows about the current run and updates it from events."""
 
@@ -163,7 +171,7 @@ class RunView:
             parts.append(f"epoch {epoch}/{epochs}")
             parts.append(f"step {step:,}/{started.total_steps:,}")
             if batch is not None:
-                parts.append(f"{batch.samples_per_sec:,.0f} samples/s")
+                parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
                 if self.state == "running":
                     parts.append(f"ETA {format_eta(batch.eta_seconds)}")
                 parts.append(f"loss {batch.loss:.4f}")
