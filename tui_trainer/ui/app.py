@@ -72,7 +72,7 @@ class TrainerApp(App):
             yield SetupColumn(self.initial_config, detected_devices(), id="setup")
             with Vertical(id="right"):
                 yield Static("", id="progress-line")
-                yield ProgressBar(id="progress-bar", show_eta=False)
+                yield ProgressBar(total=1, id="progress-bar", show_eta=False)
                 with TabbedContent(id="tabs"):
                     with TabPane("Training (t)", id="tab-train"):
                         yield LossPlot(id="plot")

@@ -238,7 +238,12 @@ class SetupColumn(VerticalScroll):
         problems_view.display = bool(general)
         button = self.query_one("#start", Button)
         button.disabled = bool(self.problems) or self.locked
-        button.label = "Start training (s)" if not self.problems else f"Fix {len(self.problems)} problem(s) to start"
+        if self.locked:
+            button.label = "Training… (x stops)"
+        elif self.problems:
+            button.label = f"Fix {len(self.problems)} problem(s) to start"
+        else:
+            button.label = "Start training (s)"
         self.post_message(self.Changed())
 
     def set_locked(self, locked: bool, message: str = "") -> None:
