@@ -234,3 +234,40 @@ async def test_help_screen_and_command_palette(tmp_path):
         assert app.screen.__class__.__name__ == "CommandPalette"
         await pilot.press(*"help", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help from the palette")
+
+
+async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path):
+    config = TrainConfig()
+    config.train.output_dir = str(tmp_path)
+    app = TrainerApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        name = app.query_one("#cfg-dataset-name", Input)
+        name.focus()
+        await pilot.press(*CLEAR, *f"csv:{tmp_path}/missing.csv")
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: bool(setup.problems), what="the missing-file problem")
+        assert app.query_one("#cfg-ui-dataset_pick", Select).value is Select.NULL
+        assert "missing.csv" in " ".join(setup.problems)
+        assert app.query_one("#start", Button).disabled
+        await pilot.press(*CLEAR, *"spirals")
+        await wait_for(pilot, lambda: meta_loaded(app, "spirals"), what="spirals metadata")
+        assert app.query_one("#cfg-ui-dataset_pick", Select).value == "spirals"
+        assert not setup.problems
+
+
+async def test_exploding_loss_fails_cleanly(make_config):
+    config = make_config(epochs=3)
+    config.optimizer.name = "sgd"
+    config.optimizer.lr = 1e12
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run to end")
+        assert app.view.finished.status == "failed"
+        assert "lower the learning rate" in app.view.finished.reason
+        log_text = "".join(line.text for line in app.query_one("#log").lines)
+        assert "run failed" in log_text
+        assert "failed" in static_text(app, "#progress-line")
+        assert not app.query_one(SetupColumn).locked

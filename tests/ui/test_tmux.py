@@ -61,9 +61,9 @@ def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     tmux.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
     try:
-        screen = tmux.wait_for("ready — press s", timeout=120)
+        tmux.wait_for("ready — press s", timeout=120)
         for title in ("Dataset (d)", "Model (m)", "Training (t)", "Confusion (c)", "Samples (v)"):
-            assert title in screen
+            tmux.wait_for(title, timeout=10)
         tmux.wait_for("2 classes")
         tmux.keys("s")
         tmux.wait_for("completed ·", timeout=120)

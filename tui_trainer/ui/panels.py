@@ -14,7 +14,7 @@ from tui_trainer.engine.names import (
     OPTIMIZERS,
     SCHEDULERS,
 )
-from tui_trainer.ui.fields import check_field, select_field, text_field
+from tui_trainer.ui.fields import Field, check_field, field_id, select_field, text_field
 
 # Above this many parameters the live summary is computed from shapes instead of building the model.
 MAX_PARAMS_TO_BUILD = 20_000_000
@@ -42,7 +42,11 @@ class DatasetPanel(SetupPanel):
     def compose(self):
         d = self.config.dataset
         names = [s.name for s in dataset_specs() if not s.prefix]
-        yield select_field("dataset", "ui.dataset_pick", _choices(names), d.name if d.name in names else names[0])
+        pick = Select(
+            _choices(names), value=d.name if d.name in names else Select.NULL, allow_blank=True,
+            prompt="other (type below)", id=field_id("ui.dataset_pick"), compact=True,
+        )
+        yield Field("dataset", pick, "ui.dataset_pick")
         yield text_field("name", "dataset.name", d.name, "csv:file.csv or folder:dir")
         yield text_field("val frac", "dataset.val_fraction", d.val_fraction)
         yield text_field("batch", "dataset.batch_size", d.batch_size)
@@ -112,6 +116,8 @@ def device_choices(detected: list[str]) -> list[tuple[str, str]]:
 
 def dataset_info(meta, note: str | None = None) -> str:
     if meta is None:
+        if note and note.startswith("! "):
+            return "no dataset info until the problem above is fixed"
         return note or "loading dataset info…"
     shape = "×".join(str(d) for d in meta.input_shape)
     if meta.task == "classification":

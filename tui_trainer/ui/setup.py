@@ -39,7 +39,9 @@ def meta_key(config: TrainConfig) -> tuple:
             d.grayscale, d.target, d.data_dir)
 
 
-class SetupColumn(VerticalScroll):
+class SetupColumn(VerticalScroll, can_focus=False):
+    """Tab moves between the fields themselves; the column scrolls to keep the focused one in view."""
+
     class Changed(Message):
         """The draft config or its problems changed."""
 
@@ -74,7 +76,14 @@ class SetupColumn(VerticalScroll):
 
     # ---- edits ------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._apply(key_of(event.input.id), event.value)
+        key = key_of(event.input.id)
+        self._apply(key, event.value)
+        if key == "dataset.name":
+            pick = self.query_one("#" + field_id(PICK_KEY), Select)
+            offered = [value for _, value in pick._options]
+            wanted = event.value.strip() if event.value.strip() in offered else Select.NULL
+            if pick.value != wanted:
+                pick.value = wanted
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
