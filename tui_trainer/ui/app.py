@@ -106,6 +106,8 @@ class TrainerApp(App):
         events = self.events.drain()
         if events:
             self.view.apply(events)
+        else:
+            self.view.flush_plot()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self.worker or event.state in (WorkerState.PENDING, WorkerState.RUNNING):

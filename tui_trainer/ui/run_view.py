@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.widgets import ProgressBar, RichLog, Static
 
@@ -20,6 +22,8 @@ from tui_trainer.engine.events import (
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
+
+PLOT_INTERVAL = 0.4  # seconds between plot redraws while training
 
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
 
@@ -53,6 +57,8 @@ class RunView:
         self.finished: RunFinished | None = None
         self.state = "idle"
         self.epochs_seen = 0
+        self.plot_dirty = False
+        self._plot_drawn_at = 0.0
 
     # widgets, looked up when used so the view works before and after mounting
     @property
@@ -69,6 +75,7 @@ class RunView:
     def reset(self) -> None:
         self.started = self.last_batch = self.last_epoch = self.finished = None
         self.epochs_seen = 0
+        self.plot_dirty = False
         self.plot.reset()
         self.state = "starting"
         self.update_progress()
@@ -100,9 +107,22 @@ class RunView:
             elif isinstance(event, RunFinished):
                 self._finished(event)
         if plot_changed:
-            self.plot.refresh()
+            self.plot_dirty = True
         if events:
             self.update_progress()
+        self.flush_plot()
+
+    def flush_plot(self, force: bool = False) -> None:
+        """Redraw the plot when it has new data, at most every PLOT_INTERVAL seconds.
+
+        Drawing the plot costs tens of milliseconds on a large terminal whatever the run's
+        length, so it is redrawn less often than the progress line.
+        """
+        now = time.monotonic()
+        if self.plot_dirty and (force or now - self._plot_drawn_at >= PLOT_INTERVAL):
+            self.plot_dirty = False
+            self._plot_drawn_at = now
+            self.plot.refresh()
 
     def _started(self, event: RunStarted) -> None:
         self.started = event
@@ -151,6 +171,7 @@ class RunView:
 
     def _finished(self, event: RunFinished) -> None:
         self.finished = event
+        self._plot_drawn_at = 0.0  # the final state is drawn at once
         self.state = event.status
         if event.ok or event.status == "stopped":
             self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", "bold green" if event.ok else "yellow")
