@@ -276,3 +276,23 @@ async def test_exploding_loss_fails_cleanly(make_config):
         assert "run failed" in log_text
         assert "failed" in static_text(app, "#progress-line")
         assert not app.query_one(SetupColumn).locked
+
+
+async def test_restart_stops_the_run_and_starts_a_new_one(make_config):
+    config = make_config(epochs=100_000)
+    app = TrainerApp(config)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
+        first_dir = app.view.started.run_dir
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: app.view.started is not None and app.view.started.run_dir != first_dir,
+            what="the restarted run",
+        )
+        assert json.loads((Path(first_dir) / "summary.json").read_text())["status"] == "stopped"
+        assert app.query_one(SetupColumn).locked
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")
+        assert app.view.finished.status == "stopped"

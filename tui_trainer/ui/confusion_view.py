@@ -39,16 +39,17 @@ def confusion_renderable(evaluation):
     if n > MAX_CLASSES_SHOWN:
         body = Text(f"{n} classes: too many to draw; per-class metrics below.", style="dim")
     else:
-        body = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
+        # Cells carry their own padding so the heat colour fills the whole cell.
+        body = Table(box=None, padding=0, show_edge=False, pad_edge=False)
         body.add_column("true\\pred", no_wrap=True, style="bold")
         width = max(3, len(str(int(matrix.max()))))
         for name in names:
-            body.add_column(name[:width + 2], justify="right", no_wrap=True)
+            body.add_column(name[:width + 1] + " ", justify="right", no_wrap=True)
         counts = matrix.tolist()
         for i, name in enumerate(names):
             total = sum(counts[i])
-            cells = [Text(str(c), heat_style(c, total, i == j)) for j, c in enumerate(counts[i])]
-            body.add_row(name[:14], *cells)
+            cells = [Text(f" {c:>{width}} ", heat_style(c, total, i == j)) for j, c in enumerate(counts[i])]
+            body.add_row(name[:14] + " ", *cells)
     metrics = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
     for title in ("class", "precision", "recall", "F1", "support"):
         metrics.add_column(title, justify="left" if title == "class" else "right", no_wrap=True)
