@@ -90,7 +90,11 @@ class SampleGrid(Widget):
 
     def _image_grid(self, samples, width: int) -> list[Text]:
         names = self.meta.class_names
-        pictures = [half_block_lines(image_to_rgb(s.input, self.meta.pixel_max)) for s in samples]
+        images = [image_to_rgb(s.input, self.meta.pixel_max) for s in samples]
+        # Tiny images (8×8 digits) are drawn twice as large when the pane has room.
+        if width >= 100 and max(images[0].shape[:2]) <= 12:
+            images = [im.repeat_interleave(2, dim=0).repeat_interleave(2, dim=1) for im in images]
+        pictures = [half_block_lines(im) for im in images]
         tile = max(max(len(p[0]) for p in pictures if p), 7)
         per_row = max(1, (width + 1) // (tile + 1))
         out: list[Text] = []
