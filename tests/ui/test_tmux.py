@@ -1,0 +1,80 @@
+"""End to end through a real terminal: tmux runs the installed `tui-trainer` and we read the screen."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+
+
+def tui_trainer_command() -> str:
+    script = shutil.which("tui-trainer")
+    if script:
+        return script
+    return f"{sys.executable} -m tui_trainer"
+
+
+class Tmux:
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, text: str, timeout: float = 90.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} never appeared on the screen; last screen:\n{screen}")
+            time.sleep(0.3)
+
+
+def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
+    session = f"tui-trainer-test-{os.getpid()}"
+    output = tmp_path / "runs"
+    env = (
+        f"PYTHONPATH={REPO} OMP_NUM_THREADS=1 HOME={tmp_path} "
+        f"XDG_CACHE_HOME={tmp_path / 'cache'} TERM=xterm-256color"
+    )
+    command = (
+        f"env {env} {tui_trainer_command()} --output-dir {output} --set dataset.name=moons "
+        f"--set dataset.n_samples=300 --set train.epochs=3 --set train.device=cpu; sleep 30"
+    )
+    tmux = Tmux(session)
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    tmux.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
+    try:
+        tmux.wait_for("ready — press s", timeout=120)
+        for title in ("Dataset (d)", "Model (m)", "Training (t)", "Confusion (c)", "Samples (v)"):
+            tmux.wait_for(title, timeout=10)
+        tmux.wait_for("2 classes")
+        tmux.keys("s")
+        tmux.wait_for("completed ·", timeout=120)
+        tmux.keys("c")
+        screen = tmux.wait_for("true\\pred")
+        assert "precision" in screen and "recall" in screen
+        tmux.keys("q")
+        deadline = time.monotonic() + 30
+        while not list(output.glob("*/summary.json")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (summary,) = list(output.glob("*/summary.json"))
+        assert json.loads(summary.read_text())["status"] == "completed"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -1,0 +1,248 @@
+"""The Textual app: setup on the left, the live run on the right, training in a worker thread.
+
+The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 10 Hz
+timer on the UI thread drains it and updates the widgets, so the screen redraws at most ten times
+a second however fast the loop reports.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, ProgressBar, RichLog, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.ui.confusion_view import ConfusionPane
+from tui_trainer.ui.event_buffer import EventBuffer
+from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.run_view import RunView
+from tui_trainer.ui.samples_view import SamplesPane
+from tui_trainer.ui.setup import SetupColumn
+
+DRAIN_INTERVAL = 0.1  # seconds: the UI redraws at most this often from training events
+LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
+PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
+
+
+class TrainerApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-trainer"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    AUTO_FOCUS = None  # start with no field focused so `s` trains at once
+    BINDINGS = [
+        Binding("s", "start", "Start"),
+        Binding("enter", "start", "Start", show=False),
+        Binding("p", "pause", "Pause"),
+        Binding("x", "stop", "Stop"),
+        Binding("r", "restart", "Restart"),
+        Binding("a", "toggle_metric", "Loss/Acc"),
+        Binding("e", "toggle_mistakes", "Mistakes", show=False),
+        Binding("d", "focus_panel('d')", "Dataset", show=False),
+        Binding("m", "focus_panel('m')", "Model", show=False),
+        Binding("l", "focus_panel('l')", "Loss", show=False),
+        Binding("o", "focus_panel('o')", "Optim", show=False),
+        Binding("t", "show_tab('tab-train')", "Train", show=False),
+        Binding("c", "show_tab('tab-confusion')", "Confusion", show=False),
+        Binding("v", "show_tab('tab-samples')", "Samples", show=False),
+        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
+        super().__init__()
+        self.initial_config = config or TrainConfig()
+        self.config_path = config_path
+        self.events = EventBuffer()
+        self.view = RunView(self)
+        self.control = None
+        self.worker: Worker | None = None
+        self._quitting = False
+
+    # ---- layout -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        from tui_trainer.engine.device import detected_devices
+
+        with Horizontal(id="main"):
+            yield SetupColumn(self.initial_config, detected_devices(), id="setup")
+            with Vertical(id="right"):
+                yield Static("", id="progress-line")
+                yield ProgressBar(total=1, id="progress-bar", show_eta=False)
+                with TabbedContent(id="tabs"):
+                    with TabPane("Training (t)", id="tab-train"):
+                        yield LossPlot(id="plot")
+                        yield RichLog(id="log", max_lines=2000, wrap=True, markup=False, min_width=20)
+                    with TabPane("Confusion (c)", id="tab-confusion"):
+                        yield ConfusionPane(id="confusion")
+                    with TabPane("Samples (v)", id="tab-samples"):
+                        yield SamplesPane(id="samples")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(DRAIN_INTERVAL, self.drain_events)
+        self.view.update_progress()
+        self.call_after_refresh(self._greet)
+
+    def _greet(self) -> None:
+        source = f"config {self.config_path}" if self.config_path else "the default config"
+        self.view.write(f"tui-trainer ready on {source}; runs are saved under {self.initial_config.train.output_dir}/")
+        self.view.write("s or Enter starts training · Tab moves between fields · ? shows every key", "dim")
+
+    @property
+    def setup(self) -> SetupColumn:
+        return self.query_one(SetupColumn)
+
+    @property
+    def training(self) -> bool:
+        return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    # ---- events from the engine -------------------------------------------------------
+    def drain_events(self) -> None:
+        events = self.events.drain()
+        if events:
+            self.view.apply(events)
+        else:
+            self.view.flush_plot()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self.worker or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        self.drain_events()
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = " ".join(str(error).split()) or type(error).__name__
+            self.view.write(f"training thread failed: {type(error).__name__}: {text}", "bold red")
+            self.notify(f"{type(error).__name__}: {text}", title="training failed", severity="error")
+            self.view.state = "failed"
+            self.view.update_progress()
+        self.setup.set_locked(False)
+
+    # ---- actions ----------------------------------------------------------------------
+    def action_start(self) -> None:
+        if self.training:
+            self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
+            return
+        setup = self.setup
+        if setup.problems:
+            self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
+            return
+        from tui_trainer.engine.trainer import Trainer, TrainingControl
+
+        config = setup.config.copy()
+        self.control = control = TrainingControl()
+        self.events.drain()
+        self.view.reset()
+        self.view.write(f"starting: {config.dataset.name}, {config.train.epochs} epochs", "bold")
+        setup.set_locked(True, LOCKED_MESSAGE)
+        if self.focused is not None and self.focused.disabled:
+            self.set_focus(None)
+        events = self.events
+
+        def train() -> None:
+            Trainer(config, events.put, control).run()
+
+        self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)
+
+    def action_pause(self) -> None:
+        if not self.training or self.control is None:
+            self.notify("Nothing is training: press s to start.", severity="warning")
+            return
+        if self.control.paused:
+            self.control.resume()
+            self.view.state = "running"
+        else:
+            self.control.pause()
+            self.view.state = "pausing"
+        self.view.update_progress()
+
+    async def action_stop(self) -> None:
+        if not self.training:
+            self.notify("Nothing is training.", severity="warning")
+            return
+        await self.stop_run()
+
+    async def stop_run(self) -> None:
+        """Ask the loop to stop after the current batch and wait until it has saved the run."""
+        if self.control is not None:
+            self.control.stop()
+        self.view.state = "stopping"
+        self.view.update_progress()
+        worker = self.worker
+        if worker is not None:
+            try:
+                await worker.wait()
+            except Exception:  # a failed or cancelled worker has nothing more to wait for
+                pass
+        self.drain_events()
+
+    async def action_restart(self) -> None:
+        if self.training:
+            await self.stop_run()
+            self.setup.set_locked(False)
+        self.action_start()
+
+    async def action_quit(self) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
+        if self.training:
+            self.notify("Stopping the run and saving it before quitting…")
+            await self.stop_run()
+        self.exit(0)
+
+    def action_toggle_metric(self) -> None:
+        metric = self.query_one(LossPlot).toggle_metric()
+        self.query_one(TabbedContent).active = "tab-train"
+        self.notify(f"plot shows {metric}", timeout=2)
+
+    def action_toggle_mistakes(self) -> None:
+        only = self.query_one(SamplesPane).toggle_mistakes()
+        self.query_one(TabbedContent).active = "tab-samples"
+        self.notify("showing only mistakes" if only else "showing all samples", timeout=2)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_focus_panel(self, key: str) -> None:
+        if self.setup.locked:
+            self.notify(LOCKED_MESSAGE, severity="warning")
+            return
+        widget = self.query_one(PANEL_FOCUS[key])
+        widget.focus()
+        widget.scroll_visible()
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # ---- widgets' messages ------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+
+    def get_system_commands(self, screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Start training", "Train with the current settings (s)", self.action_start)
+        yield SystemCommand("Pause / resume", "Pause or resume the run (p)", self.action_pause)
+        yield SystemCommand("Stop training", "Stop and save the run (x)", self.action_stop)
+        yield SystemCommand("Restart training", "Stop and start again (r)", self.action_restart)
+        yield SystemCommand("Toggle loss / accuracy plot", "(a)", self.action_toggle_metric)
+        yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
+        yield SystemCommand("Keys and help", "(?)", self.action_help)
+
+
+def run_app(config: TrainConfig, config_path: str | None = None) -> int:
+    """Open the app on `config`; the exit code for the command line."""
+    app = TrainerApp(config, config_path)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,78 @@
+"""One labelled setup field: the editing widget, its label, and the error line under it.
+
+A field's widget id encodes the config key it edits (`cfg-optimizer-lr` edits `optimizer.lr`), so
+one handler in the setup column can parse and apply any field.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+PREFIX = "cfg-"
+
+
+def field_id(key: str) -> str:
+    return PREFIX + key.replace(".", "-", 1)
+
+
+def key_of(widget_id: str | None) -> str | None:
+    if not widget_id or not widget_id.startswith(PREFIX):
+        return None
+    return widget_id[len(PREFIX):].replace("-", ".", 1)
+
+
+def format_value(value) -> str:
+    """A config value as the text a user would type for it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(format_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class Field(Vertical):
+    DEFAULT_CSS = "Field { height: auto; }"
+
+    def __init__(self, label: str, widget: Widget, key: str, **kwargs) -> None:
+        super().__init__(classes="field", **kwargs)
+        self.key = key
+        self.label = label
+        self.widget = widget
+
+    def compose(self):
+        with Horizontal(classes="field-row"):
+            yield Label(self.label, classes="field-label")
+            yield self.widget
+        yield Static("", classes="field-error")
+
+    def show_error(self, message: str | None) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(message or "")
+        error.display = bool(message)
+        self.set_class(bool(message), "-invalid")
+
+
+def text_field(label: str, key: str, value, placeholder: str = "") -> Field:
+    return Field(
+        label,
+        Input(format_value(value), placeholder=placeholder, id=field_id(key), compact=True),
+        key,
+    )
+
+
+def select_field(label: str, key: str, options: list[tuple[str, str]], value: str) -> Field:
+    if value not in [v for _, v in options]:
+        options = options + [(value, value)]
+    return Field(
+        label,
+        Select(options, value=value, allow_blank=False, id=field_id(key), compact=True),
+        key,
+    )
+
+
+def check_field(label: str, key: str, value: bool, text: str) -> Field:
+    return Field(label, Checkbox(text, value, id=field_id(key), compact=True), key)

@@ -1,0 +1,169 @@
+"""The four setup panels (Dataset, Model, Loss, Optimizer) and the text they show about the setup."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+from textual.widgets import Select, Static
+
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.datasets import dataset_specs
+from tui_trainer.engine.names import (
+    ACTIVATIONS,
+    LOSS_LABELS,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULERS,
+)
+from tui_trainer.ui.fields import Field, check_field, field_id, select_field, text_field
+
+# Above this many parameters the live summary is computed from shapes instead of building the model.
+MAX_PARAMS_TO_BUILD = 20_000_000
+
+
+def _choices(names) -> list[tuple[str, str]]:
+    return [(name, name) for name in names]
+
+
+class SetupPanel(Vertical):
+    """A bordered group of fields; `key` is the letter that focuses it."""
+
+    DEFAULT_CSS = "SetupPanel { height: auto; }"
+
+    def __init__(self, title: str, key: str, **kwargs) -> None:
+        super().__init__(classes="panel", **kwargs)
+        self.border_title = f"{title} ({key})"
+
+
+class DatasetPanel(SetupPanel):
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__("Dataset", "d", id="panel-dataset")
+        self.config = config
+
+    def compose(self):
+        d = self.config.dataset
+        names = [s.name for s in dataset_specs() if not s.prefix]
+        pick = Select(
+            _choices(names), value=d.name if d.name in names else Select.NULL, allow_blank=True,
+            prompt="other (type below)", id=field_id("ui.dataset_pick"), compact=True,
+        )
+        yield Field("dataset", pick, "ui.dataset_pick")
+        yield text_field("name", "dataset.name", d.name, "csv:file.csv or folder:dir")
+        yield text_field("val frac", "dataset.val_fraction", d.val_fraction)
+        yield text_field("batch", "dataset.batch_size", d.batch_size)
+        yield text_field("samples", "dataset.n_samples", d.n_samples)
+        yield Static("loading dataset info…", id="dataset-info", classes="info")
+
+
+class ModelPanel(SetupPanel):
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__("Model", "m", id="panel-model")
+        self.config = config
+
+    def compose(self):
+        m = self.config.model
+        yield text_field("hidden", "model.hidden", m.hidden, "e.g. 256,128 (empty: linear)")
+        yield select_field("activation", "model.activation", _choices(ACTIVATIONS), m.activation)
+        yield text_field("dropout", "model.dropout", m.dropout)
+        yield check_field("", "model.batch_norm", m.batch_norm, "batch norm")
+        yield Static("", id="model-summary", classes="info")
+
+
+class LossPanel(SetupPanel):
+    def __init__(self, config: TrainConfig) -> None:
+        super().__init__("Loss", "l", id="panel-loss")
+        self.config = config
+
+    def compose(self):
+        lo = self.config.loss
+        yield select_field("loss", "loss.name", loss_choices(LOSSES), lo.name)
+        yield check_field("", "loss.one_hot", lo.one_hot, "one-hot targets")
+        yield Static("", id="loss-info", classes="info")
+
+
+class OptimizerPanel(SetupPanel):
+    def __init__(self, config: TrainConfig, devices: list[str]) -> None:
+        super().__init__("Optimizer", "o", id="panel-optimizer")
+        self.config = config
+        self.devices = devices
+
+    def compose(self):
+        o, s, t = self.config.optimizer, self.config.scheduler, self.config.train
+        yield select_field("optimizer", "optimizer.name", _choices(OPTIMIZERS), o.name)
+        yield text_field("lr", "optimizer.lr", o.lr)
+        yield text_field("momentum", "optimizer.momentum", o.momentum)
+        yield text_field("betas", "optimizer.betas", o.betas, "e.g. 0.9,0.999")
+        yield text_field("wt decay", "optimizer.weight_decay", o.weight_decay)
+        yield select_field("scheduler", "scheduler.name", _choices(SCHEDULERS), s.name)
+        yield text_field("epochs", "train.epochs", t.epochs)
+        yield text_field("early stop", "train.patience", t.patience, "epochs without improvement; 0 = off")
+        yield text_field("seed", "train.seed", t.seed)
+        yield select_field("device", "train.device", device_choices(self.devices), t.device)
+        yield Static("detected: " + "; ".join(self.devices), id="device-info", classes="info")
+
+
+def loss_choices(names) -> list[tuple[str, str]]:
+    return [(LOSS_LABELS.get(name, name), name) for name in names]
+
+
+def device_choices(detected: list[str]) -> list[tuple[str, str]]:
+    """`auto` first, then each detected device by its config name."""
+    out = [("auto (best available)", "auto")]
+    for line in detected:
+        name = line.split(" ", 1)[0]
+        out.append((name, name))
+    return out
+
+
+def dataset_info(meta, note: str | None = None) -> str:
+    if meta is None:
+        if note and note.startswith("! "):
+            return "no dataset info until the problem above is fixed"
+        return note or "loading dataset info…"
+    shape = "×".join(str(d) for d in meta.input_shape)
+    if meta.task == "classification":
+        names = ", ".join(meta.class_names[:10]) + (", …" if len(meta.class_names) > 10 else "")
+        target = f"{meta.n_classes} classes: {names}"
+    else:
+        target = "regression target"
+    lines = [
+        f"{meta.n_train:,} train / {meta.n_val:,} val / {meta.n_test:,} test",
+        f"input {shape} · {target}",
+    ]
+    if meta.description:
+        lines.append(meta.description)
+    return "\n".join(lines)
+
+
+def estimated_parameters(n_inputs: int, hidden: list[int], n_outputs: int, batch_norm: bool) -> int:
+    total, width = 0, n_inputs
+    for size in hidden:
+        total += width * size + size + (2 * size if batch_norm else 0)
+        width = size
+    return total + width * n_outputs + n_outputs
+
+
+def model_summary(config: TrainConfig, meta) -> str:
+    """Per-layer output shapes and parameters, plus the total, for the Model panel."""
+    if meta is None:
+        return "layer summary appears once the dataset info is loaded"
+    from tui_trainer.engine.model import describe_model, output_size
+
+    outputs = output_size(meta, config.loss.name)
+    estimate = estimated_parameters(meta.n_inputs, config.model.hidden, outputs, config.model.batch_norm)
+    if estimate > MAX_PARAMS_TO_BUILD:
+        return f"{estimate:,} parameters — a very large model; check the hidden sizes"
+    rows, total = describe_model(config, meta)
+    lines = [f"{'layer':<12}{'output':>9}{'params':>11}"]
+    for row in rows:
+        shape = "×".join(str(d) for d in row.output_shape)
+        lines.append(f"{row.kind[:12]:<12}{shape:>9}{row.params:>11,}")
+    lines.append(f"{'total':<12}{'':>9}{total:>11,}")
+    return "\n".join(lines)
+
+
+def set_select_options(select: Select, options: list[tuple[str, str]], value: str) -> None:
+    """Replace a Select's options, keeping `value` selectable even when it is not offered."""
+    if value not in [v for _, v in options]:
+        options = options + [(f"{value} (does not fit)", value)]
+    select.set_options(options)
+    select.value = value

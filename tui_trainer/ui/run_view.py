@@ -1,0 +1,206 @@
+"""Applies a drained batch of engine events to the right-hand widgets, once per UI tick."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import ProgressBar, RichLog, Static
+
+from tui_trainer.batch import format_epoch
+from tui_trainer.engine.events import (
+    BatchEnd,
+    DataProgress,
+    EpochEnd,
+    Evaluation,
+    LogMessage,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+)
+from tui_trainer.ui.confusion_view import ConfusionPane
+from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
+from tui_trainer.ui.samples_view import SamplesPane
+
+PLOT_INTERVAL = 0.4  # seconds between plot redraws while training
+
+LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def compact_rate(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:,.0f}"
+
+
+class RunView:
+    """Holds what the right-hand side shows about the current run and updates it from events."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.started: RunStarted | None = None
+        self.last_batch: BatchEnd | None = None
+        self.last_epoch: EpochEnd | None = None
+        self.last_eval: Evaluation | None = None
+        self.finished: RunFinished | None = None
+        self.state = "idle"
+        self.epochs_seen = 0
+        self.plot_dirty = False
+        self._plot_drawn_at = 0.0
+
+    # widgets, looked up when used so the view works before and after mounting
+    @property
+    def plot(self) -> LossPlot:
+        return self.app.query_one("#plot", LossPlot)
+
+    @property
+    def log(self) -> RichLog:
+        return self.app.query_one("#log", RichLog)
+
+    def write(self, text: str, style: str = "") -> None:
+        self.log.write(Text(text, style=style))
+
+    def reset(self) -> None:
+        self.started = self.last_batch = self.last_epoch = self.finished = None
+        self.epochs_seen = 0
+        self.plot_dirty = False
+        self.plot.reset()
+        self.state = "starting"
+        self.update_progress()
+
+    def apply(self, events: list) -> None:
+        plot_changed = False
+        for event in events:
+            if isinstance(event, BatchEnd):
+                self.last_batch = event
+                self.plot.add_steps(event.first_step, event.step_losses)
+                plot_changed = True
+            elif isinstance(event, EpochEnd):
+                self._epoch(event)
+                plot_changed = True
+            elif isinstance(event, Evaluation):
+                self._evaluation(event)
+            elif isinstance(event, LogMessage):
+                self.write(event.text, LOG_STYLES.get(event.level, ""))
+            elif isinstance(event, DataProgress):
+                self._data_progress(event)
+            elif isinstance(event, RunStarted):
+                self._started(event)
+            elif isinstance(event, RunPaused):
+                self.state = "paused"
+                self.write(f"paused at step {event.step} (p resumes, x stops)", "yellow")
+            elif isinstance(event, RunResumed):
+                self.state = "running"
+                self.write(f"resumed at step {event.step}")
+            elif isinstance(event, RunFinished):
+                self._finished(event)
+        if plot_changed:
+            self.plot_dirty = True
+        if events:
+            self.update_progress()
+        self.flush_plot()
+
+    def flush_plot(self, force: bool = False) -> None:
+        """Redraw the plot when it has new data, at most every PLOT_INTERVAL seconds.
+
+        Drawing the plot costs tens of milliseconds on a large terminal whatever the run's
+        length, so it is redrawn less often than the progress line.
+        """
+        now = time.monotonic()
+        if self.plot_dirty and (force or now - self._plot_drawn_at >= PLOT_INTERVAL):
+            self.plot_dirty = False
+            self._plot_drawn_at = now
+            self.plot.refresh()
+
+    def _started(self, event: RunStarted) -> None:
+        self.started = event
+        self.state = "running"
+        c = event.config
+        hidden = ",".join(str(h) for h in c.model.hidden) or "none"
+        self.write(event.meta.summary())
+        self.write(
+            f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
+            f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}"
+        )
+        self.write(
+            f"device {event.device}; data {event.loader}; {event.steps_per_epoch} steps/epoch × "
+            f"{c.train.epochs} epochs"
+        )
+        if event.run_dir:
+            self.write(f"run directory: {event.run_dir}", "dim")
+        bar = self.app.query_one("#progress-bar", ProgressBar)
+        bar.update(total=event.total_steps, progress=0)
+
+    def _epoch(self, event: EpochEnd) -> None:
+        self.last_epoch = event
+        self.epochs_seen += 1
+        step = self.last_batch.step if self.last_batch else 0
+        self.plot.add_epoch(
+            EpochPoint(event.epoch + 1, step, event.train_loss, event.val_loss,
+                       event.train_accuracy, event.val_accuracy)
+        )
+        self.write(format_epoch(event), "green" if event.improved else "")
+
+    def _evaluation(self, event: Evaluation) -> None:
+        # Validation results each epoch; the test split once at the end replaces them on screen.
+        self.last_eval = event
+        self.app.query_one(ConfusionPane).show(event)
+        meta = self.started.meta if self.started else None
+        if meta is not None:
+            self.app.query_one(SamplesPane).show(event, meta)
+        if event.split == "test":
+            accuracy = f"accuracy {event.accuracy * 100:.2f}%, " if event.accuracy is not None else ""
+            self.write(f"test {accuracy}loss {event.loss:.4f}", "bold")
+
+    def _data_progress(self, event: DataProgress) -> None:
+        bar = self.app.query_one("#progress-bar", ProgressBar)
+        bar.update(total=event.total, progress=event.done)
+        self.state = f"loading {event.what}"
+
+    def _finished(self, event: RunFinished) -> None:
+        self.finished = event
+        self._plot_drawn_at = 0.0  # the final state is drawn at once
+        self.state = event.status
+        if event.ok or event.status == "stopped":
+            self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", "bold green" if event.ok else "yellow")
+            self.app.notify(f"{event.status}: {event.reason}", severity="information" if event.ok else "warning")
+        else:
+            self.write(f"run failed: {event.reason}", "bold red")
+            self.app.notify(event.reason, title="run failed", severity="error", timeout=10)
+        if event.run_dir:
+            self.write(f"run directory: {event.run_dir}", "bold")
+
+    def update_progress(self) -> None:
+        parts = [self.state]
+        started, batch = self.started, self.last_batch
+        if started is not None:
+            epochs = started.config.train.epochs
+            epoch = batch.epoch + 1 if batch else 1
+            step = batch.step if batch else 0
+            parts.append(f"epoch {epoch}/{epochs}")
+            parts.append(f"step {step:,}/{started.total_steps:,}")
+            if batch is not None:
+                parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
+                if self.state == "running":
+                    parts.append(f"ETA {format_eta(batch.eta_seconds)}")
+                parts.append(f"loss {batch.loss:.4f}")
+            if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
+                parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
+            parts.append(started.device)
+            if batch is not None:
+                self.app.query_one("#progress-bar", ProgressBar).update(progress=step)
+        elif self.state == "idle":
+            parts = ["ready — press s to train, ? for help"]
+        self.app.query_one("#progress-line", Static).update(" · ".join(parts))

@@ -1,0 +1,276 @@
+"""The setup column: owns the draft config, applies every edit, and shows what is wrong where.
+
+Each edit is parsed with the config's own parser; a parse error stays next to its field. Then the
+whole draft is checked (`TrainConfig.problems()` plus the data-dependent checks once the dataset's
+metadata is known) and each problem is shown under the field it names. Start is disabled while
+any problem remains.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
+from tui_trainer.engine.datasets import find_spec, load_dataset
+from tui_trainer.engine.names import REGRESSION_LOSSES, USES_BETAS, USES_MOMENTUM, loss_task_problem, losses_for_task
+from tui_trainer.engine.validate import data_problems
+from tui_trainer.ui.fields import Field, field_id, format_value, key_of
+from tui_trainer.ui.panels import (
+    DatasetPanel,
+    LossPanel,
+    ModelPanel,
+    OptimizerPanel,
+    dataset_info,
+    loss_choices,
+    model_summary,
+    set_select_options,
+)
+
+PICK_KEY = "ui.dataset_pick"
+# Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
+DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples")
+
+
+def meta_key(config: TrainConfig) -> tuple:
+    d = config.dataset
+    return (d.name, d.val_fraction, d.test_fraction, d.n_samples, d.noise, d.image_size,
+            d.grayscale, d.target, d.data_dir)
+
+
+class SetupColumn(VerticalScroll, can_focus=False):
+    """Tab moves between the fields themselves; the column scrolls to keep the focused one in view."""
+
+    class Changed(Message):
+        """The draft config or its problems changed."""
+
+    def __init__(self, config: TrainConfig, devices: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.config = config.copy()
+        self.devices = devices
+        self.parse_errors: dict[str, str] = {}
+        self.problems: list[str] = []
+        self.meta = None
+        self.meta_note: str | None = None
+        self._meta_for: tuple | None = None
+        self._meta_cache: dict[tuple, object] = {}
+        self._meta_timer = None
+        self.locked = False
+
+    def compose(self):
+        yield Static("", id="lock-banner")
+        yield DatasetPanel(self.config)
+        yield ModelPanel(self.config)
+        yield LossPanel(self.config)
+        yield OptimizerPanel(self.config, self.devices)
+        with Vertical(id="start-area"):
+            yield Static("", id="problems")
+            yield Button("Start training (s)", id="start", variant="success", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#lock-banner").display = False
+        self._show_optional_fields()
+        self._request_meta(delay=0.0)
+        self.revalidate()
+
+    # ---- edits ------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = key_of(event.input.id)
+        self._apply(key, event.value)
+        if key == "dataset.name":
+            pick = self.query_one("#" + field_id(PICK_KEY), Select)
+            offered = [value for _, value in pick._options]
+            wanted = event.value.strip() if event.value.strip() in offered else Select.NULL
+            if pick.value != wanted:
+                pick.value = wanted
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        key = key_of(event.select.id)
+        if key == PICK_KEY:
+            name_input = self.query_one("#" + field_id("dataset.name"), Input)
+            if name_input.value != event.value:
+                name_input.value = str(event.value)
+            return
+        self._apply(key, str(event.value))
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._apply(key_of(event.checkbox.id), "true" if event.value else "false")
+
+    def _apply(self, key: str | None, raw: str) -> None:
+        if key is None or key == PICK_KEY:
+            return
+        section, name = key.split(".")
+        try:
+            value = parse_value(raw.strip(), field_type(key), key)
+        except ConfigError as exc:
+            self.parse_errors[key] = str(exc)
+        else:
+            self.parse_errors.pop(key, None)
+            if getattr(getattr(self.config, section), name) == value:
+                self.revalidate()
+                return
+            setattr(getattr(self.config, section), name, value)
+        if key in DATA_KEYS:
+            self._request_meta()
+        if key == "optimizer.name":
+            self._show_optional_fields()
+        if key in ("loss.name", "loss.one_hot"):
+            self._refresh_loss()
+        if key.startswith("model.") or key == "loss.name":
+            self._refresh_model()
+        self.revalidate()
+
+    def set_value(self, key: str, value) -> None:
+        """Set a field from code (tests, loaded configs) as if the user typed it."""
+        widget = self.query_one("#" + field_id(key))
+        if isinstance(widget, Input):
+            widget.value = format_value(value)
+        elif isinstance(widget, Select):
+            widget.value = value
+        elif isinstance(widget, Checkbox):
+            widget.value = bool(value)
+
+    # ---- what is shown ----------------------------------------------------------------
+    def _show_optional_fields(self) -> None:
+        name = self.config.optimizer.name
+        self._field("optimizer.momentum").display = name in USES_MOMENTUM
+        self._field("optimizer.betas").display = name in USES_BETAS
+
+    def _field(self, key: str) -> Field:
+        return self.query_one("#" + field_id(key)).parent.parent  # type: ignore[return-value]
+
+    def _refresh_model(self) -> None:
+        summary = self.query_one("#model-summary", Static)
+        if "model.hidden" in self.parse_errors or any(p.startswith("model.hidden") for p in self.config.problems()):
+            summary.update("fix the hidden sizes to see the layers")
+            return
+        try:
+            summary.update(model_summary(self.config, self.meta))
+        except Exception as exc:  # a summary must never take the form down
+            summary.update(f"cannot build this model: {exc}")
+
+    def _refresh_loss(self) -> None:
+        select = self.query_one("#" + field_id("loss.name"), Select)
+        info = self.query_one("#loss-info", Static)
+        meta, loss = self.meta, self.config.loss
+        self._field("loss.one_hot").display = meta is None or meta.task == "classification"
+        if meta is None:
+            info.update("")
+            return
+        names = list(losses_for_task(meta.task, meta.n_classes))
+        if meta.task == "classification" and loss.one_hot:
+            names += [n for n in REGRESSION_LOSSES if n not in names]
+        set_select_options(select, loss_choices(names), loss.name)
+        task = f"{meta.n_classes}-class classification" if meta.task == "classification" else "regression"
+        info.update(f"offered: losses that fit {task}")
+
+    # ---- dataset metadata -------------------------------------------------------------
+    def _request_meta(self, delay: float = 0.4) -> None:
+        """Load the dataset's metadata off the UI thread, after typing pauses."""
+        if self._meta_timer is not None:
+            self._meta_timer.stop()
+        key = meta_key(self.config)
+        if key in self._meta_cache:
+            self._meta_loaded(key, self._meta_cache[key], None)
+            return
+        self.meta, self.meta_note = None, None
+        self.query_one("#dataset-info", Static).update("loading dataset info…")
+        self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self._start_meta_worker(key))
+
+    def _start_meta_worker(self, key: tuple) -> None:
+        config = self.config.copy()
+        app = self.app
+
+        def load() -> None:
+            meta, note = None, None
+            try:
+                spec, _ = find_spec(config.dataset.name)
+                if spec.needs_download:
+                    note = f"{spec.description}\nsizes are shown after the first run downloads it"
+                else:
+                    meta = load_dataset(config.dataset, config.train.seed).meta
+            except ConfigError as exc:
+                note = f"! {exc}"
+            except Exception as exc:  # unreadable files and the like: one line, never a crash
+                note = f"! cannot load {config.dataset.name}: {' '.join(str(exc).split()) or type(exc).__name__}"
+            try:
+                app.call_from_thread(self._meta_loaded, key, meta, note)
+            except RuntimeError:
+                pass  # the app closed while loading
+
+        self.run_worker(load, thread=True, group="meta", exit_on_error=False)
+
+    def _meta_loaded(self, key: tuple, meta, note: str | None) -> None:
+        if meta is not None:
+            self._meta_cache[key] = meta
+        if key != meta_key(self.config):
+            return  # an older request; a newer one is on its way
+        self.meta, self.meta_note, self._meta_for = meta, note, key
+        self.query_one("#dataset-info", Static).update(dataset_info(meta, note))
+        self._field("dataset.n_samples").display = self._is_toy()
+        self._refresh_loss()
+        self._refresh_model()
+        self.revalidate()
+
+    def _is_toy(self) -> bool:
+        try:
+            return find_spec(self.config.dataset.name)[0].kind == "toy"
+        except ConfigError:
+            return False
+
+    # ---- validation -------------------------------------------------------------------
+    def revalidate(self) -> None:
+        problems = self.config.problems()
+        if self.meta is not None and self._meta_for == meta_key(self.config):
+            problems += data_problems(self.config, self.meta)
+        elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
+            problems.append(self.meta_note[2:])
+        fields = {f.key: f for f in self.query(Field)}
+        shown: dict[str, str] = {}
+        general: list[str] = []
+        for key, message in self.parse_errors.items():
+            shown[key] = message
+        for problem in problems:
+            key = _field_named(problem, fields)
+            if key is None or not fields[key].display:
+                general.append(problem)
+            elif key not in shown:
+                shown[key] = problem
+        for key, field in fields.items():
+            field.show_error(shown.get(key))
+        self.problems = list(shown.values()) + general
+        problems_view = self.query_one("#problems", Static)
+        problems_view.update("\n".join(f"! {p}" for p in general))
+        problems_view.display = bool(general)
+        button = self.query_one("#start", Button)
+        button.disabled = bool(self.problems) or self.locked
+        if self.locked:
+            button.label = "Training… (x stops)"
+        elif self.problems:
+            button.label = f"Fix {len(self.problems)} problem(s) to start"
+        else:
+            button.label = "Start training (s)"
+        self.post_message(self.Changed())
+
+    def set_locked(self, locked: bool, message: str = "") -> None:
+        """Block edits while a run trains, with a banner saying why."""
+        self.locked = locked
+        for panel in self.query(".panel"):
+            panel.disabled = locked
+        banner = self.query_one("#lock-banner", Static)
+        banner.update(message)
+        banner.display = locked
+        self.revalidate()
+
+
+def _field_named(problem: str, fields: dict[str, Field]) -> str | None:
+    """The field a problem message names first (messages start with or contain `section.key`)."""
+    best, best_at = None, len(problem) + 1
+    for key in fields:
+        at = problem.find(key)
+        if 0 <= at < best_at:
+            best, best_at = key, at
+    return best
