@@ -7,6 +7,9 @@ a second however fast the loop reports.
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,10 +23,12 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 
+EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM stopped a run
 DRAIN_INTERVAL = 0.1  # seconds: the UI redraws at most this often from training events
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
@@ -41,6 +46,7 @@ class TrainerApp(App):
         Binding("x", "stop", "Stop"),
         Binding("r", "restart", "Restart"),
         Binding("a", "toggle_metric", "Loss/Acc"),
+        Binding("R", "runs", "Runs"),
         Binding("e", "toggle_mistakes", "Mistakes", show=False),
         Binding("d", "focus_panel('d')", "Dataset", show=False),
         Binding("m", "focus_panel('m')", "Model", show=False),
@@ -87,6 +93,20 @@ class TrainerApp(App):
         self.set_interval(DRAIN_INTERVAL, self.drain_events)
         self.view.update_progress()
         self.call_after_refresh(self._greet)
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.on_sigterm)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or a platform without loop signal handlers
+
+    def on_unmount(self) -> None:
+        try:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def on_sigterm(self) -> None:
+        """A `kill`: stop and save the run like `q` does, then exit with the interrupted code."""
+        self.call_later(self.quit_saving, EXIT_INTERRUPTED)
 
     def _greet(self) -> None:
         source = f"config {self.config_path}" if self.config_path else "the default config"
@@ -131,20 +151,30 @@ class TrainerApp(App):
         if setup.problems:
             self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
             return
+        self.start_training(setup.config.copy())
+
+    def start_training(self, config: TrainConfig, resume_from: str | Path | None = None) -> None:
+        """Train `config` in the worker thread; `resume_from` continues that run directory."""
+        if self.training:
+            self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
+            return
         from tui_trainer.engine.trainer import Trainer, TrainingControl
 
-        config = setup.config.copy()
+        setup = self.setup
         self.control = control = TrainingControl()
         self.events.drain()
         self.view.reset()
-        self.view.write(f"starting: {config.dataset.name}, {config.train.epochs} epochs", "bold")
+        if resume_from is not None:
+            self.view.write(f"resuming {Path(resume_from).name} up to epoch {config.train.epochs}", "bold")
+        else:
+            self.view.write(f"starting: {config.dataset.name}, {config.train.epochs} epochs", "bold")
         setup.set_locked(True, LOCKED_MESSAGE)
         if self.focused is not None and self.focused.disabled:
             self.set_focus(None)
         events = self.events
 
         def train() -> None:
-            Trainer(config, events.put, control).run()
+            Trainer(config, events.put, control, resume_from=resume_from).run()
 
         self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)
 
@@ -187,13 +217,16 @@ class TrainerApp(App):
         self.action_start()
 
     async def action_quit(self) -> None:
+        await self.quit_saving(0)
+
+    async def quit_saving(self, code: int) -> None:
         if self._quitting:
             return
         self._quitting = True
         if self.training:
             self.notify("Stopping the run and saving it before quitting…")
             await self.stop_run()
-        self.exit(0)
+        self.exit(code)
 
     def action_toggle_metric(self) -> None:
         metric = self.query_one(LossPlot).toggle_metric()
@@ -222,6 +255,10 @@ class TrainerApp(App):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_runs(self) -> None:
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen(self.setup.config.train.output_dir))
+
     # ---- widgets' messages ------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_start()
@@ -238,6 +275,7 @@ class TrainerApp(App):
         yield SystemCommand("Restart training", "Stop and start again (r)", self.action_restart)
         yield SystemCommand("Toggle loss / accuracy plot", "(a)", self.action_toggle_metric)
         yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
+        yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
         yield SystemCommand("Keys and help", "(?)", self.action_help)
 
 

@@ -30,7 +30,8 @@ def format_value(value) -> str:
     if isinstance(value, list):
         return ",".join(format_value(v) for v in value)
     if isinstance(value, float):
-        return f"{value:g}"
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)  # never round a loaded value
     return str(value)
 
 

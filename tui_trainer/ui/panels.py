@@ -99,6 +99,18 @@ class OptimizerPanel(SetupPanel):
         yield text_field("seed", "train.seed", t.seed)
         yield select_field("device", "train.device", device_choices(self.devices), t.device)
         yield Static("detected: " + "; ".join(self.devices), id="device-info", classes="info")
+        yield check_field("", "train.tensorboard", t.tensorboard, "TensorBoard log")
+        yield Static("", id="tensorboard-info", classes="info")
+
+
+TENSORBOARD_INSTALL = "pip install 'tui-trainer[tensorboard]'"
+
+
+def tensorboard_available() -> bool:
+    """Whether the tensorboard package is installed (found, not imported: it is slow to import)."""
+    import importlib.util
+
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 def loss_choices(names) -> list[tuple[str, str]]:

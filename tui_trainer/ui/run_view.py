@@ -141,7 +141,27 @@ class RunView:
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "dim")
         bar = self.app.query_one("#progress-bar", ProgressBar)
-        bar.update(total=event.total_steps, progress=0)
+        bar.update(total=event.total_steps, progress=event.start_epoch * event.steps_per_epoch)
+        if event.start_epoch and event.run_dir:
+            self._show_earlier_epochs(event)
+
+    def _show_earlier_epochs(self, event: RunStarted) -> None:
+        """A resumed run's plot starts with the epochs it trained before."""
+        from tui_trainer.engine.history import load_curves
+
+        curves = load_curves(event.run_dir)
+        shown = 0
+        for i, epoch in enumerate(curves.epochs):
+            train_loss, val_loss = curves.train_loss[i], curves.val_loss[i]
+            if epoch > event.start_epoch or train_loss is None or val_loss is None:
+                continue
+            self.plot.add_epoch(
+                EpochPoint(epoch, epoch * event.steps_per_epoch, train_loss, val_loss,
+                           curves.train_accuracy[i], curves.val_accuracy[i])
+            )
+            shown += 1
+        self.write(f"resumed after epoch {event.start_epoch}: {shown} earlier epoch(s) on the plot")
+        self.plot_dirty = True
 
     def _epoch(self, event: EpochEnd) -> None:
         self.last_epoch = event

@@ -18,6 +18,7 @@ from tui_trainer.engine.names import REGRESSION_LOSSES, USES_BETAS, USES_MOMENTU
 from tui_trainer.engine.validate import data_problems
 from tui_trainer.ui.fields import Field, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
+    TENSORBOARD_INSTALL,
     DatasetPanel,
     LossPanel,
     ModelPanel,
@@ -26,6 +27,7 @@ from tui_trainer.ui.panels import (
     loss_choices,
     model_summary,
     set_select_options,
+    tensorboard_available,
 )
 
 PICK_KEY = "ui.dataset_pick"
@@ -57,6 +59,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._meta_cache: dict[tuple, object] = {}
         self._meta_timer = None
         self.locked = False
+        self.tensorboard_installed = tensorboard_available()
 
     def compose(self):
         yield Static("", id="lock-banner")
@@ -70,6 +73,9 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.query_one("#lock-banner").display = False
+        note = self.query_one("#tensorboard-info", Static)
+        note.update("" if self.tensorboard_installed else f"not installed: {TENSORBOARD_INSTALL}")
+        note.display = not self.tensorboard_installed
         self._show_optional_fields()
         self._request_meta(delay=0.0)
         self.revalidate()
@@ -121,6 +127,25 @@ class SetupColumn(VerticalScroll, can_focus=False):
             self._refresh_loss()
         if key.startswith("model.") or key == "loss.name":
             self._refresh_model()
+        self.revalidate()
+
+    def load_config(self, config: TrainConfig) -> None:
+        """Show a whole config (e.g. a past run's) in the panels, keeping the fields no panel shows."""
+        self.config = config.copy()
+        self.parse_errors.clear()
+        for field in self.query(Field):
+            if field.key == PICK_KEY:
+                continue
+            section, name = field.key.split(".")
+            value = getattr(getattr(self.config, section), name)
+            widget = field.widget
+            if isinstance(widget, Select) and value not in [v for _, v in widget._options]:
+                set_select_options(widget, list(widget._options), value)
+            self.set_value(field.key, value)
+        self._show_optional_fields()
+        self._request_meta(delay=0.0)
+        self._refresh_loss()
+        self._refresh_model()
         self.revalidate()
 
     def set_value(self, key: str, value) -> None:
@@ -228,6 +253,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
             problems += data_problems(self.config, self.meta)
         elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
             problems.append(self.meta_note[2:])
+        if self.config.train.tensorboard and not self.tensorboard_installed:
+            problems.append(f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}")
         fields = {f.key: f for f in self.query(Field)}
         shown: dict[str, str] = {}
         general: list[str] = []
