@@ -217,8 +217,7 @@ def describe_row(row: RunRow) -> str:
     if row.sweep:
         point = f"point {row.sweep_index}" if row.sweep_index else "run"
         parts.append(f"{point} of {row.sweep}" + (f": {row.sweep_params}" if row.sweep_params else ""))
-    if r.reason:
-        parts.append(f"{r.status}: {r.reason}")
+    parts.append(f"{r.status}: {r.reason}" if r.reason else r.status)
     if r.problem:
         parts.append(f"! {r.problem}")
     parts.append("c resumes" if r.resumable else "no last.pt: cannot resume")
