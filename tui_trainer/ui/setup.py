@@ -259,7 +259,10 @@ class SetupColumn(VerticalScroll, can_focus=False):
         shown: dict[str, str] = {}
         general: list[str] = []
         for key, message in self.parse_errors.items():
-            shown[key] = message
+            # A hidden field (momentum for Adam, samples for a file dataset) keeps its last valid
+            # value; its unparsed text would block Start with a message nobody can see or fix.
+            if key in fields and fields[key].display:
+                shown[key] = message
         for problem in problems:
             key = _field_named(problem, fields)
             if key is None or not fields[key].display:
