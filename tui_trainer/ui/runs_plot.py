@@ -30,10 +30,10 @@ class ComparePlot(PlotextPlot):
         """The legend entries, in drawing order."""
         out = []
         for label, curves in self.runs:
-            if any(v is not None for v in curves.val_loss):
-                out.append(f"{label} val")
             if any(v is not None for v in curves.train_loss):
                 out.append(f"{label} train")
+            if any(v is not None for v in curves.val_loss):
+                out.append(f"{label} val")
         return out
 
     def render(self):
@@ -42,14 +42,15 @@ class ComparePlot(PlotextPlot):
         drawn = False
         for i, (label, curves) in enumerate(self.runs):
             color = COLORS[i % len(COLORS)]
+            # Train first, so the validation curve (the one to compare) is drawn on top.
+            xs, ys = _points(curves.epochs, curves.train_loss)
+            if xs:
+                plt.plot(xs, ys, label=f"{label} train", marker="dot", color=color)
+                drawn = True
             xs, ys = _points(curves.epochs, curves.val_loss)
             if xs:
                 plt.plot(xs, ys, label=f"{label} val", marker="braille", color=color)
                 plt.scatter(xs, ys, marker="●", color=color)
-                drawn = True
-            xs, ys = _points(curves.epochs, curves.train_loss)
-            if xs:
-                plt.plot(xs, ys, label=f"{label} train", marker="dot", color=color)
                 drawn = True
         title = "loss per epoch: val ● and train ·" if drawn else "no finished epochs to plot"
         plt.title(f"{title} — {self.hint}" if self.hint else title)
