@@ -232,3 +232,12 @@ async def test_tensorboard_switch_without_the_package_says_how_to_install(tmp_pa
         assert app.query_one("#start").disabled
         await pilot.press("space")
         assert not setup.problems
+
+
+def test_loaded_values_are_shown_without_rounding():
+    from tui_trainer.engine.config import parse_value
+    from tui_trainer.ui.fields import format_value
+
+    assert format_value(0.001) == "0.001" and format_value(3e-4) == "0.0003"
+    for value in (1.23456789e-4, 0.1 + 0.2, 12345678.9):
+        assert parse_value(format_value(value), float, "optimizer.lr") == value
