@@ -3,10 +3,16 @@
 The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 10 Hz
 timer on the UI thread drains it and updates the widgets, so the screen redraws at most ten times
 a second however fast the loop reports.
+
+Start-up: nothing on the path to the first screen imports torch, torchvision or scikit-learn
+(a test checks it). Right after the first paint a worker thread imports the training engine and
+looks for GPUs, while the setup column loads the dataset's metadata, so by the time `s` is
+pressed the heavy imports are done.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -66,10 +72,10 @@ class TrainerApp(App):
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from tui_trainer.engine.device import detected_devices
-
+        # GPUs are looked for (which needs torch) after the first paint; see _preload_engine.
+        devices = [f"cpu {os.cpu_count() or 1} cores (looking for GPUs…)"]
         with Horizontal(id="main"):
-            yield SetupColumn(self.initial_config, detected_devices(), id="setup")
+            yield SetupColumn(self.initial_config, devices, id="setup")
             with Vertical(id="right"):
                 yield Static("", id="progress-line")
                 yield ProgressBar(total=1, id="progress-bar", show_eta=False)
@@ -87,6 +93,23 @@ class TrainerApp(App):
         self.set_interval(DRAIN_INTERVAL, self.drain_events)
         self.view.update_progress()
         self.call_after_refresh(self._greet)
+        self.call_after_refresh(self._preload_engine)
+
+    def _preload_engine(self) -> None:
+        """Import torch and the engine off the UI thread so the first `s` trains at once."""
+        setup = self.setup
+
+        def preload() -> None:
+            from tui_trainer.engine import trainer  # noqa: F401  (imports torch and the loop)
+            from tui_trainer.engine.device import detected_devices
+
+            devices = detected_devices()
+            try:
+                self.call_from_thread(setup.show_devices, devices)
+            except RuntimeError:
+                pass  # the app closed while loading
+
+        self.run_worker(preload, name="preload", group="preload", thread=True, exit_on_error=False)
 
     def _greet(self) -> None:
         source = f"config {self.config_path}" if self.config_path else "the default config"
@@ -131,7 +154,7 @@ class TrainerApp(App):
         if setup.problems:
             self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
             return
-        from tui_trainer.engine.trainer import Trainer, TrainingControl
+        from tui_trainer.engine.control import TrainingControl
 
         config = setup.config.copy()
         self.control = control = TrainingControl()
@@ -144,6 +167,10 @@ class TrainerApp(App):
         events = self.events
 
         def train() -> None:
+            # Imported here, on the worker thread: if the preload is still running, the UI
+            # thread must not block on the import lock.
+            from tui_trainer.engine.trainer import Trainer
+
             Trainer(config, events.put, control).run()
 
         self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)

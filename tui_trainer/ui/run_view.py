@@ -7,7 +7,6 @@ import time
 from rich.text import Text
 from textual.widgets import ProgressBar, RichLog, Static
 
-from tui_trainer.batch import format_epoch
 from tui_trainer.engine.events import (
     BatchEnd,
     DataProgress,
@@ -144,6 +143,8 @@ class RunView:
         bar.update(total=event.total_steps, progress=0)
 
     def _epoch(self, event: EpochEnd) -> None:
+        from tui_trainer.batch import format_epoch  # batch.py loads torch; events mean it is loaded
+
         self.last_epoch = event
         self.epochs_seen += 1
         step = self.last_batch.step if self.last_batch else 0

@@ -23,6 +23,7 @@ from tui_trainer.ui.panels import (
     ModelPanel,
     OptimizerPanel,
     dataset_info,
+    device_choices,
     loss_choices,
     model_summary,
     set_select_options,
@@ -73,6 +74,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._show_optional_fields()
         self._request_meta(delay=0.0)
         self.revalidate()
+
+    def show_devices(self, devices: list[str]) -> None:
+        """Replace the provisional device list once the devices have been detected."""
+        self.devices = devices
+        select = self.query_one("#" + field_id("train.device"), Select)
+        set_select_options(select, device_choices(devices), self.config.train.device)
+        self.query_one("#device-info", Static).update("detected: " + "; ".join(devices))
 
     # ---- edits ------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
