@@ -56,6 +56,11 @@ def mnist_memory() -> None:
         config.dataset.name = "mnist"
         config.dataset.data_dir = tmp
         config.model.hidden = [256]
+        # Import the reader's code first: its modules' memory is not the data's.
+        import torchvision.datasets  # noqa: F401
+
+        from tui_trainer.engine.datasets import base, torchvision_sets  # noqa: F401
+
         gc.collect()
         before = rss_mb()
         data = load_dataset(config.dataset, seed=0)
@@ -64,12 +69,32 @@ def mnist_memory() -> None:
         del data
         gc.collect()
         after = rss_mb()
+        after_trim = rss_after_trim()
+    trimmed = after_trim - before if after_trim is not None else None
     raw = 70_000 * 28 * 28 / 2**20 + 70_000 * 8 / 2**20  # uint8 pixels + int64 labels
     params = count_parameters(model) * 4 / 2**20
+    splits = [placed.train, placed.val] + ([placed.test] if placed.test is not None else [])
+    live = sum(t.untyped_storage().nbytes() for s in splits for t in (s.x, s.y)) / 2**20
     grown = after - before
-    print(f"MNIST in memory: RSS grew {grown:.1f} MB; raw uint8 images + labels {raw:.1f} MB, "
-          f"model {params:.1f} MB -> ratio {grown / (raw + params):.2f} (target <= 1.2); "
-          f"train x dtype {placed.train.x.dtype}")
+    budget = raw + params
+    print(f"MNIST in memory (raw uint8 images + int64 labels {raw:.1f} MB, model {params:.1f} MB; "
+          f"train x dtype {placed.train.x.dtype}); target <= 1.2x:")
+    print(f"  tensors held {live:.1f} MB + model -> {(live + params) / budget:.2f}x")
+    print(f"  RSS growth {grown:.1f} MB -> {grown / budget:.2f}x")
+    if trimmed is not None:
+        print(f"  RSS growth after malloc_trim (freed heap handed back) {trimmed:.1f} MB -> {trimmed / budget:.2f}x")
+
+
+def rss_after_trim() -> float | None:
+    """glibc keeps freed heap pages; malloc_trim hands them back so RSS shows live memory.
+    The RSS afterwards, or None off glibc."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return rss_mb()
 
 
 def long_run_growth(steps: int) -> None:
