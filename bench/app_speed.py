@@ -50,16 +50,24 @@ def speed_config(output_dir: str, epochs: int):
 
 
 # ---- children: one fresh process per start-up measurement ---------------------------------------
-async def _child_startup(press_after: float, output_dir: str) -> None:
-    """Prints PAINTED once the first screen is drawn, then presses `s` after `press_after`
-    seconds (or once the preload is done if negative) and prints the time to the first BatchEnd."""
+async def _child_startup(press_after: float, output_dir: str, launched: float) -> None:
+    """Prints PAINTED and the seconds since the parent launched this process once the first
+    screen has been drawn, then presses `s` after `press_after` seconds (or once the preload is
+    done if negative) and prints the time from the key to the first BatchEnd."""
     from tui_trainer.engine.config import TrainConfig
     from tui_trainer.ui.app import TrainerApp
+
+    class TimedApp(TrainerApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            # Runs after the first refresh of the screen (perf_counter is CLOCK_MONOTONIC on
+            # Linux, shared with the parent process).
+            self.call_after_refresh(lambda: print(f"PAINTED {time.perf_counter() - launched:.3f}", flush=True))
 
     config = TrainConfig()
     config.train.output_dir = output_dir
     config.train.device = "cpu"
-    app = TrainerApp(config)
+    app = TimedApp(config)
     first_step: list[float] = []
     put = app.events.put
 
@@ -71,13 +79,11 @@ async def _child_startup(press_after: float, output_dir: str) -> None:
     app.events.put = record
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        print("PAINTED", flush=True)
         if press_after >= 0:
             await asyncio.sleep(press_after)
         else:
-            while "tui_trainer.engine.trainer" not in sys.modules or "sklearn" not in sys.modules:
+            while any(w.is_running for w in app.workers) or app.setup.meta is None:
                 await asyncio.sleep(0.02)
-            await pilot.pause(0.3)  # the preload thread's last steps (GPU probe, device list)
         pressed = time.perf_counter()
         await pilot.press("s")
         while not first_step:
@@ -111,13 +117,14 @@ def time_startup(press_after: float) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", "startup", "--press-after", str(press_after), "--out", tmp],
+            [sys.executable, __file__, "--child", "startup", "--press-after", str(press_after), "--out", tmp,
+             "--launched", repr(start)],
             env=child_env(), stdout=subprocess.PIPE, text=True,
         )
         painted = first = None
         for line in proc.stdout:
             if line.startswith("PAINTED"):
-                painted = time.perf_counter() - start
+                painted = float(line.split()[1])
             elif line.startswith("FIRST_STEP"):
                 first = float(line.split()[1])
         if proc.wait() != 0 or painted is None or first is None:
@@ -248,9 +255,10 @@ def main() -> None:
     parser.add_argument("--child", choices=["startup", "app-run"], help=argparse.SUPPRESS)
     parser.add_argument("--press-after", type=float, default=0.5, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--launched", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "startup":
-        asyncio.run(_child_startup(args.press_after, args.out))
+        asyncio.run(_child_startup(args.press_after, args.out, args.launched))
         return
     if args.child == "app-run":
         asyncio.run(_child_app_run(args.out, args.epochs))

@@ -100,7 +100,9 @@ class TrainerApp(App):
         setup = self.setup
 
         def preload() -> None:
-            from tui_trainer.engine import trainer  # noqa: F401  (imports torch and the loop)
+            from tui_trainer.engine.warmup import warm_up
+
+            warm_up()
             from tui_trainer.engine.device import detected_devices
 
             devices = detected_devices()

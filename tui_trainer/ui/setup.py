@@ -72,8 +72,9 @@ class SetupColumn(VerticalScroll, can_focus=False):
     def on_mount(self) -> None:
         self.query_one("#lock-banner").display = False
         self._show_optional_fields()
-        self._request_meta(delay=0.0)
         self.revalidate()
+        # Reading the dataset imports torch (and scikit-learn for digits): only after the first paint.
+        self.call_after_refresh(self._request_meta, 0.0)
 
     def show_devices(self, devices: list[str]) -> None:
         """Replace the provisional device list once the devices have been detected."""
