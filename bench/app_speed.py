@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,8 @@ async def _child_startup(press_after: float, output_dir: str, launched: float) -
     from tui_trainer.ui.app import TrainerApp
 
     class TimedApp(TrainerApp):
+        CSS_PATH = str(Path(sys.modules[TrainerApp.__module__].__file__).with_name("app.tcss"))
+
         def on_mount(self) -> None:
             super().on_mount()
             # Runs after the first refresh of the screen (perf_counter is CLOCK_MONOTONIC on
@@ -106,9 +109,11 @@ async def _child_app_run(output_dir: str, epochs: int) -> None:
 
 # ---- measurements --------------------------------------------------------------------------------
 def time_help() -> float:
+    """The installed console script when there is one (its entry-point lookup counts too)."""
+    script = shutil.which("tui-trainer")
+    command = [script] if script else [sys.executable, "-m", "tui_trainer"]
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tui_trainer", "--help"], env=child_env(), check=True,
-                   capture_output=True)
+    subprocess.run(command + ["--help"], env=child_env(), check=True, capture_output=True)
     return time.perf_counter() - start
 
 

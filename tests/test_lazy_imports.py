@@ -48,3 +48,21 @@ def test_lazy_loader_still_loads_and_keeps_tensor_types_reachable():
     splits = load_dataset(cfg, seed=0)
     assert isinstance(splits.train, Split)
     assert splits.meta.n_train + splits.meta.n_val + splits.meta.n_test == 100
+
+
+def test_digits_loads_without_scikit_learn_and_matches_it():
+    code = (
+        "from tui_trainer.engine.config import DatasetConfig\n"
+        "from tui_trainer.engine.datasets import load_dataset\n"
+        "assert load_dataset(DatasetConfig(), seed=0).meta.n_classes == 10"
+    )
+    assert imported_heavy_modules(code) == ["torch"]
+
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from tui_trainer.engine.datasets.builtin import _digits_arrays
+
+    images, target = _digits_arrays()
+    reference = load_digits()
+    assert np.array_equal(images, reference.images) and np.array_equal(target, reference.target)
