@@ -12,6 +12,7 @@ pressed the heavy imports are done.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Iterable
 
@@ -29,6 +30,7 @@ from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
+from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
 DRAIN_INTERVAL = 0.1  # seconds: the UI redraws at most this often from training events
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
@@ -88,6 +90,10 @@ class TrainerApp(App):
                     with TabPane("Samples (v)", id="tab-samples"):
                         yield SamplesPane(id="samples")
         yield Footer()
+
+    def on_load(self) -> None:
+        # Before any worker starts: each thread worker gets a thread that ends with it.
+        asyncio.get_running_loop().set_default_executor(ThreadPerTaskExecutor())
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain_events)
