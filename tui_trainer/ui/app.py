@@ -1,8 +1,10 @@
 """The Textual app: setup on the left, the live run on the right, training in a worker thread.
 
-The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 10 Hz
-timer on the UI thread drains it and updates the widgets, so the screen redraws at most ten times
-a second however fast the loop reports.
+The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 4 Hz
+timer on the UI thread drains it and updates the widgets, so the screen redraws at most four times
+a second however fast the loop reports. Every millisecond the UI thread spends drawing is taken
+from the training thread (the GIL): at 10 Hz the app trained ~0.8x as fast as --batch on 2 cores,
+at 4 Hz at the same speed (bench/app_speed.py). Keys are handled at once, not on this timer.
 
 Start-up: nothing on the path to the first screen imports torch, torchvision or scikit-learn
 (a test checks it). Right after the first paint a worker thread imports the training engine and
@@ -32,7 +34,7 @@ from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-DRAIN_INTERVAL = 0.1  # seconds: the UI redraws at most this often from training events
+DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
 
