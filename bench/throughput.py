@@ -6,6 +6,7 @@ training samples/s (median of the repeats) and the ratios. Run by hand:
     python bench/throughput.py                       # 784-256-10, batch 128, CPU (issue 2)
     python bench/throughput.py --grid                # both MLPs × batch 128 and 1024 (issue 6)
     python bench/throughput.py --device cuda --grid  # on a GPU
+    python bench/throughput.py --amp bf16            # the engine with train.amp=bf16 (or --compile)
 
 Targets: engine >= 0.95x the bare loop and >= 3x the DataLoader loop.
 """
@@ -25,6 +26,9 @@ from tui_trainer.engine.datasets.base import DatasetMeta, DatasetSplits, Normali
 from tui_trainer.engine.device import resolve_device, synchronize
 from tui_trainer.engine.events import EpochEnd
 from tui_trainer.engine.trainer import Trainer
+
+
+ENGINE_OPTIONS = {"amp": "auto", "compile": False}  # set from the command line
 
 
 def make_data(n: int, seed: int = 0, dtype=torch.float32):
@@ -87,6 +91,16 @@ def dataloader_loop(x, y, hidden, batch_size, device) -> float:
     return x.shape[0] / (time.perf_counter() - start)
 
 
+def loader_fetch_only(x, y, batch_size) -> float:
+    """Seconds per epoch the tutorial DataLoader spends producing batches (per-sample indexing
+    and collation), with no training: the most the engine can save over the DataLoader loop."""
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    start = time.perf_counter()
+    for _ in loader:
+        pass
+    return time.perf_counter() - start
+
+
 def engine_run(x, y, hidden, batch_size, device, uint8: bool = False) -> float:
     """The real Trainer for one epoch; its EpochEnd reports training-only samples/s."""
     config = TrainConfig()
@@ -96,6 +110,8 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False) -> float:
     config.train.epochs = 1
     config.train.device = str(device)
     config.train.n_samples_shown = 0
+    config.train.amp = ENGINE_OPTIONS["amp"]
+    config.train.compile = ENGINE_OPTIONS["compile"]
     meta = DatasetMeta(
         "random-mnist", "classification", (1, 28, 28), n_classes=10,
         class_names=[str(i) for i in range(10)], is_image=True, pixel_max=255.0 if uint8 else 1.0,
@@ -115,13 +131,14 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False) -> float:
 def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
     x, y = make_data(n)
     x8, _ = make_data(n, dtype=torch.uint8)
-    results: dict[str, list[float]] = {"engine": [], "engine_uint8": [], "bare": [], "dataloader": []}
+    results: dict[str, list[float]] = {"engine": [], "engine_uint8": [], "bare": [], "dataloader": [], "fetch_s": []}
     bare_loop(x[:4096], y[:4096], hidden, batch_size, device)  # warm-up: allocator, kernels, threads
     for _ in range(repeats):
         results["engine"].append(engine_run(x, y, hidden, batch_size, device))
         results["bare"].append(bare_loop(x, y, hidden, batch_size, device))
         results["dataloader"].append(dataloader_loop(x, y, hidden, batch_size, device))
         results["engine_uint8"].append(engine_run(x8, y, hidden, batch_size, device, uint8=True))
+        results["fetch_s"].append(loader_fetch_only(x, y, batch_size))
     return {k: statistics.median(v) for k, v in results.items()}
 
 
@@ -131,23 +148,36 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="784-256-10 and 784-512-512-10 × batch 128, 1024")
+    parser.add_argument("--amp", default="auto", help="train.amp for the engine runs")
+    parser.add_argument("--compile", action="store_true", help="train.compile=true for the engine runs")
     args = parser.parse_args()
+    ENGINE_OPTIONS.update(amp=args.amp, compile=args.compile)
     device = resolve_device(args.device)
     cases = [([256], 128)]
     if args.grid:
         cases = [([256], 128), ([256], 1024), ([512, 512], 128), ([512, 512], 1024)]
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{args.samples} samples, median of {args.repeats}")
-    header = f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'bare':>11}{'loader':>11}{'eng/bare':>10}{'eng/loader':>11}"
+          f"{args.samples} samples, median of {args.repeats}; engine train.amp={args.amp} "
+          f"train.compile={args.compile}")
+    header = (f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'bare':>11}{'loader':>11}{'eng/bare':>10}"
+              f"{'eng/loader':>11}{'fetch%':>8}{'ceiling':>9}")
     print(header)
     for hidden, bs in cases:
         r = measure(hidden, bs, device, args.samples, args.repeats)
         name = "784-" + "-".join(map(str, hidden)) + "-10"
+        # Share of the DataLoader loop's epoch spent fetching batches, and the best engine/loader
+        # ratio any loop could reach by removing that fetching entirely (compute is the rest).
+        loader_epoch = args.samples / r["dataloader"]
+        fetch_share = min(r["fetch_s"] / loader_epoch, 1.0)
+        ceiling = 1 / (1 - fetch_share) if fetch_share < 1 else float("inf")
         print(
             f"{name:<16}{bs:>6}{r['engine']:>11,.0f}{r['engine_uint8']:>11,.0f}{r['bare']:>11,.0f}"
             f"{r['dataloader']:>11,.0f}{r['engine'] / r['bare']:>10.2f}{r['engine'] / r['dataloader']:>11.2f}"
+            f"{fetch_share * 100:>7.0f}%{ceiling:>9.2f}"
         )
-    print("samples/s; 'uint8' is the engine on uint8 images normalised per batch (how MNIST is held).")
+    print("samples/s; 'uint8' is the engine on uint8 images normalised per batch (how MNIST is held);\n"
+          "fetch% is the share of the DataLoader loop's time spent producing batches (measured alone);\n"
+          "ceiling = 1 / (1 - fetch%): the engine/loader ratio of a loop with zero data cost.")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from tui_trainer.engine.names import (
     OPTIMIZERS,
     SCHEDULERS,
     LOADERS,
+    AMP_MODES,
 )
 
 
@@ -100,6 +101,12 @@ class TrainSettings:
     n_samples_shown: int = 32
     # Also log scalars and confusion matrices for TensorBoard into <run dir>/tensorboard.
     tensorboard: bool = False
+    # Mixed precision: "auto" (bf16 on CUDA with bf16 support, else off), "off", "bf16", "fp16"
+    # (CUDA only, with a gradient scaler). See engine/precision.py.
+    amp: str = "auto"
+    # torch.compile the training forward pass: off by default, as it measured no faster for
+    # these small MLPs on CPU and costs seconds of compiling before the first step.
+    compile: bool = False
 
 
 @dataclass
@@ -252,6 +259,7 @@ class TrainConfig:
             )
         if t.report_every_ms < 10:
             out.append(f"train.report_every_ms must be >= 10, got {t.report_every_ms}")
+        _check_choice(out, "train.amp", t.amp, AMP_MODES)
         if t.n_samples_shown < 0:
             out.append(f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}")
         if not t.output_dir.strip():

@@ -7,9 +7,10 @@ the Textual app, the batch printer and the run-directory recorder.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import torch
+if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
+    import torch
 
 
 @dataclass

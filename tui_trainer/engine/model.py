@@ -102,7 +102,13 @@ def layer_summary(model: nn.Sequential, meta: DatasetMeta) -> list[LayerInfo]:
 
 
 def describe_model(config: TrainConfig, meta: DatasetMeta) -> tuple[list[LayerInfo], int]:
-    """Summary rows and total parameter count for a config, built on the CPU without training."""
-    with torch.device("cpu"):
-        model = build_model(config, meta)
+    """Summary rows and total parameter count for a config, from a model built on the "meta"
+    device: shapes only, no memory and no kernels. The app calls this on its UI thread, and a
+    real build there (initialising a 256×256 weight runs an OpenMP-parallel kernel) gives that
+    thread an OpenMP team of its own, which made the training thread's small kernels ~5× slower
+    on 2 cores (docs/performance.md)."""
+    shapes_only = config.copy()
+    shapes_only.model.init = "default"  # initialisers such as orthogonal_ have no meta kernels
+    with torch.device("meta"):
+        model = build_model(shapes_only, meta)
     return layer_summary(model, meta), count_parameters(model)

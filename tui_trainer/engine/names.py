@@ -16,6 +16,8 @@ USES_BETAS = ("adam", "adamw")
 SCHEDULERS = ("none", "step", "cosine", "plateau")
 NORMALIZATIONS = ("standardize", "minmax", "none")
 LOADERS = ("auto", "tensor", "dataloader")
+# Mixed precision: auto is bf16 on CUDA GPUs that support it and off elsewhere.
+AMP_MODES = ("auto", "off", "bf16", "fp16")
 
 LOSS_LABELS = {
     "cross_entropy": "CrossEntropy",

@@ -42,6 +42,7 @@ from tui_trainer.engine.events import (
     RunStarted,
 )
 from tui_trainer.engine.model import build_model, count_parameters, layer_summary
+from tui_trainer.engine.precision import make_precision, maybe_compile
 from tui_trainer.engine.runs import RunDirectory, describe_write_error
 from tui_trainer.engine.summary import write_final_files
 from tui_trainer.engine.validate import check_against_data
@@ -138,6 +139,8 @@ class Trainer:
         self.model = model
         placed = place_data(data, device, config.dataset)
         self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
+        self.precision = make_precision(config.train.amp, device)
+        self.train_model = maybe_compile(self.train_model, config.train.compile)
         self.meta, self.device, self.placed = meta, device, placed
         self.loss_fn = build_loss(config)
         self.optimizer = build_optimizer(config, model.parameters())
@@ -167,6 +170,9 @@ class Trainer:
                 loader=placed.mode,
             )
         )
+        if self.precision.mode != "off" or config.train.compile:
+            compiled = "; torch.compile on" if config.train.compile else ""
+            self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}"))
         return self._fit()
 
     # ---- the loop ---------------------------------------------------------------------
@@ -208,6 +214,7 @@ class Trainer:
         n_classes = self.meta.n_classes
         report_every = config.train.report_every_ms / 1000.0
         normalize = self.placed.batch_normalizer
+        autocast, scaler = self.precision.autocast, self.precision.scaler
 
         model.train()
         pending: list[torch.Tensor] = []
@@ -230,11 +237,17 @@ class Trainer:
                 window_start += paused_for
                 epoch_start += paused_for
                 next_report += paused_for
-            out = model(normalize(xb))
-            loss = loss_fn(out, prepare_targets(config, yb, n_classes))
+            with autocast():
+                out = model(normalize(xb))
+                loss = loss_fn(out, prepare_targets(config, yb, n_classes))
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
             pending.append(loss.detach())
             pending_sizes.append(int(yb.shape[0]))
             if classify:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.datasets.base import DatasetMeta
+from tui_trainer.engine.datasets.meta import DatasetMeta
 from tui_trainer.engine.names import loss_task_problem
 
 

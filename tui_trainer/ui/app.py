@@ -1,13 +1,21 @@
 """The Textual app: setup on the left, the live run on the right, training in a worker thread.
 
-The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 10 Hz
-timer on the UI thread drains it and updates the widgets, so the screen redraws at most ten times
-a second however fast the loop reports.
+The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 4 Hz
+timer on the UI thread drains it and updates the widgets, so the screen redraws at most four times
+a second however fast the loop reports. Every millisecond the UI thread spends drawing is taken
+from the training thread (the GIL): at 10 Hz the app trained ~0.8x as fast as --batch on 2 cores,
+at 4 Hz at the same speed (bench/app_speed.py). Keys are handled at once, not on this timer.
+
+Start-up: nothing on the path to the first screen imports torch, torchvision or scikit-learn
+(a test checks it). Right after the first paint a worker thread imports the training engine and
+looks for GPUs, while the setup column loads the dataset's metadata, so by the time `s` is
+pressed the heavy imports are done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 from typing import Iterable
@@ -27,9 +35,10 @@ from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
+from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
 EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM stopped a run
-DRAIN_INTERVAL = 0.1  # seconds: the UI redraws at most this often from training events
+DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
 
@@ -72,10 +81,10 @@ class TrainerApp(App):
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from tui_trainer.engine.device import detected_devices
-
+        # GPUs are looked for (which needs torch) after the first paint; see _preload_engine.
+        devices = [f"cpu {os.cpu_count() or 1} cores (looking for GPUs…)"]
         with Horizontal(id="main"):
-            yield SetupColumn(self.initial_config, detected_devices(), id="setup")
+            yield SetupColumn(self.initial_config, devices, id="setup")
             with Vertical(id="right"):
                 yield Static("", id="progress-line")
                 yield ProgressBar(total=1, id="progress-bar", show_eta=False)
@@ -89,10 +98,15 @@ class TrainerApp(App):
                         yield SamplesPane(id="samples")
         yield Footer()
 
+    def on_load(self) -> None:
+        # Before any worker starts: each thread worker gets a thread that ends with it.
+        asyncio.get_running_loop().set_default_executor(ThreadPerTaskExecutor())
+
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain_events)
         self.view.update_progress()
         self.call_after_refresh(self._greet)
+        self.call_after_refresh(self._preload_engine)
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.on_sigterm)
         except (NotImplementedError, RuntimeError, ValueError):
@@ -107,6 +121,24 @@ class TrainerApp(App):
     def on_sigterm(self) -> None:
         """A `kill`: stop and save the run like `q` does, then exit with the interrupted code."""
         self.call_later(self.quit_saving, EXIT_INTERRUPTED)
+
+    def _preload_engine(self) -> None:
+        """Import torch and the engine off the UI thread so the first `s` trains at once."""
+        setup = self.setup
+
+        def preload() -> None:
+            from tui_trainer.engine.warmup import warm_up
+
+            warm_up()
+            from tui_trainer.engine.device import detected_devices
+
+            devices = detected_devices()
+            try:
+                self.call_from_thread(setup.show_devices, devices)
+            except RuntimeError:
+                pass  # the app closed while loading
+
+        self.run_worker(preload, name="preload", group="preload", thread=True, exit_on_error=False)
 
     def _greet(self) -> None:
         source = f"config {self.config_path}" if self.config_path else "the default config"
@@ -158,7 +190,7 @@ class TrainerApp(App):
         if self.training:
             self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
             return
-        from tui_trainer.engine.trainer import Trainer, TrainingControl
+        from tui_trainer.engine.control import TrainingControl
 
         setup = self.setup
         self.control = control = TrainingControl()
@@ -174,6 +206,10 @@ class TrainerApp(App):
         events = self.events
 
         def train() -> None:
+            # Imported here, on the worker thread: if the preload is still running, the UI
+            # thread must not block on the import lock.
+            from tui_trainer.engine.trainer import Trainer
+
             Trainer(config, events.put, control, resume_from=resume_from).run()
 
         self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)

@@ -6,10 +6,14 @@ the background colour, so an 8×8 digit takes 8 columns and 4 lines.
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
+
+if TYPE_CHECKING:  # tensors only arrive with training events, after torch has loaded
+    import torch
 
 HALF_BLOCK = "▀"
 MAX_IMAGE_SIDE = 28
@@ -43,7 +47,7 @@ def image_to_rgb(image: torch.Tensor, pixel_max: float) -> torch.Tensor:
         x = x.expand(3, -1, -1)
     elif x.shape[0] != 3:
         x = x[:1].expand(3, -1, -1)
-    return (x.permute(1, 2, 0) * 255).round().to(torch.uint8)
+    return (x.permute(1, 2, 0) * 255).round().byte()
 
 
 def half_block_lines(rgb: torch.Tensor) -> list[Text]:

@@ -7,7 +7,6 @@ import time
 from rich.text import Text
 from textual.widgets import ProgressBar, RichLog, Static
 
-from tui_trainer.batch import format_epoch
 from tui_trainer.engine.events import (
     BatchEnd,
     DataProgress,
@@ -59,6 +58,7 @@ class RunView:
         self.epochs_seen = 0
         self.plot_dirty = False
         self._plot_drawn_at = 0.0
+        self._progress_rows = 0
 
     # widgets, looked up when used so the view works before and after mounting
     @property
@@ -82,7 +82,10 @@ class RunView:
 
     def apply(self, events: list) -> None:
         plot_changed = False
-        for event in events:
+        # Short epochs deliver several evaluations per UI tick; only the newest of each split
+        # is drawn (each costs milliseconds of UI-thread work that training would wait for).
+        newest = {e.split: i for i, e in enumerate(events) if isinstance(e, Evaluation)}
+        for index, event in enumerate(events):
             if isinstance(event, BatchEnd):
                 self.last_batch = event
                 self.plot.add_steps(event.first_step, event.step_losses)
@@ -91,7 +94,8 @@ class RunView:
                 self._epoch(event)
                 plot_changed = True
             elif isinstance(event, Evaluation):
-                self._evaluation(event)
+                if newest[event.split] == index:
+                    self._evaluation(event)
             elif isinstance(event, LogMessage):
                 self.write(event.text, LOG_STYLES.get(event.level, ""))
             elif isinstance(event, DataProgress):
@@ -164,6 +168,8 @@ class RunView:
         self.plot_dirty = True
 
     def _epoch(self, event: EpochEnd) -> None:
+        from tui_trainer.batch import format_epoch  # batch.py loads torch; events mean it is loaded
+
         self.last_epoch = event
         self.epochs_seen += 1
         step = self.last_batch.step if self.last_batch else 0
@@ -223,4 +229,14 @@ class RunView:
                 self.app.query_one("#progress-bar", ProgressBar).update(progress=step)
         elif self.state == "idle":
             parts = ["ready — press s to train, ? for help"]
-        self.app.query_one("#progress-line", Static).update(" · ".join(parts))
+        self._show_progress(" · ".join(parts))
+
+    def _show_progress(self, text: str) -> None:
+        """Update the progress line, asking for a layout pass only when its wrapped height
+        changes: a layout of the whole screen costs tens of milliseconds of UI-thread time,
+        which at ten updates a second would be taken from the training thread (the GIL)."""
+        line = self.app.query_one("#progress-line", Static)
+        width = line.content_size.width
+        rows = len(Text(text).wrap(self.app.console, width)) if width > 0 else -1
+        line.update(text, layout=rows != self._progress_rows or rows < 0)
+        self._progress_rows = rows

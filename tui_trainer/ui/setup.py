@@ -24,6 +24,7 @@ from tui_trainer.ui.panels import (
     ModelPanel,
     OptimizerPanel,
     dataset_info,
+    device_choices,
     loss_choices,
     model_summary,
     set_select_options,
@@ -77,8 +78,16 @@ class SetupColumn(VerticalScroll, can_focus=False):
         note.update("" if self.tensorboard_installed else f"not installed: {TENSORBOARD_INSTALL}")
         note.display = not self.tensorboard_installed
         self._show_optional_fields()
-        self._request_meta(delay=0.0)
         self.revalidate()
+        # Reading the dataset imports torch (and scikit-learn for digits): only after the first paint.
+        self.call_after_refresh(self._request_meta, 0.0)
+
+    def show_devices(self, devices: list[str]) -> None:
+        """Replace the provisional device list once the devices have been detected."""
+        self.devices = devices
+        select = self.query_one("#" + field_id("train.device"), Select)
+        set_select_options(select, device_choices(devices), self.config.train.device)
+        self.query_one("#device-info", Static).update("detected: " + "; ".join(devices))
 
     # ---- edits ------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:

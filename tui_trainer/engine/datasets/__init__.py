@@ -1,12 +1,10 @@
-"""Datasets: a registry of loaders returning train/validation/test tensors plus metadata."""
+"""Datasets: a registry of loaders returning train/validation/test tensors plus metadata.
 
-from tui_trainer.engine.datasets.base import (
-    DatasetMeta,
-    DatasetSplits,
-    LoadedData,
-    Normalizer,
-    Split,
-)
+The tensor types (Split, DatasetSplits, ...) are imported on first use, so `from
+tui_trainer.engine.datasets import find_spec` does not load torch.
+"""
+
+from tui_trainer.engine.datasets.meta import DatasetMeta
 from tui_trainer.engine.datasets.registry import (
     DatasetSpec,
     dataset_names,
@@ -15,6 +13,17 @@ from tui_trainer.engine.datasets.registry import (
     load_dataset,
     register,
 )
+
+_TENSOR_TYPES = ("DatasetSplits", "LoadedData", "Normalizer", "Split")
+
+
+def __getattr__(name: str):
+    if name in _TENSOR_TYPES:
+        from tui_trainer.engine.datasets import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DatasetMeta",

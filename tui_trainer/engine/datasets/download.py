@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_trainer.engine.config import ConfigError
-from tui_trainer.engine.datasets.base import LoadProgress
+from tui_trainer.engine.datasets.meta import LoadProgress
 
 CHUNK_BYTES = 1 << 18
 TIMEOUT_SECONDS = 30

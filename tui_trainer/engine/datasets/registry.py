@@ -2,28 +2,45 @@
 
 A loader takes the dataset section of the config, the seed and an optional progress callback, and
 returns `LoadedData`; `load_dataset` then splits, normalises and records sizes, the same for all.
+
+Importing the registry imports neither torch nor any loader module: the app lists datasets and
+paints its first screen before torch has loaded. Built-in loaders are `LazyLoader`s that import
+their module on first call.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import torch
+from typing import TYPE_CHECKING, Callable
 
 from tui_trainer.engine.config import ConfigError, DatasetConfig
-from tui_trainer.engine.datasets.base import (
-    DatasetSplits,
-    LoadedData,
-    LoadProgress,
-    Normalizer,
-    Split,
-)
+from tui_trainer.engine.datasets.meta import LoadProgress
 
-Loader = Callable[..., LoadedData]
+if TYPE_CHECKING:
+    from tui_trainer.engine.datasets.base import DatasetSplits, LoadedData
+
+Loader = Callable[..., "LoadedData"]
+
+
+class LazyLoader:
+    """A loader named by module and function, imported when first called."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+        self.__name__ = name
+
+    def target(self) -> Loader:
+        return getattr(importlib.import_module(self.module), self.name)
+
+    def __call__(self, *args, **kwargs) -> "LoadedData":
+        return self.target()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"LazyLoader({self.module}.{self.name})"
 
 
 @dataclass(frozen=True)
@@ -94,13 +111,18 @@ def load_raw(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None
     kwargs = {}
     if spec.prefix:
         kwargs["path"] = path
-    if spec.needs_download or "progress" in inspect.signature(spec.loader).parameters:
+    loader = spec.loader.target() if isinstance(spec.loader, LazyLoader) else spec.loader
+    if spec.needs_download or "progress" in inspect.signature(loader).parameters:
         kwargs["progress"] = progress
-    return spec.loader(cfg, seed, **kwargs)
+    return loader(cfg, seed, **kwargs)
 
 
 def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> DatasetSplits:
     """Load, split (seeded), and fit the normaliser on the training split only."""
+    import torch
+
+    from tui_trainer.engine.datasets.base import DatasetSplits, Normalizer, Split
+
     data = load_raw(cfg, seed, progress)
     meta = data.meta
     n = int(data.x.shape[0])
@@ -134,24 +156,27 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
 
 
 def _register_defaults() -> None:
-    from tui_trainer.engine.datasets import builtin, csv_file, image_folder, torchvision_sets, toys
+    from tui_trainer.engine.datasets import torchvision_sets  # torch-free until a set is read
 
-    register(DatasetSpec("digits", builtin.digits, "builtin", "8×8 handwritten digits, 1,797 images, 10 classes"))
-    for fn, text in (
-        (toys.spirals, "2-D, 3 spiral arms"),
-        (toys.moons, "2-D, two half moons"),
-        (toys.circles, "2-D, circle in a circle"),
-        (toys.xor, "2-D, XOR quadrants"),
-        (toys.blobs, "2-D, 4 Gaussian blobs"),
-        (toys.linear, "1-D regression, y = 2x + 1"),
-        (toys.sine, "1-D regression, y = sin(x)"),
+    package = "tui_trainer.engine.datasets."
+    register(DatasetSpec("digits", LazyLoader(package + "builtin", "digits"), "builtin",
+                         "8×8 handwritten digits, 1,797 images, 10 classes"))
+    for name, text in (
+        ("spirals", "2-D, 3 spiral arms"),
+        ("moons", "2-D, two half moons"),
+        ("circles", "2-D, circle in a circle"),
+        ("xor", "2-D, XOR quadrants"),
+        ("blobs", "2-D, 4 Gaussian blobs"),
+        ("linear", "1-D regression, y = 2x + 1"),
+        ("sine", "1-D regression, y = sin(x)"),
     ):
-        register(DatasetSpec(fn.__name__, fn, "toy", text))
+        register(DatasetSpec(name, LazyLoader(package + "toys", name), "toy", text))
     torchvision_sets.register_all(register, DatasetSpec)
-    register(DatasetSpec("csv", csv_file.load_csv, "file", "a CSV file: csv:path/to/file.csv", prefix=True))
+    register(DatasetSpec("csv", LazyLoader(package + "csv_file", "load_csv"), "file",
+                         "a CSV file: csv:path/to/file.csv", prefix=True))
     register(
         DatasetSpec(
-            "folder", image_folder.load_image_folder, "file",
+            "folder", LazyLoader(package + "image_folder", "load_image_folder"), "file",
             "images in one sub-folder per class: folder:path/", prefix=True,
         )
     )

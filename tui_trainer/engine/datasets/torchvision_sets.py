@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from tui_trainer.engine.config import DatasetConfig
-from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData, LoadProgress
+from tui_trainer.engine.datasets.meta import DatasetMeta, LoadProgress
+
+if TYPE_CHECKING:  # the registry imports this module to list the sets, before torch is loaded
+    import torch
+
+    from tui_trainer.engine.datasets.base import LoadedData
 from tui_trainer.engine.datasets.download import DatasetUnavailable, RemoteFile, extract, fetch
 
 
@@ -123,6 +127,8 @@ def ensure_files(vision: VisionSet, root: Path, progress: LoadProgress | None) -
 
 
 def _as_tensors(vision: VisionSet, split) -> tuple[torch.Tensor, torch.Tensor]:
+    import torch
+
     data = split.data
     if vision.family == "mnist":
         x = torch.as_tensor(data, dtype=torch.uint8).unsqueeze(1)
@@ -152,6 +158,8 @@ def load_vision(vision: VisionSet, cfg: DatasetConfig, seed: int, progress: Load
         ) from None
     if progress is not None:
         progress(what, 2, 2)
+    from tui_trainer.engine.datasets.base import LoadedData
+
     x, y = _as_tensors(vision, train)
     x_test, y_test = _as_tensors(vision, test)
     classes = [str(c) for c in train.classes]

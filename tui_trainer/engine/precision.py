@@ -1,0 +1,70 @@
+"""Mixed precision and compilation for the training step, chosen per device from the config.
+
+`train.amp = "auto"` picks bf16 autocast on CUDA GPUs that support it (same exponent range as
+float32, so no loss scaling is needed) and full float32 elsewhere: on CPU, bf16 autocast was
+measured slower than float32 for these MLPs (see docs/performance.md). "fp16" is offered for
+older GPUs and always comes with a gradient scaler, which keeps small fp16 gradients from
+flushing to zero. Evaluation always runs in float32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from tui_trainer.engine.config import ConfigError
+
+
+@dataclass
+class Precision:
+    """What the loop needs: an autocast context factory and, for fp16, a gradient scaler."""
+
+    mode: str  # "off", "bf16" or "fp16": what "auto" resolved to
+    device_type: str
+    dtype: torch.dtype | None
+    scaler: torch.amp.GradScaler | None
+
+    def autocast(self):
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def describe(self) -> str:
+        return "float32" if self.mode == "off" else f"{self.mode} autocast" + (
+            " + grad scaler" if self.scaler is not None else ""
+        )
+
+
+def resolve_amp(mode: str, device: torch.device) -> str:
+    """The concrete mode for `train.amp` on `device`; raises ConfigError for unsupported pairs."""
+    if mode == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return "bf16"
+        return "off"
+    if mode == "fp16" and device.type != "cuda":
+        raise ConfigError(f"train.amp=fp16 needs a CUDA device (running on {device.type}); use bf16 or off")
+    if mode == "bf16" and device.type not in ("cuda", "cpu"):
+        raise ConfigError(f"train.amp=bf16 is not supported on {device.type}; use off")
+    if mode == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ConfigError("train.amp=bf16: this GPU has no bfloat16 support; use fp16 or off")
+    return mode
+
+
+def make_precision(mode: str, device: torch.device) -> Precision:
+    resolved = resolve_amp(mode, device)
+    if resolved == "off":
+        return Precision("off", device.type, None, None)
+    if resolved == "bf16":
+        return Precision("bf16", device.type, torch.bfloat16, None)
+    return Precision("fp16", device.type, torch.float16, torch.amp.GradScaler(device.type))
+
+
+def maybe_compile(model: nn.Module, enabled: bool) -> nn.Module:
+    """The module the loop calls for training steps. The uncompiled model stays the one that is
+    evaluated and saved, so checkpoints keep plain parameter names."""
+    if not enabled:
+        return model
+    return torch.compile(model)
