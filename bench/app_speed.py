@@ -49,7 +49,7 @@ def speed_config(output_dir: str, epochs: int):
     config.model.hidden = [256, 256]
     config.dataset.batch_size = 32
     config.train.epochs = epochs
-    config.train.device = "cpu"
+    config.train.device = os.environ.get("TUI_TRAINER_BENCH_DEVICE", "cpu")  # set by --device
     config.train.output_dir = output_dir
     return config
 
@@ -174,7 +174,7 @@ def part_speed(repeats: int, epochs: int) -> None:
                             "--epochs", str(epochs)], env=child_env(), check=True)
             app_rates.append(statistics.median(epoch_rates(Path(tmp) / "app")))
     app, batch = statistics.median(app_rates), statistics.median(batch_rates)
-    print(f"spirals 50,000 points, MLP 2-256-256-3, batch 32, {epochs} epochs, cpu; median over epochs 2.. "
+    print(f"spirals 50,000 points, MLP 2-256-256-3, batch 32, {epochs} epochs, {os.environ.get('TUI_TRAINER_BENCH_DEVICE', 'cpu')}; median over epochs 2.. "
           f"of each run, median of {repeats} runs")
     print(f"  --batch: {batch:,.0f} samples/s {[round(r) for r in batch_rates]}")
     print(f"  app    : {app:,.0f} samples/s {[round(r) for r in app_rates]}")
@@ -277,6 +277,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=["all", "startup", "speed", "keys", "plot"], default="all")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="train.device for the speed and keys parts")
     parser.add_argument("--epochs", type=int, default=5, help="epochs per speed run")
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--child", choices=["startup", "app-run"], help=argparse.SUPPRESS)
@@ -284,6 +285,8 @@ def main() -> None:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--launched", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is None:
+        os.environ["TUI_TRAINER_BENCH_DEVICE"] = args.device  # children inherit it
     if args.child == "startup":
         asyncio.run(_child_startup(args.press_after, args.out, args.launched))
         return

@@ -11,6 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _auto_device_type() -> str:
+    """What train.device=auto picks here: the test also runs on GPU machines."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    return "mps" if torch.backends.mps.is_available() else "cpu"
+
+
 def run_cli(*args, cwd=None, timeout=300):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     return subprocess.run(
@@ -36,7 +45,7 @@ def test_batch_default_config_writes_run_directory(tmp_path):
     assert summary["status"] == "completed"
     assert summary["metrics"]["val_accuracy"] > 0.8
     assert {"python", "torch"} <= set(summary["versions"])
-    assert summary["wall_seconds"] > 0 and summary["device"].startswith("cpu")
+    assert summary["wall_seconds"] > 0 and summary["device"].startswith(_auto_device_type())
 
 
 def test_batch_without_file_uses_default(tmp_path):

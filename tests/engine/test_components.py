@@ -6,13 +6,17 @@ import pytest
 import torch
 
 from tui_trainer.engine import names
+from torch import nn
+
 from tui_trainer.engine.components import (
+    FUSED_OPTIMIZERS,
     LOSS_CLASSES,
     OPTIMIZER_CLASSES,
     build_loss,
     build_optimizer,
     build_scheduler,
     prepare_targets,
+    uses_fused_kernel,
 )
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.datasets.base import DatasetMeta
@@ -126,3 +130,20 @@ def test_schedulers(scheduler):
     opt = build_optimizer(config, model.parameters())
     sched = build_scheduler(config, opt)
     assert (sched is None) == (scheduler == "none")
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta"])
+def test_fused_kernel_where_pytorch_has_one_else_the_default(name):
+    model = nn.Linear(3, 2)
+    config = TrainConfig().with_overrides([f"optimizer.name={name}"])
+    opt = build_optimizer(config, model.parameters())
+    try:
+        type(opt)(nn.Linear(1, 1).parameters(), lr=0.1, fused=True)
+        has_fused = True
+    except (RuntimeError, ValueError, TypeError):
+        has_fused = False
+    assert uses_fused_kernel(opt) == (name in FUSED_OPTIMIZERS and has_fused)
+    before = model.weight.detach().clone()
+    model(torch.randn(4, 3)).pow(2).sum().backward()
+    opt.step()
+    assert not torch.equal(before, model.weight)

@@ -55,10 +55,11 @@ def test_amp_round_trips_through_toml(tmp_path):
     assert loaded.train.amp == "bf16" and loaded.train.compile is True
 
 
-def test_auto_is_float32_on_cpu():
-    cpu = torch.device("cpu")
-    assert resolve_amp("auto", cpu) == "off"
-    precision = make_precision("auto", cpu)
+@pytest.mark.parametrize("device", ["cpu", "cuda", "mps"])
+def test_auto_is_float32_on_every_device(device):
+    # bf16 autocast measured 1.3-1.6x slower for these MLPs on an H100: float32 unless asked.
+    assert resolve_amp("auto", torch.device(device)) == "off"
+    precision = make_precision("auto", torch.device("cpu"))
     assert precision.dtype is None and precision.scaler is None
 
 
@@ -94,3 +95,15 @@ def test_compile_trains_and_saves_plain_parameter_names(tmp_path):
     assert result.status == "completed", result.reason
     state = torch.load(os.path.join(result.run_dir, "model.pt"), weights_only=False)["state_dict"]
     assert not any(key.startswith("_orig_mod") for key in state)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (runs where one is lent)")
+@pytest.mark.parametrize("amp, described", [("bf16", "bf16 autocast"), ("fp16", "fp16 autocast + grad scaler")])
+def test_mixed_precision_trains_on_cuda(tmp_path, amp, described):
+    logs = []
+    config = small_config(tmp_path, f"train.amp={amp}", "train.device=cuda")
+    result = Trainer(config, lambda e: logs.append(e.text) if isinstance(e, LogMessage) else None,
+                     write_run_dir=False).run()
+    assert result.status == "completed", result.reason
+    assert any(described in line for line in logs)
+    assert result.metrics["val_accuracy"] > 0.8

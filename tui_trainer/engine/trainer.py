@@ -20,6 +20,7 @@ from tui_trainer.engine.components import (
     build_optimizer,
     build_scheduler,
     prepare_targets,
+    uses_fused_kernel,
 )
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
@@ -170,9 +171,11 @@ class Trainer:
                 loader=placed.mode,
             )
         )
-        if self.precision.mode != "off" or config.train.compile:
-            compiled = "; torch.compile on" if config.train.compile else ""
-            self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}"))
+        compiled = "; torch.compile on" if config.train.compile else ""
+        kernel = " (fused kernel)" if uses_fused_kernel(self.optimizer) else ""
+        self.emit(LogMessage(
+            f"training step in {self.precision.describe()}{compiled}; optimizer {type(self.optimizer).__name__}{kernel}"
+        ))
         return self._fit()
 
     # ---- the loop ---------------------------------------------------------------------
