@@ -192,6 +192,10 @@ def apply_training_state(trainer: "Trainer", payload: dict[str, Any]) -> None:
     epochs = trainer.config.train.epochs
     trainer.history = [epoch_from_record(r, epochs) for r in payload["history"]]
     restore_rng_states(payload["rng"], trainer.generator)
+    if trainer.distributed is not None:
+        trainer.distributed.restore_rng_state(
+            payload.get("rank_rng"), trainer.config.train.seed, trainer._epochs_done
+        )
 
 
 _RECORD_KEYS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds",
@@ -217,9 +221,12 @@ def epoch_from_record(record: dict[str, Any], epochs: int) -> EpochEnd:
 
 def save_epoch_checkpoints(trainer: "Trainer") -> None:
     """last.pt after every finished epoch (and before the first); best.pt when val loss improved."""
+    rank_rng = trainer.distributed.gather_rng_states() if trainer.distributed is not None else None
     if trainer.run_dir is None:
         return
     payload = training_state(trainer)
+    if rank_rng is not None:
+        payload["rank_rng"] = rank_rng
     if trainer.history and trainer.history[-1].improved and math.isfinite(trainer._best_val):
         save_checkpoint(trainer.run_dir.path / BEST_CHECKPOINT, payload)
     save_checkpoint(trainer.run_dir.path / LAST_CHECKPOINT, payload)

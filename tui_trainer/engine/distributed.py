@@ -95,6 +95,27 @@ class DistributedRun:
         torch.manual_seed(seed + self.rank)
         return wrapped
 
+    def gather_rng_states(self) -> list[dict[str, torch.Tensor]]:
+        """Every rank's own RNG state (its dropout draws differ from the others'), for rank 0's
+        checkpoint; a collective, so every rank calls it."""
+        own = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            own["cuda"] = torch.cuda.get_rng_state(self.device)
+        states: list = [None] * self.world_size
+        dist.all_gather_object(states, own)
+        return states
+
+    def restore_rng_state(self, states: list | None, seed: int, epochs_done: int) -> None:
+        """After a resume put back this rank's RNG; the checkpoint's common RNG state is rank 0's.
+        A different world size (or an older checkpoint) cannot be continued exactly: the other
+        ranks then draw from a fresh seed of their own, so their dropout masks still differ."""
+        if states is not None and len(states) == self.world_size:
+            torch.set_rng_state(states[self.rank]["torch"])
+            if self.device.type == "cuda" and "cuda" in states[self.rank]:
+                torch.cuda.set_rng_state(states[self.rank]["cuda"], self.device)
+        elif self.rank != 0:
+            torch.manual_seed(seed + self.rank + 1_000_003 * epochs_done)
+
     def sum_values(self, *values: float) -> list[float]:
         """Sum of each value over all ranks (epoch loss sums, correct and sample counts)."""
         tensor = torch.tensor(values, dtype=torch.float64, device=self._collective_device())
