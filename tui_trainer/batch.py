@@ -280,8 +280,8 @@ def _run_batch(
         return _exit_code(finished, started=True)
     if finished.status == "failed":
         print(f"tui-trainer: error: {finished.reason}", file=sys.stderr)
-        if finished.run_dir:
-            print(f"tui-trainer: run directory: {finished.run_dir}", file=sys.stderr)
+        if finished.run_dir:  # on stdout: the error stays one line
+            console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
         return _exit_code(finished, reporter.started)
     console.print(f"{finished.status}: {finished.reason} in {finished.seconds:.1f}s", markup=False)
     if finished.metrics:

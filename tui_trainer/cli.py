@@ -182,7 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.batch is not None or args.resume:
         from tui_trainer.batch import run_batch
 
-        return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
+        try:
+            return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
+        except KeyboardInterrupt:  # the second Ctrl-C: abort now, without a traceback
+            print("tui-trainer: aborted; the run directory keeps every finished epoch "
+                  "(continue with tui-trainer --resume RUN_DIR)", file=sys.stderr)
+            return EXIT_INTERRUPTED
     from tui_trainer.ui.app import run_app
 
     return run_app(config, config_path=args.config)

@@ -2,6 +2,10 @@
 
 import errno
 import os
+import shutil
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,6 +97,46 @@ def test_disk_full_while_saving_keeps_earlier_files(tiny_config, monkeypatch):
     leftovers = [p.name for p in Path(result.run_dir).iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert load_model(result.run_dir, "last")[2].name == "spirals"
+
+
+def _mount_tmpfs_possible() -> bool:
+    if shutil.which("unshare") is None or sys.platform != "linux":
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _mount_tmpfs_possible(), reason="needs `unshare -m` and mount rights for a tmpfs")
+def test_really_full_disk_fails_in_one_line_and_keeps_last_pt(tmp_path):
+    """The real thing: a 96 KiB tmpfs (in a private mount namespace) fills up while saving."""
+    mount, kept = tmp_path / "tiny-disk", tmp_path / "kept"
+    mount.mkdir()
+    kept.mkdir()
+    command = (
+        f"mount -t tmpfs -o size=96k tmpfs {mount} && "
+        f"{sys.executable} -m tui_trainer --batch --set dataset.name=spirals --set model.hidden=64,64 "
+        f"--set train.epochs=5 --output-dir {mount} 2>{tmp_path}/stderr; echo $? >{tmp_path}/rc; "
+        f"cp -a {mount}/. {kept}/"  # the tmpfs vanishes with the namespace: keep what it held
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), OMP_NUM_THREADS="1")
+    subprocess.run(["unshare", "-m", "sh", "-c", command], env=env, check=True, timeout=300)
+    error = (tmp_path / "stderr").read_text().strip().splitlines()
+    assert (tmp_path / "rc").read_text().strip() == "1"
+    assert len(error) == 1 and error[0].startswith("tui-trainer: error: disk full while saving"), error
+    [run_dir] = list(kept.iterdir())
+    assert not [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+    assert load_checkpoint(run_dir)["state_dict"]
+    assert read_summary(run_dir)["status"] == "failed"
+
+
+def test_run_files_get_the_usual_permissions_not_private_ones(tiny_config):
+    result = Trainer(tiny_config()).run()
+    assert result.status == "completed"
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in Path(result.run_dir).iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
 
 def test_unwritable_output_directory_is_a_one_line_error(tiny_config, tmp_path):

@@ -101,3 +101,23 @@ def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, si
     assert f"resuming after epoch {done}" in resumed.stdout
     assert [r["epoch"] for r in read_metrics(run.path)] == list(range(1, done + 2))
     assert read_summary(run.path)["status"] == "completed"
+
+
+def test_second_ctrl_c_aborts_at_once_without_a_traceback(runs_dir):
+    process = start_batch(runs_dir)
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch 2/"):
+                break
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    (run,) = list_runs(runs_dir)
+    # "epoch 2/" is printed just before epoch 2's checkpoint is written: at least epoch 1 is kept.
+    assert load_checkpoint(run.path)["epoch"] >= 1
