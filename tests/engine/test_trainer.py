@@ -173,6 +173,20 @@ def test_nan_loss_stops_with_clear_reason(runs_dir):
     assert summary["status"] == "failed"
 
 
+def test_nan_loss_on_cpu_is_caught_at_its_own_step_before_the_update(runs_dir):
+    # Reports every minute: on the CPU the check must not wait for a report.
+    config = toy_config(runs_dir, overrides=[
+        "dataset.name=linear", "loss.name=mse", "optimizer.name=sgd", "optimizer.lr=100",
+        "train.report_every_ms=60000",
+    ])
+    trainer = Trainer(config, write_run_dir=False)
+    result = trainer.run()
+    assert result.status == "failed" and result.reason.startswith("loss became")
+    step = int(result.reason.split("at step ")[1].split()[0])
+    assert trainer._step == step - 1  # the bad step was refused, not applied
+    assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
+
+
 @pytest.mark.parametrize(
     "overrides, fragment",
     [

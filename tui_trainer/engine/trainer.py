@@ -218,6 +218,10 @@ class Trainer:
         report_every = config.train.report_every_ms / 1000.0
         normalize = self.placed.batch_normalizer
         autocast, scaler = self.precision.autocast, self.precision.scaler
+        # On the CPU reading a loss costs no device sync, so every step is checked before its
+        # update is applied; on a GPU that read would stall the queue, so losses are checked at
+        # each report (at most report_every_ms late; the failed run saves no model.pt).
+        check_each_step = self.device.type == "cpu"
 
         model.train()
         pending: list[torch.Tensor] = []
@@ -243,6 +247,8 @@ class Trainer:
             with autocast():
                 out = model(normalize(xb))
                 loss = loss_fn(out, prepare_targets(config, yb, n_classes))
+            if check_each_step and not math.isfinite(value := loss.item()):
+                raise NonFiniteLoss(self._step + 1, value)
             optimizer.zero_grad(set_to_none=True)
             if scaler is None:
                 loss.backward()
