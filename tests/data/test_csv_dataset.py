@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from batch_cli import batch_args, run_cli, single_run_dir, summary
-from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.config import ConfigError, DatasetConfig, TrainConfig
 from tui_trainer.engine.datasets import load_dataset
 
 FRUIT = "weight,colour,origin,name,kind\n" + "".join(
@@ -71,9 +71,33 @@ def test_few_distinct_integers_mean_classification(tmp_path):
     rows = "".join(f"{i * 0.5},{i % 3}\n" for i in range(100))
     meta = load_dataset(_cfg(_write(tmp_path, "a,label\n" + rows), "label"), seed=0).meta
     assert (meta.task, meta.class_names) == ("classification", ["0", "1", "2"])
-    # The same three integers on only 30 rows are too many per row to be classes: regression.
-    few_rows = "".join(f"{i * 0.5},{i % 3}\n" for i in range(30))
-    assert load_dataset(_cfg(_write(tmp_path, "a,label\n" + few_rows, "b.csv"), "label"), seed=0).meta.task == "regression"
+    # A 0/1 label in a small file is still two classes.
+    small = "".join(f"{i * 0.5},{i % 2}\n" for i in range(39))
+    assert load_dataset(_cfg(_write(tmp_path, "a,sick\n" + small, "b.csv"), "sick"), seed=0).meta.task == "classification"
+    # Fifteen distinct integers on 30 rows (an age, a count) are a measurement: regression.
+    ages = "".join(f"{i * 0.5},{20 + i % 15}\n" for i in range(30))
+    assert load_dataset(_cfg(_write(tmp_path, "a,age\n" + ages, "c.csv"), "age"), seed=0).meta.task == "regression"
+
+
+@pytest.mark.parametrize("task, expected", [("classification", "classification"), ("regression", "regression")])
+def test_dataset_task_overrides_the_guess(tmp_path, task, expected):
+    ages = "".join(f"{i * 0.5},{20 + i % 15}\n" for i in range(30))
+    cfg = _cfg(_write(tmp_path, "a,age\n" + ages), "age")
+    cfg.task = task
+    meta = load_dataset(cfg, seed=0).meta
+    assert meta.task == expected
+    if expected == "classification":
+        assert meta.class_names == [str(a) for a in range(20, 35)]
+
+
+def test_dataset_task_errors_are_one_line(tmp_path):
+    cfg = _cfg(_write(tmp_path, FRUIT, "fruit.csv"), "kind")
+    cfg.task = "regression"
+    with pytest.raises(ConfigError, match=r"dataset.task=regression needs a numeric target, but column 'kind'"):
+        load_dataset(cfg, seed=0)
+    digits = DatasetConfig(name="digits", task="classification")
+    with pytest.raises(ConfigError, match=r"dataset.task=classification applies to csv: tables only"):
+        load_dataset(digits, seed=0)
 
 
 def test_relative_path_is_also_looked_up_in_the_data_dir(tmp_path):
@@ -91,6 +115,7 @@ BAD_FILES = [
     ("non-numeric", "a,b,y\n1,2,x\n3,4,y\nthree,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'three' is not a number"),
     ("empty numeric", "a,b,y\n1,2,x\n,4,y\n5,6,x\n", "y", r"line 3, column 'a' is empty"),
     ("one class", "a,y\n1,x\n2,x\n3,x\n", "y", r"target column 'y' of table.csv has only one value \('x'\); classification needs at least 2"),
+    ("one number", "a,y\n1,1\n2,1\n3,1\n", "y", r"target column 'y' of table.csv has only one value \('1'\); there is nothing to learn"),
     ("ragged", "a,b,y\n1,2,x\n3,y\n", "y", r"table.csv line 3 has 2 fields but the header has 3; fix that row"),
     ("only target", "y\na\nb\n", "y", r"has only the target column"),
     ("duplicate columns", "a,a,y\n1,2,x\n3,4,y\n", "y", r"duplicate column names: a"),

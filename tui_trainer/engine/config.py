@@ -22,6 +22,7 @@ from tui_trainer.engine.names import (
     SCHEDULERS,
     LOADERS,
     AMP_MODES,
+    TASKS,
 )
 
 
@@ -39,6 +40,8 @@ class DatasetConfig:
     # Where downloadable / file-based data lives; empty means the per-user cache directory.
     data_dir: str = ""
     target: str = ""
+    # csv: only. auto: text targets and a few distinct integers are classes, other numbers regression.
+    task: str = "auto"
     val_fraction: float = 0.2
     test_fraction: float = 0.1
     batch_size: int = 64
@@ -219,6 +222,7 @@ class TrainConfig:
             out.append(f"dataset.num_workers must be >= 0, got {d.num_workers}")
         _check_choice(out, "dataset.normalization", d.normalization, NORMALIZATIONS)
         _check_choice(out, "dataset.loader", d.loader, LOADERS)
+        _check_choice(out, "dataset.task", d.task, TASKS)
         bad_hidden = [h for h in m.hidden if not isinstance(h, int) or isinstance(h, bool) or h <= 0]
         if bad_hidden:
             out.append(f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}")

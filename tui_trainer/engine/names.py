@@ -16,7 +16,9 @@ USES_BETAS = ("adam", "adamw")
 SCHEDULERS = ("none", "step", "cosine", "plateau")
 NORMALIZATIONS = ("standardize", "minmax", "none")
 LOADERS = ("auto", "tensor", "dataloader")
-# Mixed precision: auto is bf16 on CUDA GPUs that support it and off elsewhere.
+# What a csv: target means: auto guesses from its values (see datasets/csv_file.py).
+TASKS = ("auto", "classification", "regression")
+# Mixed precision: auto is float32 everywhere (engine/precision.py says why); bf16/fp16 opt in.
 AMP_MODES = ("auto", "off", "bf16", "fp16")
 
 LOSS_LABELS = {
@@ -35,7 +37,8 @@ def loss_task_problem(loss: str, task: str, n_classes: int, one_hot: bool) -> st
     if task == "regression" and loss in CLASSIFICATION_LOSSES:
         return (
             f"loss {loss} needs class labels but the dataset is a regression target; "
-            f"use one of {', '.join(REGRESSION_LOSSES)}"
+            f"use one of {', '.join(REGRESSION_LOSSES)} (for a csv: target holding class numbers, "
+            "set dataset.task=classification)"
         )
     if task == "classification":
         if loss == "bce_with_logits" and n_classes != 2:

@@ -7,7 +7,8 @@ Rules (documented in docs/datasets.md):
   MAX_CATEGORIES distinct values (names, ids) are dropped with a note.
 - A text target means classification, classes sorted by name. A numeric target is classification
   when it holds at most MAX_INTEGER_CLASSES distinct integers that are also few compared with the
-  rows (at most one distinct value per 20 rows); otherwise it is regression.
+  rows (at most one distinct value per 5 rows, so an integer measurement such as an age in a
+  small file stays a number); otherwise it is regression. `dataset.task` overrides the guess.
 Numeric features are standardised later by the Normalizer, fitted on the training split.
 """
 
@@ -25,7 +26,9 @@ from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData
 
 MAX_CATEGORIES = 50
 MAX_INTEGER_CLASSES = 20
-ROWS_PER_INTEGER_CLASS = 20
+ROWS_PER_INTEGER_CLASS = 5
+# Forced classification of a numeric column: beyond this it is surely a measurement.
+MAX_FORCED_CLASSES = 1000
 SNIFF_BYTES = 16384
 
 
@@ -118,24 +121,43 @@ def _numbers(table: Table, index: int) -> list[float]:
     return out
 
 
-def _target(table: Table, index: int, notes: list[str]):
-    """(y tensor, task, class names) for the target column."""
+def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
+    """(y tensor, task, class names) for the target column; `task` is dataset.task."""
     column = table.header[index]
     values = [row[index] for row in table.rows]
     for value, line in zip(values, table.lines):
         if not value:
             raise ConfigError(f"{table.name} line {line}: target column {column!r} is empty; fill it in or remove the row")
-    if _is_numeric(values):
+    numeric = _is_numeric(values)
+    if task == "regression" and not numeric:
+        raise ConfigError(
+            f"dataset.task=regression needs a numeric target, but column {column!r} of {table.name} "
+            f"holds text such as {next(v for v in values if _number(v) is None)!r}; use dataset.task=auto"
+        )
+    if numeric:
         numbers = _numbers(table, index)
         distinct = sorted(set(numbers))
+        if len(distinct) < 2:
+            raise ConfigError(
+                f"target column {column!r} of {table.name} has only one value ({_label(distinct[0])!r}); "
+                "there is nothing to learn: it needs at least 2 distinct values"
+            )
+        integers = all(v.is_integer() for v in distinct)
         few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(numbers)
-        if not (few and all(v.is_integer() for v in distinct)):
-            notes.append(f"target {column!r} is numeric with {len(distinct)} distinct values: regression")
+        if task == "regression" or (task == "auto" and not (few and integers)):
+            hint = " (set dataset.task=classification if they are class labels)" if integers and task == "auto" else ""
+            notes.append(f"target {column!r} is numeric with {len(distinct)} distinct values: regression{hint}")
             return torch.tensor(numbers, dtype=torch.float32).view(-1, 1), "regression", []
-        names = [str(int(v)) for v in distinct]
+        if len(distinct) > MAX_FORCED_CLASSES:
+            raise ConfigError(
+                f"dataset.task=classification: target column {column!r} has {len(distinct)} distinct "
+                f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use regression)"
+            )
+        names = [_label(v) for v in distinct]
         lookup = {v: i for i, v in enumerate(distinct)}
         labels = [lookup[v] for v in numbers]
-        notes.append(f"target {column!r} has {len(distinct)} distinct integers: classification")
+        notes.append(f"target {column!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
+                     "classification")
     else:
         names = sorted(set(values))
         lookup = {v: i for i, v in enumerate(names)}
@@ -146,6 +168,10 @@ def _target(table: Table, index: int, notes: list[str]):
             "classification needs at least 2 classes"
         )
     return torch.tensor(labels, dtype=torch.long), "classification", names
+
+
+def _label(value: float) -> str:
+    return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
 def _features(table: Table, target_index: int, notes: list[str]):
@@ -191,7 +217,7 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
     if len(table.header) < 2:
         raise ConfigError(f"{table.name} has only the target column; it needs at least one feature column")
     target_index = table.header.index(target)
-    y, task, class_names = _target(table, target_index, notes)
+    y, task, class_names = _target(table, target_index, notes, cfg.task)
     x, feature_names = _features(table, target_index, notes)
     meta = DatasetMeta(
         name=table.name,

@@ -108,6 +108,11 @@ def resolve_path(cfg: DatasetConfig, path: str) -> Path:
 
 def load_raw(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> LoadedData:
     spec, path = find_spec(cfg.name)
+    if cfg.task != "auto" and spec.name != "csv":
+        raise ConfigError(
+            f"dataset.task={cfg.task} applies to csv: tables only; {cfg.name} is always "
+            "what it is: leave dataset.task=auto"
+        )
     kwargs = {}
     if spec.prefix:
         kwargs["path"] = path
