@@ -44,7 +44,8 @@ def test_batch_default_config_writes_run_directory(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed"
     assert summary["metrics"]["val_accuracy"] > 0.8
-    assert {"python", "torch"} <= set(summary["versions"])
+    assert {"python", "torch", "torchvision", "numpy", "tui-trainer"} <= set(summary["versions"])
+    assert summary["versions"]["tui-trainer"] != "not installed"
     assert summary["wall_seconds"] > 0 and summary["device"].startswith(_auto_device_type())
 
 

@@ -106,7 +106,7 @@ def describe_model(config: TrainConfig, meta: DatasetMeta) -> tuple[list[LayerIn
     device: shapes only, no memory and no kernels. The app calls this on its UI thread, and a
     real build there (initialising a 256×256 weight runs an OpenMP-parallel kernel) gives that
     thread an OpenMP team of its own, which made the training thread's small kernels ~5× slower
-    on 2 cores (docs/performance.md)."""
+    on 2 cores (README, Performance)."""
     shapes_only = config.copy()
     shapes_only.model.init = "default"  # initialisers such as orthogonal_ have no meta kernels
     with torch.device("meta"):

@@ -6,6 +6,7 @@ weights when the run ended), last.pt and best.pt (full training state, see `engi
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import platform
 import re
@@ -91,11 +92,15 @@ class RunDirectory:
 
 
 def environment_info() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "platform": platform.platform(),
-    }
+    info = {"python": platform.python_version(), "torch": torch.__version__}
+    # Read from the installed metadata: importing torchvision just for its version costs a second.
+    for package in ("tui-trainer", "torchvision", "numpy"):
+        try:
+            info[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            info[package] = "not installed"
+    info["platform"] = platform.platform()
+    return info
 
 
 WEIGHT_FILES = {"final": "model.pt", "model": "model.pt", "last": "last.pt", "best": "best.pt"}

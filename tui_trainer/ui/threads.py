@@ -5,7 +5,7 @@ that has run an OpenMP-parallel torch kernel (loading a dataset's metadata, the 
 warm-up, a finished run) keeps its own OpenMP thread team; once the teams' threads outnumber
 the CPU cores, libgomp stops spin-waiting between parallel regions and each small kernel of the
 training thread pays a sleep/wake-up: training in the app ran ~5× slower than `--batch` on 2
-cores (docs/performance.md). A thread that exits releases its team, so each worker gets a fresh
+cores (README, Performance). A thread that exits releases its team, so each worker gets a fresh
 thread that ends with it. Workers are few and long (a run, a metadata load), so thread start-up
 costs nothing measurable.
 """
