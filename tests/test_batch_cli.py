@@ -100,3 +100,27 @@ def test_print_config_round_trips(tmp_path):
     from tui_trainer.engine.config import TrainConfig
 
     assert TrainConfig.load(path).model.hidden == [8, 4]
+
+
+def test_terminal_progress_bar_per_epoch_shows_loss_accuracy_speed_and_eta(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from tui_trainer.batch import run_batch
+    from tui_trainer.engine.config import TrainConfig
+
+    config = TrainConfig().with_overrides([
+        "dataset.name=spirals", "dataset.n_samples=3000", "dataset.batch_size=8", "train.epochs=2",
+        "train.device=cpu", "train.report_every_ms=10", f"train.output_dir={tmp_path}",
+    ])
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160, color_system=None)
+    assert run_batch(config, console=console) == 0
+    shown = screen.getvalue()
+    # The live bar is redrawn in place: its frames are still in the captured stream.
+    assert "epoch 1/2" in shown and "epoch 2/2" in shown
+    frame = next(line for line in shown.replace("\r", "\n").splitlines() if "acc " in line and "epoch 2/2" in line)
+    assert "loss " in frame and "samples/s" in frame and "ETA" in frame
+    assert "run " in shown  # the whole run's bar under the epoch's
+    assert "completed: trained 2 epochs" in shown

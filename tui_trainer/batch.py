@@ -76,7 +76,8 @@ class BatchReporter:
         self.last_val: Evaluation | None = None
         self.last_test: Evaluation | None = None
         self.progress: Progress | None = None
-        self.task = None
+        self.epoch_task = self.run_task = None
+        self.bar_epoch = -1
         self.data_bar: Progress | None = None
         self.data_tasks: dict[str, object] = {}
         self.data_quarters: dict[str, int] = {}
@@ -92,12 +93,7 @@ class BatchReporter:
             self._started(event)
         elif isinstance(event, BatchEnd):
             if self.progress is not None:
-                self.progress.update(
-                    self.task,
-                    completed=event.step,
-                    description=f"epoch {event.epoch + 1}/{self.epochs}",
-                    stats=f"loss {event.loss:.4f}  {event.samples_per_sec:,.0f} samples/s",
-                )
+                self._advance(event)
         elif isinstance(event, EpochEnd):
             self.console.print(format_epoch(event), markup=False, highlight=False, soft_wrap=True)
         elif isinstance(event, Evaluation):
@@ -169,13 +165,29 @@ class BatchReporter:
                 console=self.console,
                 transient=True,
             )
-            self.task = self.progress.add_task(
-                f"epoch {event.start_epoch + 1}",
-                total=event.total_steps,
-                completed=event.start_epoch * event.steps_per_epoch,
-                stats="",
+            self.steps_per_epoch = event.steps_per_epoch
+            self.epoch_task = self.progress.add_task(
+                f"epoch {event.start_epoch + 1}/{self.epochs}", total=event.steps_per_epoch, stats=""
+            )
+            self.bar_epoch = event.start_epoch
+            self.run_task = self.progress.add_task(
+                "run", total=event.total_steps, completed=event.start_epoch * event.steps_per_epoch, stats=""
             )
             self.progress.start()
+
+    def _advance(self, event: BatchEnd) -> None:
+        """A bar for the epoch (loss, running accuracy, speed, the epoch's ETA) above one for the run."""
+        if event.epoch != self.bar_epoch:
+            self.bar_epoch = event.epoch
+            self.progress.reset(self.epoch_task, total=self.steps_per_epoch,
+                                description=f"epoch {event.epoch + 1}/{self.epochs}")
+        stats = f"loss {event.loss:.4f}"
+        if event.accuracy is not None:
+            stats += f"  acc {_pct(event.accuracy)}"
+        stats += f"  {event.samples_per_sec:,.0f} samples/s"
+        self.progress.update(self.epoch_task, completed=round(event.epoch_fraction * self.steps_per_epoch),
+                             stats=stats)
+        self.progress.update(self.run_task, completed=event.step)
 
     def _stop_progress(self) -> None:
         if self.progress is not None:

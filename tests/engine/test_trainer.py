@@ -267,3 +267,19 @@ def _wait_for(condition, timeout=30.0):
             return
         time.sleep(0.01)
     raise AssertionError("condition not met in time")
+
+
+def test_progress_reports_keep_their_interval_across_epoch_ends_and_lose_no_step(runs_dir):
+    # Tiny epochs (5 steps, well under the interval): epoch ends must not add reports.
+    config = toy_config(runs_dir, overrides=[
+        "dataset.name=xor", "dataset.n_samples=200", "train.epochs=30", "train.report_every_ms=300",
+    ])
+    reports = []
+    result = Trainer(config, lambda e: reports.append((time.perf_counter(), e)) if isinstance(e, BatchEnd) else None,
+                     write_run_dir=False).run()
+    assert result.status == "completed"
+    gaps = [b[0] - a[0] for a, b in zip(reports, reports[1:-1])]  # the run's last report closes it
+    assert all(gap >= 0.3 for gap in gaps), gaps
+    steps = [s for _, e in reports for s in range(e.first_step, e.first_step + len(e.step_losses))]
+    assert steps == list(range(1, reports[-1][1].total_steps + 1))
+    assert all(0 <= e.accuracy <= 1 for _, e in reports)

@@ -6,7 +6,7 @@ the Textual app, the batch printer and the run-directory recorder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
@@ -54,6 +54,19 @@ class BatchEnd:
     samples_per_sec: float
     epoch_fraction: float
     eta_seconds: float | None = None
+    # Training accuracy of the epoch so far (running, from the loop's own predictions); None for regression.
+    accuracy: float | None = None
+
+
+def merge_batches(earlier: BatchEnd, later: BatchEnd) -> BatchEnd:
+    """One report covering both windows: the later one's counters, both windows' step losses."""
+    losses = earlier.step_losses + later.step_losses
+    return replace(
+        later,
+        step_losses=losses,
+        first_step=earlier.first_step,
+        loss=sum(losses) / len(losses) if losses else later.loss,
+    )
 
 
 @dataclass

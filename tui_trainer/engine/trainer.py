@@ -37,6 +37,7 @@ from tui_trainer.engine.events import (
     Event,
     EventCallback,
     LogMessage,
+    merge_batches,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -83,6 +84,7 @@ class Trainer:
         self._best_val = math.inf
         self._best_epoch = -1
         self._stale_epochs = 0
+        self._held_report: BatchEnd | None = None  # an epoch's last steps, reported with the next
 
     def emit(self, event: Event) -> None:
         if self.callback is not None:
@@ -201,6 +203,9 @@ class Trainer:
         except _StopRun:
             status = "stopped"
             reason = f"stopped by user at step {self._step} (epoch {self._epochs_done + 1})"
+        if self._held_report is not None:  # early stopping or a stop left the last steps unsent
+            self.emit(self._held_report)
+            self._held_report = None
         return self._finish(status, reason)
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -226,7 +231,7 @@ class Trainer:
         model.train()
         pending: list[torch.Tensor] = []
         pending_sizes: list[int] = []
-        correct: list[torch.Tensor] = []
+        correct = None  # a device counter: adding to it never waits for the device
         # Summed exactly once at the end: the total must not depend on how reports were timed.
         sample_losses: list[float] = []
         epoch_seen = 0
@@ -260,32 +265,37 @@ class Trainer:
             pending.append(loss.detach())
             pending_sizes.append(int(yb.shape[0]))
             if classify:
-                correct.append((predict_classes(out.detach(), loss_name) == yb).sum())
+                hits = (predict_classes(out.detach(), loss_name) == yb).sum()
+                correct = hits if correct is None else correct + hits
             self._step += 1
             now = time.perf_counter()
             if now >= next_report:
+                epoch_seen += sum(pending_sizes)
                 sample_losses += self._report(
                     epoch, pending, pending_sizes, window_start_step, now - window_start,
                     (self._step - epoch * steps_per_epoch) / steps_per_epoch, now - epoch_start,
+                    _share(correct, epoch_seen),
                 )
-                epoch_seen += sum(pending_sizes)
                 pending, pending_sizes = [], []
                 window_start_step, window_start = self._step, now
                 next_report = now + report_every
         if pending:
             now = time.perf_counter()
+            epoch_seen += sum(pending_sizes)
+            # The epoch's last steps: reported now only when a report is due (or the run ends),
+            # else held for the next report, so reports stay at most one per report_every_ms.
+            hold = now < next_report and epoch + 1 < config.train.epochs
             sample_losses += self._report(
                 epoch, pending, pending_sizes, window_start_step, now - window_start, 1.0,
-                now - epoch_start,
+                now - epoch_start, _share(correct, epoch_seen), hold=hold,
             )
-            epoch_seen += sum(pending_sizes)
         train_seconds = time.perf_counter() - epoch_start
         self._train_seconds += train_seconds
-        n_correct = float(torch.stack(correct).sum()) if correct else 0.0
+        n_correct = float(correct) if correct is not None else 0.0
         epoch_loss = math.fsum(sample_losses)
         if self.distributed is not None:
             epoch_loss, epoch_seen, n_correct = self.distributed.sum_values(epoch_loss, epoch_seen, n_correct)
-        train_accuracy = n_correct / epoch_seen if classify and correct else None
+        train_accuracy = n_correct / epoch_seen if classify and correct is not None else None
         return self._end_epoch(epoch, epoch_loss / max(epoch_seen, 1), train_accuracy, train_seconds, epoch_seen)
 
     def _wait_while_paused(self) -> float:
@@ -298,9 +308,10 @@ class Trainer:
         self.emit(RunResumed(self._step))
         return time.perf_counter() - started
 
-    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds) -> list[float]:
-        """Read the window's step losses in one transfer, check them, emit progress.
-        Returns each step's loss times its batch size."""
+    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds, accuracy,
+                hold: bool = False) -> list[float]:
+        """Read the window's step losses in one transfer, check them, emit progress (or hold it
+        for the next report). Returns each step's loss times its batch size."""
         losses = torch.stack(pending).float().cpu()
         finite = torch.isfinite(losses)
         if not bool(finite.all()):
@@ -311,19 +322,25 @@ class Trainer:
         total_train = self._train_seconds + epoch_seconds
         remaining = self._total_steps - self._step
         eta = remaining * total_train / self._step if self._step else None
-        self.emit(
-            BatchEnd(
-                epoch=epoch,
-                step=self._step,
-                total_steps=self._total_steps,
-                loss=sum(values) / len(values),
-                step_losses=values,
-                first_step=first_step + 1,
-                samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
-                epoch_fraction=min(fraction, 1.0),
-                eta_seconds=eta,
-            )
+        event = BatchEnd(
+            epoch=epoch,
+            step=self._step,
+            total_steps=self._total_steps,
+            loss=sum(values) / len(values),
+            step_losses=values,
+            first_step=first_step + 1,
+            samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
+            epoch_fraction=min(fraction, 1.0),
+            eta_seconds=eta,
+            accuracy=accuracy,
         )
+        if self._held_report is not None:
+            event = merge_batches(self._held_report, event)
+        if hold:
+            self._held_report = event
+        else:
+            self._held_report = None
+            self.emit(event)
         return [v * s for v, s in zip(values, sizes)]
 
     def _end_epoch(self, epoch, train_loss, train_accuracy, seconds, n_seen) -> bool:
@@ -402,6 +419,11 @@ class Trainer:
         )
         self.emit(event)
         return event
+
+
+def _share(count, total: int) -> float | None:
+    """count / total for a device counter (one read), None when there is nothing counted."""
+    return float(count) / total if count is not None and total else None
 
 
 def _nan_word(value: float) -> str:

@@ -8,9 +8,8 @@ reports are merged into one, keeping every step's loss for the plot.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
-from tui_trainer.engine.events import BatchEnd, DataProgress
+from tui_trainer.engine.events import BatchEnd, DataProgress, merge_batches
 
 
 class EventBuffer:
@@ -36,14 +35,3 @@ class EventBuffer:
     def __len__(self) -> int:
         with self._lock:
             return len(self._events)
-
-
-def merge_batches(earlier: BatchEnd, later: BatchEnd) -> BatchEnd:
-    """One report covering both windows: the later one's counters, both windows' step losses."""
-    losses = earlier.step_losses + later.step_losses
-    return replace(
-        later,
-        step_losses=losses,
-        first_step=earlier.first_step,
-        loss=sum(losses) / len(losses) if losses else later.loss,
-    )
