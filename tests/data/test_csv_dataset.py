@@ -100,6 +100,13 @@ def test_dataset_task_errors_are_one_line(tmp_path):
         load_dataset(digits, seed=0)
 
 
+def test_half_numeric_column_is_one_hot_with_a_note(tmp_path):
+    rows = "".join(f"{'oops' if i % 2 else i},{i % 2}\n" for i in range(40))
+    meta = load_dataset(_cfg(_write(tmp_path, "b,label\n" + rows), "label"), seed=0).meta
+    assert "b=oops" in meta.feature_names
+    assert any("column 'b' is read as text (one-hot): only 20 of 40 cells are numbers" in n for n in meta.notes)
+
+
 def test_relative_path_is_also_looked_up_in_the_data_dir(tmp_path):
     _write(tmp_path, FRUIT, "fruit.csv")
     cfg = _cfg("fruit.csv", "kind")

@@ -119,6 +119,21 @@ def test_offline_machine_gets_one_line_error_naming_files_and_folder(tmp_path):
     assert not out.exists() or not any(out.iterdir())
 
 
+def test_damaged_file_placed_by_hand_is_named_offline(tmp_path):
+    proxy = f"http://127.0.0.1:{_closed_port()}"
+    env = {"http_proxy": proxy, "https_proxy": proxy, "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}
+    data_dir, out = tmp_path / "data", tmp_path / "runs"
+    raw = data_dir / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte.gz").write_bytes(b"not the real file")  # e.g. a cut-off copy
+    result = run_cli(*batch_args("mnist", data_dir, out), env=env)
+    assert result.returncode == 2
+    error = [line for line in result.stderr.splitlines() if line.startswith("tui-trainer: error:")]
+    assert len(error) == 1 and "Traceback" not in result.stderr
+    assert f"{raw / 'train-images-idx3-ubyte.gz'} is there but fails torchvision's MD5 check" in error[0]
+    assert "replace it with an intact copy" in error[0]
+
+
 @pytest.fixture
 def file_server(tmp_path):
     """A local HTTP server over a folder, standing in for a dataset mirror."""

@@ -185,6 +185,14 @@ def _features(table: Table, target_index: int, notes: list[str]):
             columns.append(torch.tensor(_numbers(table, index), dtype=torch.float32).view(-1, 1))
             names.append(column)
             continue
+        filled = [v for v in values if v]
+        numbers = sum(1 for v in filled if _number(v) is not None)
+        if numbers * 4 >= len(filled) > 0:
+            # Half numbers, half words is more often a damaged numeric column than categories.
+            notes.append(
+                f"column {column!r} is read as text (one-hot): only {numbers} of {len(filled)} cells are "
+                "numbers; fix the others if it is meant to be numeric"
+            )
         categories = sorted(set(values))
         if len(categories) > MAX_CATEGORIES:
             notes.append(

@@ -42,13 +42,15 @@ def _md5_ok(path: Path, md5: str | None) -> bool:
 def fetch(remote: RemoteFile, folder: Path, progress: LoadProgress | None) -> Path:
     """Download one file into `folder` (unless a verified copy is there) and return its path.
 
-    Raises OSError subclasses (URLError, timeouts) for network failures and DatasetUnavailable
-    for a checksum mismatch, so callers can tell "offline" from "corrupted".
+    Raises OSError (network failures, or downloads that failed their checksum) when no good
+    copy can be had, and DatasetUnavailable when a copy placed by hand is damaged and cannot be
+    replaced: the user then has a file to fix, not a download to arrange.
     """
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / remote.filename
     if target.exists() and _md5_ok(target, remote.md5):
         return target
+    damaged = target.exists()
     errors: list[str] = []
     for url in remote.urls:
         partial = target.with_name(target.name + ".part")
@@ -64,6 +66,12 @@ def fetch(remote: RemoteFile, folder: Path, progress: LoadProgress | None) -> Pa
             continue
         os.replace(partial, target)
         return target
+    if damaged:
+        raise DatasetUnavailable(
+            f"{target} is there but fails torchvision's MD5 check ({remote.md5}), and no good copy "
+            f"could be downloaded ({errors[0] if errors else 'no mirror'}): replace it with an intact "
+            "copy (see docs/datasets.md for the sources)"
+        )
     raise OSError("; ".join(errors))
 
 
