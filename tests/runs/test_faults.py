@@ -16,7 +16,7 @@ from tui_trainer.engine import atomic
 from tui_trainer.engine.checkpoint import load_checkpoint
 from tui_trainer.engine.datasets import registry
 from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData
-from tui_trainer.engine.events import BatchEnd, EpochEnd, RunStarted
+from tui_trainer.engine.events import EpochEnd, RunStarted
 from tui_trainer.engine.runs import load_model
 from tui_trainer.engine.trainer import Trainer
 
@@ -28,17 +28,25 @@ def snapshot(run_dir) -> dict[str, bytes]:
 
 
 def run_with_fault_after_epoch_1(config, inject):
-    """Run; after epoch 1 is saved, snapshot the files and call `inject(trainer)`."""
+    """Run; after epoch 1 is saved, snapshot the files and call `inject(trainer)`: at the first
+    forward pass after epoch 1's EpochEnd, which comes after its checkpoint is written."""
     saved = {}
 
     def callback(event):
         if isinstance(event, RunStarted):
             saved["run_dir"] = event.run_dir
+            forward = trainer.model.forward
+
+            def watched(x):
+                if saved.get("armed") and "files" not in saved:
+                    saved["files"] = snapshot(saved["run_dir"])
+                    inject(trainer)
+                    return trainer.model(x)  # through whatever `inject` put in place
+                return forward(x)
+
+            trainer.model.forward = watched
         elif isinstance(event, EpochEnd) and event.epoch == 0:
             saved["armed"] = True  # epoch 1's checkpoint is written before epoch 2's first batch
-        elif saved.get("armed") and "files" not in saved and isinstance(event, BatchEnd):
-            saved["files"] = snapshot(saved["run_dir"])
-            inject(trainer)
 
     trainer = Trainer(config, callback)
     return trainer.run(), saved

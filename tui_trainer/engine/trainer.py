@@ -22,8 +22,9 @@ from tui_trainer.engine.components import (
     prepare_targets,
     uses_fused_kernel,
 )
-from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
+from tui_trainer.engine.failures import describe_failure
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
@@ -98,25 +99,8 @@ class Trainer:
         self._epochs_done = 0
         try:
             return self._run()
-        except ConfigError as exc:
-            return self._finish("failed", str(exc))
-        except NonFiniteLoss as exc:
-            return self._finish(
-                "failed",
-                f"loss became {_nan_word(exc.value)} at step {exc.step} — lower the learning rate "
-                f"(optimizer.lr is {self.config.optimizer.lr:g})",
-            )
-        except torch.cuda.OutOfMemoryError:
-            return self._finish(
-                "failed",
-                f"CUDA out of memory at batch size {self.config.dataset.batch_size} — lower "
-                "dataset.batch_size or model.hidden, or use train.device=cpu",
-            )
-        except OSError as exc:
-            return self._finish("failed", describe_write_error(exc))
         except Exception as exc:  # one line for the user; the run directory keeps what finished
-            text = " ".join(str(exc).split()) or type(exc).__name__
-            return self._finish("failed", f"{type(exc).__name__}: {text}")
+            return self._finish("failed", describe_failure(exc, self.config))
 
     # ---- set-up -----------------------------------------------------------------------
     def _run(self) -> RunFinished:
@@ -214,7 +198,7 @@ class Trainer:
 
     def _train_epoch(self, epoch: int) -> bool:
         """One epoch of training and validation. Returns True when early stopping triggers."""
-        config, model, device = self.config, self.train_model, self.device
+        config, model = self.config, self.train_model
         loss_fn, optimizer = self.loss_fn, self.optimizer
         control = self.control
         classify = self.meta.task == "classification"
@@ -424,10 +408,6 @@ class Trainer:
 def _share(count, total: int) -> float | None:
     """count / total for a device counter (one read), None when there is nothing counted."""
     return float(count) / total if count is not None and total else None
-
-
-def _nan_word(value: float) -> str:
-    return "NaN" if math.isnan(value) else "infinite"
 
 
 def train(config: TrainConfig, callback: EventCallback | None = None, **kwargs) -> RunFinished:
