@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -337,6 +338,23 @@ def export_and_report(run_dir: str, fmt: str, weights: str = "final", console: C
     return EXIT_OK
 
 
+def abort_now(console: Console | None) -> None:
+    """The second Ctrl-C: leave at once, as a kill would. Every file of the run is a complete
+    earlier version (atomic writes) and a resume removes any temp file, so nothing is lost that a
+    finished epoch saved. Raising KeyboardInterrupt instead could land in a finalizer, where
+    Python prints a traceback and carries on."""
+    if console is not None and console.is_terminal:
+        console.show_cursor(True)  # a live progress bar hides it
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os.write(2, b"tui-trainer: aborted; the run directory keeps every finished epoch "
+                b"(continue with tui-trainer --resume RUN_DIR)\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
 def _install_interrupt_handlers(control: TrainingControl, console: Console | None, distributed=None):
     """First Ctrl-C / SIGTERM stops after the current batch and saves; a second Ctrl-C aborts.
     Under torchrun the ranks first agree on the stop (within a few steps) so none is left waiting."""
@@ -347,7 +365,7 @@ def _install_interrupt_handlers(control: TrainingControl, console: Console | Non
 
     def handler(signum, frame):
         if control.stop_requested or (distributed is not None and distributed.stop_pending):
-            raise KeyboardInterrupt
+            abort_now(console)
         if console is not None:
             console.print("interrupt: stopping after the current batch (press Ctrl-C again to abort)")
         stop()

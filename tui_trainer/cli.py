@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
-        except KeyboardInterrupt:  # the second Ctrl-C: abort now, without a traceback
+        except KeyboardInterrupt:  # Ctrl-C before training's own handler is in place (loading data)
             print("tui-trainer: aborted; the run directory keeps every finished epoch "
                   "(continue with tui-trainer --resume RUN_DIR)", file=sys.stderr)
             return EXIT_INTERRUPTED
