@@ -86,6 +86,7 @@ class Trainer:
         self._best_epoch = -1
         self._stale_epochs = 0
         self._held_report: BatchEnd | None = None  # an epoch's last steps, reported with the next
+        self._next_report: float | None = None  # when the next progress report is due
 
     def emit(self, event: Event) -> None:
         if self.callback is not None:
@@ -222,17 +223,36 @@ class Trainer:
         window_start_step = self._step
         epoch_start = time.perf_counter()
         window_start = epoch_start
-        next_report = epoch_start + report_every
+        # One deadline across epochs: with epochs shorter than the interval a per-epoch deadline
+        # would never fall due inside one, and every report would wait for the run's end.
+        if self._next_report is None:
+            self._next_report = epoch_start + report_every
         steps_per_epoch = self.placed.batches_per_epoch
+
+        def flush(now: float, hold: bool = False) -> None:
+            """Report the steps since the last report (or hold them for the next one)."""
+            nonlocal pending, pending_sizes, epoch_seen, window_start_step, window_start
+            epoch_seen += sum(pending_sizes)
+            fraction = (self._step - epoch * steps_per_epoch) / steps_per_epoch
+            sample_losses.extend(self._report(
+                epoch, pending, pending_sizes, window_start_step, now - window_start, fraction,
+                now - epoch_start, _share(correct, epoch_seen), hold=hold,
+            ))
+            pending, pending_sizes = [], []
+            window_start_step, window_start = self._step, now
+            if not hold:
+                self._next_report = now + report_every
 
         for xb, yb in self._batches(epoch):
             if control.stop_requested:
                 raise _StopRun
             if control.paused:
+                if pending:  # the screen shows the step the run paused at
+                    flush(time.perf_counter())
                 paused_for = self._wait_while_paused()
                 window_start += paused_for
                 epoch_start += paused_for
-                next_report += paused_for
+                self._next_report += paused_for
             with autocast():
                 out = model(normalize(xb))
                 loss = loss_fn(out, prepare_targets(config, yb, n_classes))
@@ -253,26 +273,13 @@ class Trainer:
                 correct = hits if correct is None else correct + hits
             self._step += 1
             now = time.perf_counter()
-            if now >= next_report:
-                epoch_seen += sum(pending_sizes)
-                sample_losses += self._report(
-                    epoch, pending, pending_sizes, window_start_step, now - window_start,
-                    (self._step - epoch * steps_per_epoch) / steps_per_epoch, now - epoch_start,
-                    _share(correct, epoch_seen),
-                )
-                pending, pending_sizes = [], []
-                window_start_step, window_start = self._step, now
-                next_report = now + report_every
+            if now >= self._next_report:
+                flush(now)
         if pending:
-            now = time.perf_counter()
-            epoch_seen += sum(pending_sizes)
             # The epoch's last steps: reported now only when a report is due (or the run ends),
             # else held for the next report, so reports stay at most one per report_every_ms.
-            hold = now < next_report and epoch + 1 < config.train.epochs
-            sample_losses += self._report(
-                epoch, pending, pending_sizes, window_start_step, now - window_start, 1.0,
-                now - epoch_start, _share(correct, epoch_seen), hold=hold,
-            )
+            now = time.perf_counter()
+            flush(now, hold=now < self._next_report and epoch + 1 < config.train.epochs)
         train_seconds = time.perf_counter() - epoch_start
         self._train_seconds += train_seconds
         n_correct = float(correct) if correct is not None else 0.0
@@ -284,6 +291,9 @@ class Trainer:
 
     def _wait_while_paused(self) -> float:
         started = time.perf_counter()
+        if self._held_report is not None:  # the last epoch's end, not yet shown
+            self.emit(self._held_report)
+            self._held_report = None
         self.emit(RunPaused(self._step))
         while self.control.paused:
             self.control.wait_running(0.1)
