@@ -37,3 +37,19 @@ async def test_nan_loss_is_reported_and_a_fixed_run_then_trains(make_config):
                        what="the second run")
         assert app.view.finished.status == "completed"
         assert app.view.finished.run_dir != failed.run_dir
+
+
+async def test_app_ending_while_a_run_is_paused_stops_the_run(make_config):
+    """However the app ends (here app.exit(), the path a crash takes, not q), the run is told
+    to stop; a paused worker left waiting would block the worker executor's shutdown forever."""
+    app = TrainerApp(make_config(epochs=100_000))
+    async with app.run_test(size=(100, 30)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: setup.meta is not None and setup.meta.name == "moons", what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.view.state == "paused", what="the pause")
+        control = app.control
+        app.exit()
+    assert control.stop_requested and not control.paused
