@@ -185,6 +185,14 @@ async def test_pause_resume_stop_and_locked_setup(make_config):
         assert summary["status"] == "stopped"
 
 
+async def test_quit_when_idle_exits_0(make_config):
+    app = TrainerApp(make_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    assert app.return_value == 0
+
+
 async def test_quit_mid_run_stops_and_saves_the_run(make_config, tmp_path):
     config = make_config(epochs=100_000)  # stopped long before the end
     app = TrainerApp(config)
@@ -194,7 +202,7 @@ async def test_quit_mid_run_stops_and_saves_the_run(make_config, tmp_path):
         await wait_for(pilot, lambda: app.view.epochs_seen >= 2, what="two epochs")
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
-    assert app.return_value == 0
+    assert app.return_value == 130  # interrupted, as in --batch
     (run_dir,) = list((tmp_path / "runs").iterdir())
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "stopped"

@@ -11,7 +11,7 @@ from tui_trainer.engine.events import (
     Evaluation,
     LogMessage,
 )
-from tui_trainer.ui.confusion_view import confusion_renderable
+from tui_trainer.ui.confusion_view import confusion_renderable, matrix_table
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.fields import field_id, format_value, key_of
 from tui_trainer.ui.history import StepHistory, decimate
@@ -132,10 +132,22 @@ def test_confusion_renders_counts_names_and_metrics():
         f1=[0.857, 0.0], class_names=["cat", "dog"], extra={"macro_f1": 0.43},
     )
     console = Console(width=80, record=True, file=open("/dev/null", "w"))
-    console.print(confusion_renderable(evaluation))
+    renderable, width = confusion_renderable(evaluation, console)
+    console.print(renderable)
     text = console.export_text()
+    assert width <= 42  # fits the Confusion pane of an 80-column terminal
     assert "accuracy 75.00%" in text and "cat" in text and "dog" in text
     assert "0.857" in text and "macro F1 0.430" in text
+
+
+def test_ten_class_matrix_keeps_every_count_in_40_columns():
+    counts = [[(i * 7 + j * 3) % 40 for j in range(10)] for i in range(10)]
+    console = Console(width=40, record=True, file=open("/dev/null", "w"))
+    console.print(matrix_table(counts, [str(i) for i in range(10)]))
+    text = console.export_text()
+    assert "…" not in text
+    for row in counts:
+        assert "".join(f"{c:>3}" for c in row) in text
 
 
 def test_eta_format():

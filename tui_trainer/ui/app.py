@@ -23,12 +23,13 @@ from typing import Iterable
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, ProgressBar, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Input, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
+from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.runs_screen import RunsScreen
@@ -37,9 +38,13 @@ from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM stopped a run
+EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM or q stopped a run
 DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
+# Actions of plain letter keys: while a field is typed into, the letters type instead, so the
+# footer hides them (and shows how to leave the field).
+LETTER_ACTIONS = {"start", "pause", "stop", "restart", "toggle_metric", "runs", "toggle_mistakes",
+                  "focus_panel", "show_tab", "help", "quit"}
 PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
 
 
@@ -64,9 +69,13 @@ class TrainerApp(App):
         Binding("t", "show_tab('tab-train')", "Train", show=False),
         Binding("c", "show_tab('tab-confusion')", "Confusion", show=False),
         Binding("v", "show_tab('tab-samples')", "Samples", show=False),
-        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("escape", "leave_field", "Leave field"),  # shown while typing
+        Binding("escape", "unfocus", show=False),  # the same for a select or a checkbox
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        # While a field is typed into, `q` types and App's own ctrl+q binding (action "quit") is
+        # hidden with the letter keys; this one is the footer's way out.
+        Binding("ctrl+q", "quit_from_field", "Quit", priority=True),
     ]
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
@@ -91,12 +100,12 @@ class TrainerApp(App):
                 with TabbedContent(id="tabs"):
                     with TabPane("Training (t)", id="tab-train"):
                         yield LossPlot(id="plot")
-                        yield RichLog(id="log", max_lines=2000, wrap=True, markup=False, min_width=20)
+                        yield EventLog(id="log", max_lines=2000)
                     with TabPane("Confusion (c)", id="tab-confusion"):
                         yield ConfusionPane(id="confusion")
                     with TabPane("Samples (v)", id="tab-samples"):
                         yield SamplesPane(id="samples")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_load(self) -> None:
         # Before any worker starts: each thread worker gets a thread that ends with it.
@@ -113,6 +122,10 @@ class TrainerApp(App):
             pass  # not the main thread, or a platform without loop signal handlers
 
     def on_unmount(self) -> None:
+        if self.control is not None:
+            # However the app ends (a crash, a failed test), a worker paused or mid-epoch must
+            # finish: the executor's shutdown waits for it, and a paused one would wait forever.
+            self.control.stop()
         try:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
         except (NotImplementedError, RuntimeError, ValueError):
@@ -141,8 +154,8 @@ class TrainerApp(App):
         self.run_worker(preload, name="preload", group="preload", thread=True, exit_on_error=False)
 
     def _greet(self) -> None:
-        source = f"config {self.config_path}" if self.config_path else "the default config"
-        self.view.write(f"tui-trainer ready on {source}; runs are saved under {self.initial_config.train.output_dir}/")
+        source = config_source(self.initial_config, self.config_path)
+        self.view.write(f"tui-trainer ready {source}; runs are saved under {self.initial_config.train.output_dir}/")
         self.view.write("s or Enter starts training · Tab moves between fields · ? shows every key", "dim")
 
     @property
@@ -175,13 +188,27 @@ class TrainerApp(App):
         self.setup.set_locked(False)
 
     # ---- actions ----------------------------------------------------------------------
+    @property
+    def typing(self) -> bool:
+        return isinstance(self.focused, Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit_from_field" or action == "leave_field":
+            return self.typing
+        return not (self.typing and action in LETTER_ACTIONS)
+
     def action_start(self) -> None:
         if self.training:
             self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
             return
         setup = self.setup
+        setup.start_when_checked = False
         if setup.problems:
             self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
+            return
+        if setup.checking:
+            setup.start_when_checked = True
+            self.notify(f"Checking {setup.config.dataset.name}: training starts when it is ready.", timeout=3)
             return
         self.start_training(setup.config.copy())
 
@@ -255,6 +282,9 @@ class TrainerApp(App):
     async def action_quit(self) -> None:
         await self.quit_saving(0)
 
+    async def action_quit_from_field(self) -> None:
+        await self.quit_saving(0)
+
     async def quit_saving(self, code: int) -> None:
         if self._quitting:
             return
@@ -262,6 +292,7 @@ class TrainerApp(App):
         if self.training:
             self.notify("Stopping the run and saving it before quitting…")
             await self.stop_run()
+            code = EXIT_INTERRUPTED  # like --batch: scripts can tell a cut-off run from a clean quit
         self.exit(code)
 
     def action_toggle_metric(self) -> None:
@@ -288,6 +319,9 @@ class TrainerApp(App):
     def action_leave_field(self) -> None:
         self.set_focus(None)
 
+    def action_unfocus(self) -> None:
+        self.set_focus(None)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
@@ -296,6 +330,11 @@ class TrainerApp(App):
             self.push_screen(RunsScreen(self.setup.config.train.output_dir))
 
     # ---- widgets' messages ------------------------------------------------------------
+    def on_setup_column_changed(self, event: SetupColumn.Changed) -> None:
+        setup = self.setup
+        if setup.start_when_checked and not setup.checking:
+            self.action_start()  # refuses with the problem when the check found one
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_start()
 
@@ -313,6 +352,24 @@ class TrainerApp(App):
         yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
         yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
         yield SystemCommand("Keys and help", "(?)", self.action_help)
+
+
+def config_source(config: TrainConfig, path: str | None) -> str:
+    """Where the opening config came from, for the first log line: the default config or a
+    file, and which keys `--set`/`--output-dir`/... changed (read off by comparing with it)."""
+    try:
+        base = TrainConfig.load(path) if path else TrainConfig()
+    except Exception:  # the file changed since the command line read it
+        base = None
+    source = f"on the config from {path}" if path else "on the default config"
+    if base is None:
+        return source
+    changed = [f"{section}.{key}" for section, values in config.to_dict().items()
+               for key, value in values.items() if base.to_dict()[section][key] != value]
+    if changed:
+        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+        source += f" with overrides ({shown})"
+    return source
 
 
 def run_app(config: TrainConfig, config_path: str | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Group
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -27,7 +28,29 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def confusion_renderable(evaluation):
+def matrix_table(counts: list[list[int]], names: list[str]) -> Table:
+    """The matrix as compact as it reads: each cell is the widest count plus one space, so ten
+    classes fit a 40-column pane (padded cells did not, and Rich then elided the counts)."""
+    width = len(str(max(max(row) for row in counts))) + 1
+    table = Table(box=None, padding=0, show_edge=False, pad_edge=False, collapse_padding=True)
+    table.add_column("true\\pred", no_wrap=True, style="bold")
+    for name in names:
+        table.add_column(name[: width - 1].rjust(width), justify="right", no_wrap=True, min_width=width)
+    for i, name in enumerate(names):
+        total = sum(counts[i])
+        # The cell carries its leading space so the heat colour fills the whole cell.
+        cells = [Text(f"{c:>{width}}", heat_style(c, total, i == j)) for j, c in enumerate(counts[i])]
+        table.add_row(name[:14] + " ", *cells)
+    return table
+
+
+def natural_width(console, renderable) -> int:
+    """How wide a renderable is when nothing squeezes it."""
+    return Measurement.get(console, console.options.update_width(1000), renderable).maximum
+
+
+def confusion_renderable(evaluation, console):
+    """The tab's content, and the width its tables need (the text above them wraps)."""
     matrix = evaluation.confusion
     n = int(matrix.shape[0])
     names = evaluation.class_names or [str(i) for i in range(n)]
@@ -39,17 +62,7 @@ def confusion_renderable(evaluation):
     if n > MAX_CLASSES_SHOWN:
         body = Text(f"{n} classes: too many to draw; per-class metrics below.", style="dim")
     else:
-        # Cells carry their own padding so the heat colour fills the whole cell.
-        body = Table(box=None, padding=0, show_edge=False, pad_edge=False)
-        body.add_column("true\\pred", no_wrap=True, style="bold")
-        width = max(3, len(str(int(matrix.max()))))
-        for name in names:
-            body.add_column(name[:width + 1] + " ", justify="right", no_wrap=True)
-        counts = matrix.tolist()
-        for i, name in enumerate(names):
-            total = sum(counts[i])
-            cells = [Text(f" {c:>{width}} ", heat_style(c, total, i == j)) for j, c in enumerate(counts[i])]
-            body.add_row(name[:14] + " ", *cells)
+        body = matrix_table(matrix.tolist(), names)
     metrics = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
     for title in ("class", "precision", "recall", "F1", "support"):
         metrics.add_column(title, justify="left" if title == "class" else "right", no_wrap=True)
@@ -61,10 +74,13 @@ def confusion_renderable(evaluation):
         )
     macro = evaluation.extra.get("macro_f1")
     footer = Text(f"macro F1 {macro:.3f}" if macro is not None else "", style="dim")
-    return Group(header, Text(""), body, Text(""), metrics, footer)
+    tables = [metrics] + ([body] if isinstance(body, Table) else [])
+    return Group(header, Text(""), body, Text(""), metrics, footer), max(natural_width(console, t) for t in tables)
 
 
 class ConfusionPane(ScrollableContainer):
+    """Scrolls both ways: a matrix wider than the pane keeps its columns and scrolls instead."""
+
     def compose(self):
         yield Static(
             "No confusion matrix yet: it appears after the first epoch of a classification run.",
@@ -74,6 +90,9 @@ class ConfusionPane(ScrollableContainer):
     def show(self, evaluation) -> None:
         body = self.query_one("#confusion-body", Static)
         if evaluation.confusion is None:
+            body.styles.min_width = None
             body.update(Text("Regression target: no confusion matrix (see the Samples tab).", style="dim"))
         else:
-            body.update(confusion_renderable(evaluation))
+            renderable, width = confusion_renderable(evaluation, self.app.console)
+            body.styles.min_width = width
+            body.update(renderable)

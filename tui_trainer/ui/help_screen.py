@@ -27,14 +27,15 @@ KEYS = [
     ("  c", "Runs: resume the run from last.pt up to a number of epochs you give"),
     ("  r / Esc", "Runs: re-read the runs directory / back"),
     ("Ctrl+P", "command palette"),
-    ("?", "this help"),
+    ("?", "this help (↑ ↓ PgUp PgDn scroll it)"),
     ("q / Ctrl+Q", "quit (a running run is stopped and saved first)"),
 ]
 
 ABOUT = """\
 ## Setup (left)
 Edit a field and the change applies at once. A field with a problem turns red and says what to
-fix under it; **Start** stays disabled until every problem is fixed. Hidden sizes are a comma
+fix under it; **Start** stays disabled until every problem is fixed, and while a dataset you
+just named is being checked (`s` then starts once it is ready). Hidden sizes are a comma
 list, e.g. `256,128`; empty means a linear model. The Model panel shows each layer and the
 parameter count as you type. The Loss panel offers only losses that fit the dataset's task.
 Momentum or betas appear only for optimizers that use them. While a run trains, the setup is
@@ -71,3 +72,8 @@ class HelpScreen(ModalScreen):
             yield Static(Text("tui-trainer keys", style="bold"))
             yield Static(keys_table())
             yield Markdown(ABOUT)
+
+    def on_mount(self) -> None:
+        # Focused, the body takes the scroll keys (↑ ↓ PgUp PgDn Home End); unfocused, nothing
+        # did and the lines below an 80×24 screen could not be reached.
+        self.query_one("#help-box").focus()

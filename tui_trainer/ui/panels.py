@@ -48,6 +48,10 @@ class DatasetPanel(SetupPanel):
         )
         yield Field("dataset", pick, "ui.dataset_pick")
         yield text_field("name", "dataset.name", d.name, "csv:file.csv or folder:dir")
+        # Shown only for the names they apply to (csv: / folder:); see SetupColumn.
+        yield text_field("target", "dataset.target", d.target, "empty: the last column")
+        yield text_field("image size", "dataset.image_size", d.image_size, "pixels, square")
+        yield check_field("", "dataset.grayscale", d.grayscale, "grayscale")
         yield text_field("val frac", "dataset.val_fraction", d.val_fraction)
         yield text_field("batch", "dataset.batch_size", d.batch_size)
         yield text_field("samples", "dataset.n_samples", d.n_samples)
@@ -117,6 +121,12 @@ def loss_choices(names) -> list[tuple[str, str]]:
     return [(LOSS_LABELS.get(name, name), name) for name in names]
 
 
+def file_kind(name: str) -> str | None:
+    """`csv` or `folder` for a `csv:`/`folder:` dataset name (the fields only they use)."""
+    prefix = name.split(":", 1)[0].strip() if ":" in name else ""
+    return prefix if prefix in ("csv", "folder") else None
+
+
 def device_choices(detected: list[str]) -> list[tuple[str, str]]:
     """`auto` first, then each detected device by its config name."""
     out = [("auto (best available)", "auto")]
@@ -174,8 +184,18 @@ def model_summary(config: TrainConfig, meta) -> str:
 
 
 def set_select_options(select: Select, options: list[tuple[str, str]], value: str) -> None:
-    """Replace a Select's options, keeping `value` selectable even when it is not offered."""
+    """Replace a Select's options, keeping `value` selectable even when it is not offered.
+
+    Sets options and value without posting `Select.Changed`: the setup column applies each
+    Changed as a user edit, so a rebuild that posted one (set_options first resets to the first
+    option) would apply a value, rebuild again, and never settle. Unchanged options are not
+    rebuilt, so an open or highlighted list is left alone.
+    """
     if value not in [v for _, v in options]:
         options = options + [(f"{value} (does not fit)", value)]
-    select.set_options(options)
-    select.value = value
+    current = [(str(label), v) for label, v in select._options if v is not Select.NULL]
+    with select.prevent(Select.Changed):
+        if current != [(str(label), v) for label, v in options]:
+            select.set_options(options)
+        if select.value != value:
+            select.value = value

@@ -1,4 +1,4 @@
-"""The Samples tab: validation samples with their true and predicted labels.
+"""The Samples tab: samples of the last evaluation (val, or test at the end) with their labels.
 
 Images are drawn as a grid of half-block pictures; 2-D toy sets as a decision-boundary map with
 the points; regression targets as a predicted-versus-true scatter. Wrong predictions are shown in
@@ -69,7 +69,8 @@ class SampleGrid(Widget):
     def _build(self, width: int) -> list[Text]:
         ev, meta = self.evaluation, self.meta
         if ev is None or meta is None:
-            return [Text("No predictions yet: they appear after the first epoch.", style="dim")]
+            return list(Text("No predictions yet: they appear after the first epoch.", style="dim").wrap(
+                self.app.console, width))
         lines: list[Text] = []
         if ev.boundary is not None:
             lines += boundary_lines(ev.boundary, width, boundary_wrong_mask(ev.boundary))
@@ -140,9 +141,10 @@ class RegressionScatter(PlotextPlot):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.pairs = None
+        self.split = "val"
 
-    def show(self, pairs) -> None:
-        self.pairs = pairs
+    def show(self, pairs, split: str) -> None:
+        self.pairs, self.split = pairs, split
         self.refresh()
 
     def render(self):
@@ -151,7 +153,7 @@ class RegressionScatter(PlotextPlot):
         if self.pairs is not None:
             true = self.pairs.targets.tolist()
             pred = self.pairs.predictions.tolist()
-            plt.title("predicted vs true (val)")
+            plt.title(f"predicted vs true ({self.split})")
             plt.scatter(true, pred, marker="dot", color="cyan", label="samples")
             low, high = min(true + pred), max(true + pred)
             plt.plot([low, high], [low, high], color="gray", label="y = x")
@@ -174,7 +176,7 @@ class SamplesPane(VerticalScroll):
         scatter = self.query_one(RegressionScatter)
         scatter.display = evaluation.regression is not None
         if evaluation.regression is not None:
-            scatter.show(evaluation.regression)
+            scatter.show(evaluation.regression, evaluation.split)
         self._status()
 
     def toggle_mistakes(self) -> bool:
@@ -190,7 +192,8 @@ class SamplesPane(VerticalScroll):
             return
         wrong = sum(1 for s in ev.samples if not s.correct)
         mode = "mistakes only" if grid.mistakes_only else "all"
-        text = f"epoch {ev.epoch + 1} · {len(ev.samples)} val samples"
+        # The split the samples come from: validation during a run, the test split at its end.
+        text = f"epoch {ev.epoch + 1} · {len(ev.samples)} {ev.split} samples"
         if ev.accuracy is not None:
             text += f", {wrong} wrong · showing {mode} (e toggles)"
         self.query_one("#samples-status", Static).update(text)

@@ -25,6 +25,7 @@ from tui_trainer.ui.panels import (
     OptimizerPanel,
     dataset_info,
     device_choices,
+    file_kind,
     loss_choices,
     model_summary,
     set_select_options,
@@ -33,7 +34,8 @@ from tui_trainer.ui.panels import (
 
 PICK_KEY = "ui.dataset_pick"
 # Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
-DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples")
+DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples", "dataset.target",
+             "dataset.image_size", "dataset.grayscale")
 
 
 def meta_key(config: TrainConfig) -> tuple:
@@ -60,6 +62,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._meta_cache: dict[tuple, object] = {}
         self._meta_timer = None
         self.locked = False
+        # `s` pressed while the dataset is being checked: the app starts once the check passes.
+        self.start_when_checked = False
         self.tensorboard_installed = tensorboard_available()
 
     def compose(self):
@@ -128,11 +132,14 @@ class SetupColumn(VerticalScroll, can_focus=False):
                 self.revalidate()
                 return
             setattr(getattr(self.config, section), name, value)
+            self.start_when_checked = False  # an edit after `s` means the user is not done
         if key in DATA_KEYS:
             self._request_meta()
-        if key == "optimizer.name":
+        if key in ("optimizer.name", "dataset.name"):
             self._show_optional_fields()
-        if key in ("loss.name", "loss.one_hot"):
+        if key == "loss.one_hot":
+            # Not on loss.name: the offered losses depend only on the task and one-hot, and
+            # rebuilding the list the user just picked from would fight the pick.
             self._refresh_loss()
         if key.startswith("model.") or key == "loss.name":
             self._refresh_model()
@@ -172,6 +179,10 @@ class SetupColumn(VerticalScroll, can_focus=False):
         name = self.config.optimizer.name
         self._field("optimizer.momentum").display = name in USES_MOMENTUM
         self._field("optimizer.betas").display = name in USES_BETAS
+        kind = file_kind(self.config.dataset.name)
+        self._field("dataset.target").display = kind == "csv"
+        self._field("dataset.image_size").display = kind == "folder"
+        self._field("dataset.grayscale").display = kind == "folder"
 
     def _field(self, key: str) -> Field:
         return self.query_one("#" + field_id(key)).parent.parent  # type: ignore[return-value]
@@ -202,6 +213,11 @@ class SetupColumn(VerticalScroll, can_focus=False):
         info.update(f"offered: losses that fit {task}")
 
     # ---- dataset metadata -------------------------------------------------------------
+    @property
+    def checking(self) -> bool:
+        """Whether the dataset's metadata for the current draft is still being loaded."""
+        return self._meta_for != meta_key(self.config)
+
     def _request_meta(self, delay: float = 0.4) -> None:
         """Load the dataset's metadata off the UI thread, after typing pauses."""
         if self._meta_timer is not None:
@@ -209,6 +225,11 @@ class SetupColumn(VerticalScroll, can_focus=False):
         key = meta_key(self.config)
         if key in self._meta_cache:
             self._meta_loaded(key, self._meta_cache[key], None)
+            return
+        try:
+            find_spec(self.config.dataset.name)  # torch-free: an unknown name is an error at once
+        except ConfigError as exc:
+            self._meta_loaded(key, None, f"! {exc}")
             return
         self.meta, self.meta_note = None, None
         self.query_one("#dataset-info", Static).update("loading dataset info…")
@@ -285,11 +306,14 @@ class SetupColumn(VerticalScroll, can_focus=False):
         problems_view.update("\n".join(f"! {p}" for p in general))
         problems_view.display = bool(general)
         button = self.query_one("#start", Button)
-        button.disabled = bool(self.problems) or self.locked
+        # Start also waits for the dataset check: a name typed a moment ago may not exist.
+        button.disabled = bool(self.problems) or self.locked or self.checking
         if self.locked:
             button.label = "Training… (x stops)"
         elif self.problems:
             button.label = f"Fix {len(self.problems)} problem(s) to start"
+        elif self.checking:
+            button.label = "Checking the dataset…"
         else:
             button.label = "Start training (s)"
         self.post_message(self.Changed())

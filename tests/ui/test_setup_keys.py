@@ -1,0 +1,170 @@
+"""The setup column driven by real keys: the loss list, the dataset-name check, file-dataset fields."""
+
+import threading
+
+from textual.widgets import Button, Checkbox, Input, Select
+
+from tests.ui.conftest import toy_config, wait_for
+from tests.ui.test_app import field_error, meta_loaded
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.ui.app import TrainerApp
+from tui_trainer.ui.setup import SetupColumn
+
+
+def digits_app(tmp_path, epochs: int = 10) -> TrainerApp:
+    config = TrainConfig()
+    config.train.output_dir = str(tmp_path / "runs")
+    config.train.epochs = epochs
+    config.train.device = "cpu"
+    return TrainerApp(config)
+
+
+def count_rebuilds(select: Select) -> list[int]:
+    """Counts the Select's option rebuilds (the loop rebuilt the loss list ~14 times a second)."""
+    count = [0]
+    rebuild = select.set_options
+
+    def counting(options):
+        count[0] += 1
+        rebuild(options)
+
+    select.set_options = counting
+    return count
+
+
+async def settle(pilot) -> None:
+    """Let every queued message run: a Changed ping-pong would still be going after this."""
+    for _ in range(10):
+        await pilot.pause()
+    await pilot.pause(0.2)
+
+
+async def type_dataset_name(pilot, text: str) -> None:
+    await pilot.press("escape", "d", "tab")  # the pick list, then the name field (text selected)
+    assert isinstance(pilot.app.focused, Input) and pilot.app.focused.id == "cfg-dataset-name"
+    await pilot.press("ctrl+a", "ctrl+k", *text)
+
+
+async def test_a_loss_picked_with_keys_stays_picked_and_the_list_settles(tmp_path):
+    app = digits_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        loss = app.query_one("#cfg-loss-name", Select)
+        rebuilds = count_rebuilds(loss)
+
+        await pilot.press("l", "enter", "down", "enter")  # CrossEntropy -> NLL
+        await wait_for(pilot, lambda: setup.config.loss.name == "nll", what="nll")
+        await settle(pilot)
+        assert loss.value == "nll" and setup.config.loss.name == "nll"
+        assert rebuilds[0] == 0, "picking a loss must not rebuild the list"
+        assert not setup.problems
+
+        await pilot.press("enter", "up", "enter")  # and back, with the keys again
+        await wait_for(pilot, lambda: setup.config.loss.name == "cross_entropy", what="cross_entropy")
+        await settle(pilot)
+        assert loss.value == "cross_entropy" and rebuilds[0] == 0
+
+
+async def test_mse_can_be_picked_after_typing_a_regression_set(tmp_path):
+    app = digits_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        await type_dataset_name(pilot, "sine")
+        await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
+        loss = app.query_one("#cfg-loss-name", Select)
+        offered = [value for _, value in loss._options]
+        assert offered[:4] == ["mse", "l1", "smooth_l1", "huber"]
+        assert loss.value == "cross_entropy" and "loss.name" in " ".join(setup.problems)
+
+        await pilot.press("escape", "l", "enter")
+        for _ in range(offered.index("cross_entropy")):
+            await pilot.press("up")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: setup.config.loss.name == "mse", what="mse")
+        rebuilds = count_rebuilds(loss)
+        await settle(pilot)
+        assert loss.value == "mse" and setup.config.loss.name == "mse"
+        assert rebuilds[0] == 0
+        assert not setup.problems and not app.query_one("#start", Button).disabled
+
+
+async def test_an_unknown_dataset_name_is_an_error_at_once_and_enter_does_not_start(tmp_path):
+    app = digits_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        await type_dataset_name(pilot, "lsine")
+        # No waiting: the registry lookup runs as the name is typed.
+        assert "unknown dataset.name 'lsine'" in field_error(app, "dataset.name")
+        assert app.query_one("#start", Button).disabled
+        await pilot.press("enter")
+        assert app.worker is None
+        assert any("unknown dataset.name" in str(n.message) for n in app._notifications)
+        assert not setup.checking
+
+
+async def test_start_waits_for_the_dataset_check_then_trains(tmp_path, monkeypatch):
+    app = digits_app(tmp_path, epochs=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        # Hold the metadata load, so "still checking" lasts however fast the machine is.
+        gate = threading.Event()
+        from tui_trainer.ui import setup as setup_module
+
+        real_load = setup_module.load_dataset
+
+        def held_load(*args, **kwargs):
+            gate.wait(60)
+            return real_load(*args, **kwargs)
+
+        monkeypatch.setattr(setup_module, "load_dataset", held_load)
+        await type_dataset_name(pilot, "moons")
+        start = app.query_one("#start", Button)
+        assert setup.checking and start.disabled and "Checking" in str(start.label)
+        assert not setup.problems
+        await pilot.press("enter")  # Enter in the field: starts once the check passes
+        assert app.worker is None
+        gate.set()
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        assert app.view.finished.status == "completed", app.view.finished.reason
+        assert app.view.started.config.dataset.name == "moons"
+
+
+async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_path):
+    csv = tmp_path / "table.csv"
+    csv.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(60)))
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        target = app.query_one("#cfg-dataset-target", Input)
+        size = app.query_one("#cfg-dataset-image_size", Input)
+        gray = app.query_one("#cfg-dataset-grayscale", Checkbox)
+        assert not target.parent.parent.display and not size.parent.parent.display
+
+        await type_dataset_name(pilot, f"csv:{csv}")
+        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name, what="the CSV's metadata")
+        assert target.parent.parent.display and not size.parent.parent.display
+        await pilot.press("tab")
+        assert app.focused is target
+        await pilot.press(*"nope")
+        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"), what="the target error")
+        assert app.query_one("#start", Button).disabled
+        await pilot.press("ctrl+a", "ctrl+k", *"a")
+        await wait_for(pilot, lambda: not setup.checking, what="the fixed target")
+        assert setup.config.dataset.target == "a" and field_error(app, "dataset.target") == ""
+        assert setup.meta.task == "regression"  # 60 distinct numbers
+
+        await type_dataset_name(pilot, f"folder:{tmp_path}")
+        assert size.parent.parent.display and gray.parent.parent.display and not target.parent.parent.display
+        await pilot.press("tab")
+        assert app.focused is size
+        await pilot.press("ctrl+a", "ctrl+k", "2")
+        assert "at least 4" in field_error(app, "dataset.image_size")
+        await pilot.press("ctrl+a", "ctrl+k", *"x")
+        assert "integer" in field_error(app, "dataset.image_size")
+        await pilot.press("ctrl+a", "ctrl+k", *"16", "tab", "space")
+        assert setup.config.dataset.image_size == 16 and setup.config.dataset.grayscale is False

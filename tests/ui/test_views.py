@@ -1,0 +1,155 @@
+"""What the right-hand side, the help, the log and the footer show, at 80×24 and after resizes."""
+
+from textual.geometry import Region
+from textual.widgets import Footer, Static
+
+from tests.ui.conftest import toy_config, wait_for
+from tests.ui.test_app import log_of, meta_loaded, screen_text
+from tui_trainer.engine.config import TrainConfig
+from tui_trainer.ui.app import TrainerApp
+from tui_trainer.ui.confusion_view import ConfusionPane
+from tui_trainer.ui.event_log import EventLog
+from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.samples_view import RegressionScatter
+
+
+def shown_lines(widget) -> list[str]:
+    """The widget's lines as drawn at its current size."""
+    width, height = widget.size
+    return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
+
+
+def footer_keys(app) -> dict[str, object]:
+    """Footer description -> its FooterKey widget (the footer rebuilds them when focus moves)."""
+    return {key.description: key for key in app.query_one(Footer).query("FooterKey")}
+
+
+async def test_ten_class_confusion_matrix_shows_every_count_at_80x24(tmp_path):
+    config = TrainConfig()  # digits: 10 classes
+    config.train.output_dir = str(tmp_path / "runs")
+    config.train.epochs = 1
+    config.train.device = "cpu"
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        await pilot.press("c")
+        await pilot.pause()
+        counts = app.view.last_eval.confusion.tolist()
+        width = len(str(max(max(row) for row in counts))) + 1
+        shown = screen_text(app)
+        for row in counts:  # each row's counts, side by side, as drawn
+            assert "".join(f"{c:>{width}}" for c in row) in shown
+        assert "…" not in "".join(shown_lines(app.query_one("#confusion-body")))
+        pane = app.query_one(ConfusionPane)
+        assert pane.max_scroll_x == 0  # it fits: no sideways scrolling needed
+
+        await pilot.resize_terminal(60, 24)  # a pane narrower than the matrix scrolls instead
+        await pilot.pause()
+        body = app.query_one("#confusion-body", Static)
+        assert body.size.width > pane.size.width and pane.max_scroll_x > 0
+        assert "".join(f"{c:>{width}}" for c in counts[0]) in "".join(shown_lines(body))
+
+
+async def test_regression_run_labels_the_split_and_wraps_the_confusion_note(make_config):
+    config = make_config(epochs=2, dataset__name="sine", loss__name="mse")
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        assert app.view.last_eval.split == "test"  # the trainer evaluates the test split last
+        await pilot.press("v")
+        await pilot.pause()
+        status = str(app.query_one("#samples-status", Static).render())
+        assert "test samples" in status and "val samples" not in status
+        scatter = app.query_one(RegressionScatter)
+        assert scatter.display and "predicted vs true (test)" in "".join(shown_lines(scatter))
+
+        await pilot.press("c")
+        await pilot.pause()
+        body = app.query_one("#confusion-body", Static)
+        assert body.region.right <= app.size.width
+        text = " ".join(line.strip() for line in shown_lines(body))
+        assert "Regression target: no confusion matrix (see the Samples tab)." in " ".join(text.split())
+
+
+async def test_help_body_has_focus_and_scrolls_with_keys(tmp_path):
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        box = app.screen.query_one("#help-box")
+        assert app.focused is box and box.max_scroll_y > 0
+        assert "close this help" not in screen_text(app)
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: box.scroll_y > 0, what="the help to scroll")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y, what="the end of the help")
+        assert "close this help" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
+    app = TrainerApp(make_config(epochs=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("c", "s")  # the whole run is written while the log is hidden
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        log = app.query_one(EventLog)
+        await pilot.press("t")
+        # One line (25 columns) once shown, not wrapped at 20 as it was written.
+        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [line.text.rstrip() for line in log.lines],
+                       what="the log to re-wrap")
+        width = log.scrollable_content_region.width
+        texts = [line.text.rstrip() for line in log.lines]
+        assert any(len(t) > 30 for t in texts) and all(line.cell_length <= width for line in log.lines)
+
+        await pilot.resize_terminal(160, 40)  # wider: earlier lines re-wrap too
+        await wait_for(pilot, lambda: log.scrollable_content_region.width > width, what="the resize")
+        await wait_for(pilot, lambda: len(log.lines) < len(texts), what="the re-wrap at the new width")
+        assert any(line.cell_length > width for line in log.lines)
+        assert str(app.view.finished.run_dir) in log_of(app)
+
+
+async def test_footer_shows_quit_at_80_columns_and_esc_while_typing(tmp_path):
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = footer_keys(app)
+        for name in ("Start", "Stop", "Help", "Quit"):
+            assert keys[name].region.width > 0 and keys[name].region.right <= keys["palette"].region.x, name
+        assert "Leave field" not in keys
+
+        await pilot.press("m")  # typing into the hidden sizes: letters type, Esc leaves
+        await pilot.pause()
+        keys = footer_keys(app)
+        assert "Leave field" in keys and "Quit" in keys and "Start" not in keys
+        assert keys["Leave field"].region.right <= keys["palette"].region.x
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is None and "Start" in footer_keys(app)
+        await pilot.press("m", "ctrl+q")  # quits from a field too
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    assert app.return_value == 0
+
+
+async def test_start_up_line_names_the_config_file_and_the_overrides(tmp_path):
+    path = tmp_path / "mine.toml"
+    base = toy_config(tmp_path / "runs")
+    base.save(path)
+    async with TrainerApp(TrainConfig.load(path), config_path=str(path)).run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
+        assert f"ready on the config from {path};" in " ".join(log_of(pilot.app).split())
+
+    changed = TrainConfig.load(path).with_overrides(["train.epochs=7"])
+    async with TrainerApp(changed, config_path=str(path)).run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
+        assert f"on the config from {path} with overrides (train.epochs)" in " ".join(log_of(pilot.app).split())
+
+    async with TrainerApp(toy_config(tmp_path / "runs")).run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
+        text = " ".join(log_of(pilot.app).split())
+        assert "on the default config with overrides (dataset.name," in text
