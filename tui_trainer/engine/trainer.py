@@ -188,9 +188,7 @@ class Trainer:
         except _StopRun:
             status = "stopped"
             reason = f"stopped by user at step {self._step} (epoch {self._epochs_done + 1})"
-        if self._held_report is not None:  # early stopping or a stop left the last steps unsent
-            self.emit(self._held_report)
-            self._held_report = None
+        self._send_held_report()  # early stopping or a stop left the last steps unsent
         return self._finish(status, reason)
 
     def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -289,11 +287,14 @@ class Trainer:
         train_accuracy = n_correct / epoch_seen if classify and correct is not None else None
         return self._end_epoch(epoch, epoch_loss / max(epoch_seen, 1), train_accuracy, train_seconds, epoch_seen)
 
-    def _wait_while_paused(self) -> float:
-        started = time.perf_counter()
-        if self._held_report is not None:  # the last epoch's end, not yet shown
+    def _send_held_report(self) -> None:
+        if self._held_report is not None:
             self.emit(self._held_report)
             self._held_report = None
+
+    def _wait_while_paused(self) -> float:
+        started = time.perf_counter()
+        self._send_held_report()  # the last epoch's end, not yet shown
         self.emit(RunPaused(self._step))
         while self.control.paused:
             self.control.wait_running(0.1)
