@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from tui_trainer.cli import ABORTED_MESSAGE, EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.distributed import DistributedRun, launched_by_torchrun
 from tui_trainer.engine.events import (
@@ -350,8 +350,7 @@ def abort_now(console: Console | None) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os.write(2, b"tui-trainer: aborted; the run directory keeps every finished epoch "
-                b"(continue with tui-trainer --resume RUN_DIR)\n")
+    os.write(2, (ABORTED_MESSAGE + "\n").encode())
     os._exit(EXIT_INTERRUPTED)
 
 

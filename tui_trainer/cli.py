@@ -11,6 +11,8 @@ import sys
 from tui_trainer import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
+ABORTED_MESSAGE = ("tui-trainer: aborted; the run directory keeps every finished epoch "
+                   "(continue with tui-trainer --resume RUN_DIR)")
 # Kept here, torch-free, for --help; engine.export checks the same names.
 EXPORT_FORMATS = ("torchscript", "onnx")
 WEIGHT_CHOICES = ("final", "best", "last")
@@ -185,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
         except KeyboardInterrupt:  # Ctrl-C before training's own handler is in place (loading data)
-            print("tui-trainer: aborted; the run directory keeps every finished epoch "
-                  "(continue with tui-trainer --resume RUN_DIR)", file=sys.stderr)
+            print(ABORTED_MESSAGE, file=sys.stderr)
             return EXIT_INTERRUPTED
     from tui_trainer.ui.app import run_app
 
