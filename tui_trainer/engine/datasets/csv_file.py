@@ -90,10 +90,15 @@ def read_table(file: Path) -> Table:
     return Table(file.name, header, rows, lines)
 
 
-def _is_numeric(values: list[str]) -> bool:
+def _count_numbers(values: list[str]) -> tuple[int, int]:
+    """(cells that are numbers, non-empty cells)."""
     filled = [v for v in values if v]
-    numbers = sum(1 for v in filled if _number(v) is not None)
-    return bool(filled) and numbers * 2 > len(filled)
+    return sum(1 for v in filled if _number(v) is not None), len(filled)
+
+
+def _is_numeric(values: list[str]) -> bool:
+    numbers, filled = _count_numbers(values)
+    return filled > 0 and numbers * 2 > filled
 
 
 def _numbers(table: Table, index: int) -> list[float]:
@@ -185,12 +190,11 @@ def _features(table: Table, target_index: int, notes: list[str]):
             columns.append(torch.tensor(_numbers(table, index), dtype=torch.float32).view(-1, 1))
             names.append(column)
             continue
-        filled = [v for v in values if v]
-        numbers = sum(1 for v in filled if _number(v) is not None)
-        if numbers * 4 >= len(filled) > 0:
+        numbers, filled = _count_numbers(values)
+        if numbers * 4 >= filled > 0:
             # Half numbers, half words is more often a damaged numeric column than categories.
             notes.append(
-                f"column {column!r} is read as text (one-hot): only {numbers} of {len(filled)} cells are "
+                f"column {column!r} is read as text (one-hot): only {numbers} of {filled} cells are "
                 "numbers; fix the others if it is meant to be numeric"
             )
         categories = sorted(set(values))
