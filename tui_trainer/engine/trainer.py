@@ -239,7 +239,9 @@ class Trainer:
             pending, pending_sizes = [], []
             window_start_step, window_start = self._step, now
             if not hold:
-                self._next_report = now + report_every
+                # Counted from after the report was handled, so a slow listener cannot make the
+                # next report come sooner than report_every_ms after this one.
+                self._next_report = time.perf_counter() + report_every
 
         for xb, yb in self._batches(epoch):
             if control.stop_requested:
