@@ -1,5 +1,8 @@
 """What the right-hand side, the help, the log and the footer show, at 80×24 and after resizes."""
 
+import re
+from dataclasses import replace
+
 from textual.geometry import Region
 from textual.widgets import Footer, Static
 
@@ -10,7 +13,8 @@ from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
-from tui_trainer.ui.samples_view import RegressionScatter
+from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
 
 
 def shown_lines(widget) -> list[str]:
@@ -153,3 +157,69 @@ async def test_start_up_line_names_the_config_file_and_the_overrides(tmp_path):
         await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
         text = " ".join(log_of(pilot.app).split())
         assert "on the default config with overrides (dataset.name," in text
+
+
+PREDICTION_ROW = re.compile(r"true (\S+) · pred (\S+)")
+
+
+def shown_predictions(grid) -> list[tuple[str, str]]:
+    return [m.groups() for line in shown_lines(grid) if (m := PREDICTION_ROW.search(line))]
+
+
+async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_config):
+    app = TrainerApp(make_config(epochs=2))  # moons: a decision-boundary map and 12 sample rows
+    async with app.run_test(size=(100, 60)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        await pilot.press("v")
+        await pilot.pause()
+        grid = app.query_one(SampleGrid)
+        evaluation = grid.evaluation
+        assert "✗ = misclassified" in "".join(shown_lines(grid))
+        shown = shown_predictions(grid)
+        assert len(shown) == len(evaluation.samples) == 12
+        assert shown == [(str(s.target), str(s.predicted)) for s in evaluation.samples]
+
+        # A new evaluation is drawn by a worker thread, then shown without a key press.
+        wrong = replace(evaluation, samples=[replace(s, predicted=1 - s.target) for s in evaluation.samples])
+        grid.show(wrong, app.view.started.meta)
+        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)), what="the redrawn grid")
+        assert len(shown_predictions(grid)) == 12
+
+        await pilot.press("c")  # an evaluation arriving while the tab is hidden is shown on return
+        grid.show(evaluation, app.view.started.meta)
+        await pilot.pause(0.5)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: shown_predictions(grid) == shown, what="the first evaluation again")
+        await pilot.press("e")  # mistakes only, drawn at once
+        mistakes = [(str(s.target), str(s.predicted)) for s in evaluation.samples if not s.correct]
+        assert shown_predictions(grid) == mistakes
+
+
+async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
+    app = TrainerApp(make_config(epochs=100_000))
+    async with app.run_test(size=(100, 30)) as pilot:
+        plot = app.query_one(LossPlot)
+        drawn_counts = []
+        render = plot.render
+
+        def counting_render():
+            drawn_counts.append(plot.raw.count)
+            return render()
+
+        plot.render = counting_render
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: drawn_counts and drawn_counts[-1] > 0, what="the plot's first steps")
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        renders = len(drawn_counts)
+        steps = plot.raw.count
+        await pilot.pause(1.0)  # training goes on, the hidden plot is not drawn
+        assert len(drawn_counts) == renders and plot.raw.count > steps
+        await pilot.press("t")  # the last frame at once, the new steps at the next drain
+        await wait_for(pilot, lambda: len(drawn_counts) > renders and drawn_counts[-1] > steps,
+                       what="the plot to catch up")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")

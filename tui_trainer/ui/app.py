@@ -31,6 +31,7 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.run_view import RunView
@@ -146,6 +147,7 @@ class TrainerApp(App):
             from tui_trainer.engine.device import detected_devices
 
             devices = detected_devices()
+            freeze_imported_objects()
             try:
                 self.call_from_thread(setup.show_devices, devices)
             except RuntimeError:
@@ -236,7 +238,10 @@ class TrainerApp(App):
             # Imported here, on the worker thread: if the preload is still running, the UI
             # thread must not block on the import lock.
             from tui_trainer.engine.trainer import Trainer
+            from tui_trainer.engine.warmup import warm_up
 
+            warm_up()  # every import a run makes (cached once the preload has run it)...
+            freeze_imported_objects()  # ...is done before the freeze, and no run object exists yet
             Trainer(config, events.put, control, resume_from=resume_from).run()
 
         self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)

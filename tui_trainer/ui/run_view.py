@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual.widgets import ProgressBar, RichLog, Static
+from textual.widgets import ProgressBar, RichLog, Static, TabbedContent
 
 from tui_trainer.engine.events import (
     BatchEnd,
@@ -120,10 +120,15 @@ class RunView:
         """Redraw the plot when it has new data, at most every PLOT_INTERVAL seconds.
 
         Drawing the plot costs tens of milliseconds on a large terminal whatever the run's
-        length, so it is redrawn less often than the progress line.
+        length, so it is redrawn less often than the progress line, and only while its tab is
+        shown: a plot refreshed while hidden is drawn when its tab is switched to, making the
+        key wait for it (~50 ms, twice that while training holds the GIL). Switching back shows
+        the frame drawn last, and the next drain (within DRAIN_INTERVAL) draws the new steps.
         """
         now = time.monotonic()
-        if self.plot_dirty and (force or now - self._plot_drawn_at >= PLOT_INTERVAL):
+        if not self.plot_dirty or self.app.query_one(TabbedContent).active != "tab-train":
+            return
+        if force or now - self._plot_drawn_at >= PLOT_INTERVAL:
             self.plot_dirty = False
             self._plot_drawn_at = now
             self.plot.refresh()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -27,7 +28,13 @@ def _name(names: list[str], index) -> str:
 
 
 class SampleGrid(Widget):
-    """Renders the current evaluation's samples laid out for the widget's width."""
+    """Draws the current evaluation's samples laid out for the widget's width.
+
+    The lines are built into strips once per evaluation, off the UI thread when the width is
+    known, and drawn with the line API: showing the tab, scrolling and redraws only copy strips.
+    Building them (a boundary map is ~40 lines of ~100 coloured cells) took 50-300 ms on the UI
+    thread while training, so switching to the Samples tab lagged behind the key.
+    """
 
     DEFAULT_CSS = "SampleGrid { height: auto; }"
 
@@ -36,103 +43,154 @@ class SampleGrid(Widget):
         self.evaluation = None
         self.meta = None
         self.mistakes_only = False
-        self._cache: tuple[int, list[Text]] | None = None
+        self._version = 0  # bumped when what is shown changes
+        self._width = 0  # the width layout last gave the grid (0: never laid out)
+        self._strips: list[Strip] = []
+        self._drawn: tuple[int, int] | None = None  # (version, width) the strips show
+        self._pending: tuple[int, int] | None = None  # (version, width) a worker is building
 
     def show(self, evaluation, meta) -> None:
         self.evaluation, self.meta = evaluation, meta
-        self._cache = None
-        self.refresh(layout=True)
+        self._version += 1
+        if self._width:
+            self._build_in_background()
+        else:
+            self.refresh(layout=True)  # built at the first layout, when the width is known
 
     def set_mistakes_only(self, value: bool) -> None:
         self.mistakes_only = value
-        self._cache = None
-        self.refresh(layout=True)
+        self._version += 1
+        if self._width:  # the key's answer is drawn at once, not a worker later
+            self._take((self._version, self._width), self._make_strips(self._width))
 
     def visible_samples(self) -> list:
-        samples = self.evaluation.samples if self.evaluation is not None else []
-        return [s for s in samples if not s.correct] if self.mistakes_only else list(samples)
+        return _visible(self.evaluation, self.mistakes_only)
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return max(1, len(self._lines(width)))
+        self._width = width
+        if self._drawn is None or self._drawn[1] != width:  # first layout or a resize
+            self._strips, self._drawn = self._make_strips(width), (self._version, width)
+        elif self._drawn[0] != self._version and self._pending != (self._version, width):
+            self._build_in_background()
+        return max(1, len(self._strips))
 
-    def render(self):
-        lines = self._lines(self.size.width)
-        return Text("\n").join(lines) if lines else Text("")
+    def render_line(self, y: int) -> Strip:
+        if 0 <= y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
 
-    def _lines(self, width: int) -> list[Text]:
-        if self._cache is not None and self._cache[0] == width:
-            return self._cache[1]
-        lines = self._build(max(width, 10))
-        self._cache = (width, lines)
+    def _build_in_background(self) -> None:
+        key = self._pending = (self._version, self._width)
+        build = self._strip_builder(self._width)
+        app = self.app
+
+        def work() -> None:
+            strips = build()
+            try:
+                app.call_from_thread(self._take, key, strips)
+            except RuntimeError:
+                pass  # the app closed meanwhile
+
+        self.run_worker(work, thread=True, group="sample-grid", exit_on_error=False)
+
+    def _take(self, key: tuple[int, int], strips: list[Strip]) -> None:
+        if key != (self._version, self._width):
+            return  # superseded by a newer evaluation or a resize
+        self._strips, self._drawn = strips, key
+        self.refresh(layout=True)
+
+    def _make_strips(self, width: int) -> list[Strip]:
+        return self._strip_builder(width)()
+
+    def _strip_builder(self, width: int):
+        """A function that builds the strips for what is shown now; safe to run on any thread
+        (it reads only this snapshot, and rendering Text only reads the console's settings)."""
+        evaluation, meta, mistakes_only = self.evaluation, self.meta, self.mistakes_only
+        console, base = self.app.console, self.rich_style
+        width = max(width, 10)
+
+        def build() -> list[Strip]:
+            lines = sample_lines(evaluation, meta, mistakes_only, width, console)
+            return [Strip(line.render(console)).apply_style(base).adjust_cell_length(width, base)
+                    for line in lines]
+
+        return build
+
+
+def _visible(evaluation, mistakes_only: bool) -> list:
+    samples = evaluation.samples if evaluation is not None else []
+    return [s for s in samples if not s.correct] if mistakes_only else list(samples)
+
+
+def sample_lines(ev, meta, mistakes_only: bool, width: int, console) -> list[Text]:
+    """What the grid shows for evaluation `ev`, as lines `width` cells wide."""
+    if ev is None or meta is None:
+        return list(Text("No predictions yet: they appear after the first epoch.", style="dim").wrap(
+            console, width))
+    lines: list[Text] = []
+    if ev.boundary is not None:
+        lines += boundary_lines(ev.boundary, width, boundary_wrong_mask(ev.boundary))
+        legend = Text("classes: ")
+        for k, name in enumerate(meta.class_names or [str(i) for i in range(meta.n_classes)]):
+            legend.append(f"■ {name}  ", Style(color="rgb({},{},{})".format(*class_rgb(k))))
+        legend.append("✗ = misclassified", "bold")
+        lines += [legend, Text("")]
+    samples = _visible(ev, mistakes_only)
+    if not samples:
+        lines.append(Text("No mistakes among the shown samples." if mistakes_only else "No samples."))
         return lines
+    if meta.is_image:
+        lines += _image_grid(samples, meta, width)
+    else:
+        lines += [_sample_row(s, meta, width) for s in samples]
+    return lines
 
-    def _build(self, width: int) -> list[Text]:
-        ev, meta = self.evaluation, self.meta
-        if ev is None or meta is None:
-            return list(Text("No predictions yet: they appear after the first epoch.", style="dim").wrap(
-                self.app.console, width))
-        lines: list[Text] = []
-        if ev.boundary is not None:
-            lines += boundary_lines(ev.boundary, width, boundary_wrong_mask(ev.boundary))
-            legend = Text("classes: ")
-            for k, name in enumerate(meta.class_names or [str(i) for i in range(meta.n_classes)]):
-                legend.append(f"■ {name}  ", Style(color="rgb({},{},{})".format(*class_rgb(k))))
-            legend.append("✗ = misclassified", "bold")
-            lines += [legend, Text("")]
-        samples = self.visible_samples()
-        if not samples:
-            lines.append(Text("No mistakes among the shown samples." if self.mistakes_only else "No samples."))
-            return lines
-        if meta.is_image:
-            lines += self._image_grid(samples, width)
-        else:
-            lines += [self._sample_row(s, meta, width) for s in samples]
-        return lines
 
-    def _image_grid(self, samples, width: int) -> list[Text]:
-        names = self.meta.class_names
-        images = [image_to_rgb(s.input, self.meta.pixel_max) for s in samples]
-        # Tiny images (8×8 digits) are drawn twice as large when the pane has room.
-        if width >= 100 and max(images[0].shape[:2]) <= 12:
-            images = [im.repeat_interleave(2, dim=0).repeat_interleave(2, dim=1) for im in images]
-        pictures = [half_block_lines(im) for im in images]
-        tile = max(max(len(p[0]) for p in pictures if p), 7)
-        per_row = max(1, (width + 1) // (tile + 1))
-        out: list[Text] = []
-        for start in range(0, len(samples), per_row):
-            row = list(zip(samples[start : start + per_row], pictures[start : start + per_row]))
-            height = max(len(p) for _, p in row)
-            for line in range(height):
-                text = Text()
-                for s, picture in row:
-                    part = picture[line] if line < len(picture) else Text("")
-                    text.append_text(part)
-                    text.append(" " * (tile - len(part) + 1))
-                out.append(text)
-            labels = Text()
-            for s, _ in row:
-                label = f"{_name(names, s.target)}→{_name(names, s.predicted)}"[:tile]
-                labels.append(label.ljust(tile), RIGHT if s.correct else WRONG)
-                labels.append(" ")
-            out += [labels, Text("")]
-        return out
+def _image_grid(samples, meta, width: int) -> list[Text]:
+    names = meta.class_names
+    images = [image_to_rgb(s.input, meta.pixel_max) for s in samples]
+    # Tiny images (8×8 digits) are drawn twice as large when the pane has room.
+    if width >= 100 and max(images[0].shape[:2]) <= 12:
+        images = [im.repeat_interleave(2, dim=0).repeat_interleave(2, dim=1) for im in images]
+    pictures = [half_block_lines(im) for im in images]
+    tile = max(max(len(p[0]) for p in pictures if p), 7)
+    per_row = max(1, (width + 1) // (tile + 1))
+    out: list[Text] = []
+    for start in range(0, len(samples), per_row):
+        row = list(zip(samples[start : start + per_row], pictures[start : start + per_row]))
+        height = max(len(p) for _, p in row)
+        for line in range(height):
+            text = Text()
+            for s, picture in row:
+                part = picture[line] if line < len(picture) else Text("")
+                text.append_text(part)
+                text.append(" " * (tile - len(part) + 1))
+            out.append(text)
+        labels = Text()
+        for s, _ in row:
+            label = f"{_name(names, s.target)}→{_name(names, s.predicted)}"[:tile]
+            labels.append(label.ljust(tile), RIGHT if s.correct else WRONG)
+            labels.append(" ")
+        out += [labels, Text("")]
+    return out
 
-    def _sample_row(self, sample, meta, width: int) -> Text:
-        values = sample.input.reshape(-1).tolist()
-        features = ", ".join(f"{v:.3g}" for v in values[:4]) + (", …" if len(values) > 4 else "")
-        text = Text(f"#{sample.index:<4}", "dim")
-        if meta.task == "classification":
-            names = meta.class_names
-            verdict = f" true {_name(names, sample.target)} · pred {_name(names, sample.predicted)}"
-            if sample.confidence is not None:
-                verdict += f" ({sample.confidence:.0%})"
-            text.append(verdict + " ", RIGHT if sample.correct else WRONG)
-        else:
-            error = float(sample.predicted) - float(sample.target)
-            text.append(f" true {float(sample.target):.4g} · pred {float(sample.predicted):.4g} (err {error:+.3g}) ")
-        text.append(f" x=({features})", "dim")
-        text.truncate(width)
-        return text
+
+def _sample_row(sample, meta, width: int) -> Text:
+    values = sample.input.reshape(-1).tolist()
+    features = ", ".join(f"{v:.3g}" for v in values[:4]) + (", …" if len(values) > 4 else "")
+    text = Text(f"#{sample.index:<4}", "dim")
+    if meta.task == "classification":
+        names = meta.class_names
+        verdict = f" true {_name(names, sample.target)} · pred {_name(names, sample.predicted)}"
+        if sample.confidence is not None:
+            verdict += f" ({sample.confidence:.0%})"
+        text.append(verdict + " ", RIGHT if sample.correct else WRONG)
+    else:
+        error = float(sample.predicted) - float(sample.target)
+        text.append(f" true {float(sample.target):.4g} · pred {float(sample.predicted):.4g} (err {error:+.3g}) ")
+    text.append(f" x=({features})", "dim")
+    text.truncate(width)
+    return text
 
 
 class RegressionScatter(PlotextPlot):
