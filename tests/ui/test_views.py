@@ -23,6 +23,14 @@ def shown_lines(widget) -> list[str]:
     return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
 
 
+async def train_to_the_end(pilot, dataset: str) -> None:
+    """Start a run once `dataset`'s metadata has loaded, as a user would, and wait for its end."""
+    app = pilot.app
+    await wait_for(pilot, lambda: meta_loaded(app, dataset), what=f"{dataset} metadata")
+    await pilot.press("s")
+    await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+
+
 def footer_keys(app) -> dict[str, object]:
     """Footer description -> its FooterKey widget (the footer rebuilds them when focus moves)."""
     return {key.description: key for key in app.query_one(Footer).query("FooterKey")}
@@ -35,9 +43,7 @@ async def test_ten_class_confusion_matrix_shows_every_count_at_80x24(tmp_path):
     config.train.device = "cpu"
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        await train_to_the_end(pilot, "digits")
         await pilot.press("c")
         await pilot.pause()
         counts = app.view.last_eval.confusion.tolist()
@@ -60,9 +66,7 @@ async def test_regression_run_labels_the_split_and_wraps_the_confusion_note(make
     config = make_config(epochs=2, dataset__name="sine", loss__name="mse")
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        await train_to_the_end(pilot, "sine")
         assert app.view.last_eval.split == "test"  # the trainer evaluates the test split last
         await pilot.press("v")
         await pilot.pause()
@@ -169,9 +173,7 @@ def shown_predictions(grid) -> list[tuple[str, str]]:
 async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_config):
     app = TrainerApp(make_config(epochs=2))  # moons: a decision-boundary map and 12 sample rows
     async with app.run_test(size=(100, 60)) as pilot:
-        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
-        await pilot.press("s")
-        await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
+        await train_to_the_end(pilot, "moons")
         await pilot.press("v")
         await pilot.pause()
         grid = app.query_one(SampleGrid)
