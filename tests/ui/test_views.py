@@ -14,6 +14,7 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui import samples_view
 from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
 
 
@@ -225,3 +226,22 @@ async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
                        what="the plot to catch up")
         await pilot.press("x")
         await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")
+
+
+async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(make_config, monkeypatch):
+    app = TrainerApp(make_config(epochs=1))
+    async with app.run_test(size=(100, 60)) as pilot:
+        await train_to_the_end(pilot, "moons")
+        await pilot.press("v")
+        await pilot.pause()
+        grid = app.query_one(SampleGrid)
+        before = shown_lines(grid)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("map failed")
+
+        monkeypatch.setattr(samples_view, "boundary_lines", broken)
+        grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
+        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in app._notifications),
+                       what="the notification")
+        assert shown_lines(grid) == before and app.is_running

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -92,6 +93,12 @@ class SampleGrid(Widget):
                 pass  # the app closed meanwhile
 
         self.run_worker(work, thread=True, group="sample-grid", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        event.stop()
+        if event.state == WorkerState.ERROR:  # a bug, not bad input: say so, keep the last drawing
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title="cannot draw the samples", severity="error")
 
     def _take(self, key: tuple[int, int], strips: list[Strip]) -> None:
         if key != (self._version, self._width):
