@@ -76,8 +76,10 @@ class SampleGrid(Widget):
         return max(1, len(self._strips))
 
     def render_line(self, y: int) -> Strip:
+        # The widget's style is applied here, not baked into the strips, so a theme change shows
+        # at once (each strip caches its styled copy).
         if 0 <= y < len(self._strips):
-            return self._strips[y]
+            return self._strips[y].apply_style(self.rich_style)
         return Strip.blank(self.size.width, self.rich_style)
 
     def _build_in_background(self) -> None:
@@ -103,8 +105,9 @@ class SampleGrid(Widget):
     def _take(self, key: tuple[int, int], strips: list[Strip]) -> None:
         if key != (self._version, self._width):
             return  # superseded by a newer evaluation or a resize
+        resized = len(strips) != len(self._strips)
         self._strips, self._drawn = strips, key
-        self.refresh(layout=True)
+        self.refresh(layout=resized)  # a layout pass redoes the whole screen: only when needed
 
     def _make_strips(self, width: int) -> list[Strip]:
         return self._strip_builder(width)()
@@ -113,13 +116,12 @@ class SampleGrid(Widget):
         """A function that builds the strips for what is shown now; safe to run on any thread
         (it reads only this snapshot, and rendering Text only reads the console's settings)."""
         evaluation, meta, mistakes_only = self.evaluation, self.meta, self.mistakes_only
-        console, base = self.app.console, self.rich_style
+        console = self.app.console
         width = max(width, 10)
 
         def build() -> list[Strip]:
             lines = sample_lines(evaluation, meta, mistakes_only, width, console)
-            return [Strip(line.render(console)).apply_style(base).adjust_cell_length(width, base)
-                    for line in lines]
+            return [Strip(line.render(console)).adjust_cell_length(width) for line in lines]
 
         return build
 
