@@ -279,7 +279,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu", help="train.device for the speed and keys parts")
     parser.add_argument("--epochs", type=int, default=5, help="epochs per speed run")
-    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--presses", type=int, default=150)
     parser.add_argument("--child", choices=["startup", "app-run"], help=argparse.SUPPRESS)
     parser.add_argument("--press-after", type=float, default=0.5, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
