@@ -369,8 +369,9 @@ def config_source(config: TrainConfig, path: str | None) -> str:
     source = f"on the config from {path}" if path else "on the default config"
     if base is None:
         return source
+    defaults = base.to_dict()
     changed = [f"{section}.{key}" for section, values in config.to_dict().items()
-               for key, value in values.items() if base.to_dict()[section][key] != value]
+               for key, value in values.items() if defaults[section][key] != value]
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         source += f" with overrides ({shown})"
