@@ -74,7 +74,8 @@ def boundary_lines(boundary, width: int, wrong_mask: torch.Tensor | None = None)
     Resampled to `width` columns; the map keeps the grid's aspect ratio in character cells.
     """
     # Plain lists and cached styles: indexing tensors element by element from Python cost
-    # ~0.4 s per map (10,000 points), and this runs on the UI thread when the Samples tab shows.
+    # ~0.4 s per map (10,000 points), and every millisecond here holds the GIL the UI and the
+    # training thread need (the Samples grid calls this on a worker thread per evaluation).
     classes, confidence = boundary.classes.tolist(), boundary.confidence.tolist()
     rows, cols = len(classes), len(classes[0])
     width = max(8, min(width, cols))
