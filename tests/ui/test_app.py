@@ -134,13 +134,15 @@ async def test_training_run_fills_plot_confusion_and_samples(make_config):
         plot = app.query_one(LossPlot)
         assert plot.raw.count == app.view.started.total_steps
         assert [p.epoch for p in plot.epochs] == [1, 2, 3]
-        assert "loss" in plot.render().plain
+        assert any("loss" in line for line in plot.text_lines())
         await pilot.press("c")
         shown = screen_text(app)
         assert "test accuracy" in shown and "true\\pred" in shown and "precision" in shown
         grid = app.query_one(SampleGrid)
+        assert grid.evaluation is None  # a hidden tab is drawn when it is shown
+        await pilot.press("v")
         assert grid.evaluation is not None and grid.evaluation.boundary is not None
-        await pilot.press("v", "e")
+        await pilot.press("e")
         assert all(not s.correct for s in grid.visible_samples())
         await pilot.press("a")
         assert plot.show_accuracy

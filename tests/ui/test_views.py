@@ -205,13 +205,13 @@ async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
     async with app.run_test(size=(100, 30)) as pilot:
         plot = app.query_one(LossPlot)
         drawn_counts = []
-        render = plot.render
+        plot_text = plot.plot_text
 
-        def counting_render():
+        def counting_plot_text():
             drawn_counts.append(plot.raw.count)
-            return render()
+            return plot_text()
 
-        plot.render = counting_render
+        plot.plot_text = counting_plot_text
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
         await pilot.press("s")
         await wait_for(pilot, lambda: drawn_counts and drawn_counts[-1] > 0, what="the plot's first steps")

@@ -302,16 +302,27 @@ class TrainerApp(App):
 
     def action_toggle_metric(self) -> None:
         metric = self.query_one(LossPlot).toggle_metric()
-        self.query_one(TabbedContent).active = "tab-train"
+        self.show_tab("tab-train")
         self.notify(f"plot shows {metric}", timeout=2)
 
     def action_toggle_mistakes(self) -> None:
+        self.view.tab_shown("tab-samples")  # the newest evaluation first, then its mistakes
         only = self.query_one(SamplesPane).toggle_mistakes()
-        self.query_one(TabbedContent).active = "tab-samples"
+        self.show_tab("tab-samples")
         self.notify("showing only mistakes" if only else "showing all samples", timeout=2)
 
     def action_show_tab(self, tab: str) -> None:
+        self.show_tab(tab)
+
+    def show_tab(self, tab: str) -> None:
+        # The tab's new content first, so it is laid out in the same pass as the switch.
+        self.view.tab_shown(tab)
         self.query_one(TabbedContent).active = tab
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Tabs switched by mouse or from the tab bar's own keys.
+        if event.pane.id:
+            self.view.tab_shown(event.pane.id)
 
     def action_focus_panel(self, key: str) -> None:
         if self.setup.locked:

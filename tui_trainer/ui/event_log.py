@@ -5,6 +5,11 @@ the Training tab; lines written while another tab is shown (a whole run watched 
 tab) were wrapped at `min_width` columns, and lines written before a terminal resize kept the old
 width, for good. This log keeps what was written and wraps it again when its width changes or it
 is shown.
+
+Adding a line grows the log's virtual size, which Textual answers with a layout pass of the whole
+screen (25-45 ms on a large terminal) although only the scrollbar's thumb changes once the log
+overflows. While training, each epoch's line cost the training thread that time (the GIL), so a
+line added to a log whose scrollbar already shows only repaints it and resizes the thumb.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class EventLog(RichLog):
         self._entries: deque[RenderableType] = deque(maxlen=max_lines)
         self._wrapped_at = 0  # the width the shown lines were wrapped at; 0: some are not shown yet
         self._size_known = True  # written lines are kept here, so RichLog's own deferral is not needed
+        self._appending = False  # inside RichLog.write, which only ever grows the virtual size
 
     def _width(self) -> int:
         return self.scrollable_content_region.width if self.display else 0
@@ -36,8 +42,27 @@ class EventLog(RichLog):
             self._wrapped_at = 0  # hidden (or resized and not yet re-wrapped): wrap when shown
             self._rewrap()
         else:
-            super().write(content, width=width)
+            self._appending = True
+            try:
+                super().write(content, width=width)
+            finally:
+                self._appending = False
         return self
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if layout and self._appending and self._only_the_thumb_changes():
+            layout = False
+            self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _only_the_thumb_changes(self) -> bool:
+        """True when the grown virtual size needs no new layout: the vertical scrollbar already
+        shows (and stays, lines only being added), and the lines still fit the width."""
+        return (
+            self.show_vertical_scrollbar
+            and not self.show_horizontal_scrollbar
+            and self.virtual_size.width <= self.scrollable_content_region.width
+        )
 
     def clear(self) -> EventLog:
         self._entries.clear()

@@ -22,7 +22,10 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
 
-PLOT_INTERVAL = 0.4  # seconds between plot redraws while training
+PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
+PLOT_BUDGET = 0.03  # the share of a core plot redraws may take: a slower redraw is spaced further apart
+
+EVALUATION_TABS = ("tab-confusion", "tab-samples")
 
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
 
@@ -59,6 +62,7 @@ class RunView:
         self.plot_dirty = False
         self._plot_drawn_at = 0.0
         self._progress_rows = 0
+        self._unshown: dict[str, Evaluation] = {}  # tab id -> the newest evaluation it has not shown
 
     # widgets, looked up when used so the view works before and after mounting
     @property
@@ -116,8 +120,18 @@ class RunView:
             self.update_progress()
         self.flush_plot()
 
+    def plot_interval(self) -> float:
+        """Seconds between plot redraws: PLOT_INTERVAL, or longer where a redraw is slow.
+
+        Every millisecond the UI thread spends drawing is taken from training, which needs the
+        same GIL: a redraw of ~30 ms (a large terminal on a slow CPU) every 0.4 s was 7% of a
+        core, most of the app's cost over --batch. Spacing redraws by their measured cost keeps
+        them within PLOT_BUDGET of a core on any machine and terminal size.
+        """
+        return max(PLOT_INTERVAL, self.plot.draw_seconds / PLOT_BUDGET)
+
     def flush_plot(self, force: bool = False) -> None:
-        """Redraw the plot when it has new data, at most every PLOT_INTERVAL seconds.
+        """Redraw the plot when it has new data, at most every `plot_interval()` seconds.
 
         Drawing the plot costs tens of milliseconds on a large terminal whatever the run's
         length, so it is redrawn less often than the progress line, and only while its tab is
@@ -128,7 +142,7 @@ class RunView:
         now = time.monotonic()
         if not self.plot_dirty or self.app.query_one(TabbedContent).active != "tab-train":
             return
-        if force or now - self._plot_drawn_at >= PLOT_INTERVAL:
+        if force or now - self._plot_drawn_at >= self.plot_interval():
             self.plot_dirty = False
             self._plot_drawn_at = now
             self.plot.refresh()
@@ -187,13 +201,32 @@ class RunView:
     def _evaluation(self, event: Evaluation) -> None:
         # Validation results each epoch; the test split once at the end replaces them on screen.
         self.last_eval = event
-        self.app.query_one(ConfusionPane).show(event)
-        meta = self.started.meta if self.started else None
-        if meta is not None:
-            self.app.query_one(SamplesPane).show(event, meta)
+        active = self.app.query_one(TabbedContent).active
+        for tab in EVALUATION_TABS:
+            self._unshown[tab] = event
+            if tab == active:
+                self.tab_shown(tab)
         if event.split == "test":
             accuracy = f"accuracy {event.accuracy * 100:.2f}%, " if event.accuracy is not None else ""
             self.write(f"test {accuracy}loss {event.loss:.4f}", "bold")
+
+    def tab_shown(self, tab: str) -> None:
+        """Draw the newest evaluation on a tab that is being shown.
+
+        A hidden tab is not updated: the new content's layout pass redoes the whole screen
+        (~25-45 ms) and the Samples drawing takes a worker tens of milliseconds, all of it UI
+        work that training waits for (the GIL). The app calls this before it switches tabs, so
+        the content comes in the switch's own layout pass.
+        """
+        event = self._unshown.pop(tab, None)
+        if event is None:
+            return
+        if tab == "tab-confusion":
+            self.app.query_one(ConfusionPane).show(event)
+        elif tab == "tab-samples":
+            meta = self.started.meta if self.started else None
+            if meta is not None:
+                self.app.query_one(SamplesPane).show(event, meta)
 
     def _data_progress(self, event: DataProgress) -> None:
         bar = self.app.query_one("#progress-bar", ProgressBar)

@@ -1,0 +1,128 @@
+"""What the app does not draw while training: hidden tabs, layout passes for log lines, plot
+redraws beyond their budget; and the fast ANSI path the plot is drawn through."""
+
+from rich.console import Console
+from rich.text import Text
+from textual.app import App
+from textual.strip import Strip
+from textual.widgets import Static
+
+from tests.ui.conftest import wait_for
+from tests.ui.test_app import screen_text
+from tests.ui.test_views import shown_lines, train_to_the_end
+from tui_trainer.ui.ansi_strips import ansi_strips
+from tui_trainer.ui.app import TrainerApp
+from tui_trainer.ui.confusion_view import ConfusionPane
+from tui_trainer.ui.event_log import EventLog
+from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
+from tui_trainer.ui.run_view import PLOT_BUDGET, PLOT_INTERVAL
+from tui_trainer.ui.samples_view import SamplesPane, SampleGrid
+
+
+def cells(strip: Strip) -> list[tuple[str, object]]:
+    """(character, style) for each character; no style and the null style draw the same."""
+    return [(char, segment.style or None) for segment in strip for char in segment.text]
+
+
+def rich_strips(text: str, width: int) -> list[Strip]:
+    console = Console(width=width, color_system="truecolor")
+    lines = console.render_lines(Text.from_ansi(text), console.options.update_width(width), pad=True)
+    return [Strip(line).adjust_cell_length(width) for line in lines]
+
+
+def test_ansi_strips_read_every_escape_as_rich_does():
+    text = "\n".join([
+        "\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;224;224;224mtitle\x1b[0m plain",
+        "\x1b[1;31mbold red\x1b[22m red\x1b[39m plain\x1b[38;5;8m⢕⢕●\x1b[m reset",
+        "\x1b[4mcarried over the line end",
+        "\x1b[2Kno SGR: dropped\x1b[0m, and a wide 漢字 character",
+    ])
+    mine = ansi_strips(text, 60)
+    assert [cells(strip) for strip in mine] == [cells(strip) for strip in rich_strips(text, 60)]
+    assert len(mine) == 4 and all(strip.cell_length == 60 for strip in mine)
+
+
+async def test_the_plot_draws_what_plotext_built_with_each_colour():
+    class PlotApp(App):
+        def compose(self):
+            yield LossPlot()
+
+    app = PlotApp()
+    async with app.run_test(size=(90, 26)) as pilot:
+        plot = app.query_one(LossPlot)
+        plot.add_steps(1, [1 / (1 + i * 1e-3) for i in range(5000)])
+        for epoch in range(1, 5):
+            plot.add_epoch(EpochPoint(epoch, epoch * 1250, 0.5 / epoch, 0.6 / epoch, 0.8, 0.7))
+        plot.refresh()
+        await pilot.pause()
+        width, height = plot.size
+        drawn = [cells(plot.render_line(y)) for y in range(height)]
+        # plotext's own output for the same data, decoded and rendered by Rich (the widget's
+        # style adds nothing: every cell has plotext's colours)
+        expected = [cells(strip.apply_style(plot.rich_style)) for strip in rich_strips(plot.plot_text(), width)[:height]]
+        assert drawn == expected
+        assert any("smoothed" in line for line in plot.text_lines())
+        assert plot.draws >= 1 and plot.draw_seconds > 0
+
+
+async def test_plot_redraws_are_spaced_by_what_a_redraw_costs(make_config):
+    app = TrainerApp(make_config(epochs=1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        plot = app.query_one(LossPlot)
+        plot.draw_seconds = 0.001  # a fast machine: the shortest interval
+        assert app.view.plot_interval() == PLOT_INTERVAL
+        plot.draw_seconds = 0.06  # a slow one: spaced so that redraws stay within the budget
+        assert app.view.plot_interval() == 0.06 / PLOT_BUDGET
+
+
+async def test_hidden_tabs_are_drawn_when_shown_by_key_or_by_click(make_config):
+    app = TrainerApp(make_config(epochs=3))
+    async with app.run_test(size=(100, 30)) as pilot:
+        confusion_shows, samples_shows = [], []
+        confusion_show, samples_show = ConfusionPane.show, SamplesPane.show
+        pane, samples = app.query_one(ConfusionPane), app.query_one(SamplesPane)
+        pane.show = lambda event: (confusion_shows.append(event), confusion_show(pane, event))
+        samples.show = lambda event, meta: (samples_shows.append(event), samples_show(samples, event, meta))
+
+        await train_to_the_end(pilot, "moons")  # watched on the Training tab
+        assert confusion_shows == [] and samples_shows == []
+        assert "No confusion matrix yet" in str(app.query_one("#confusion-body", Static).render())
+
+        await pilot.press("c")  # the newest evaluation (the test split), in the switch itself
+        assert [e.split for e in confusion_shows] == ["test"]
+        assert "test accuracy" in screen_text(app)
+
+        await pilot.click("#--content-tab-tab-samples")  # the tab bar, not the app's key
+        await wait_for(pilot, lambda: samples_shows, what="the Samples tab to be drawn")
+        assert [e.split for e in samples_shows] == ["test"]
+        await wait_for(pilot, lambda: app.query_one(SampleGrid).evaluation is samples_shows[0],
+                       what="the grid")
+
+        await pilot.press("c", "s")  # a second run watched on the Confusion tab: drawn live
+        await wait_for(pilot, lambda: app.view.finished is not None, what="the second run")
+        assert len(confusion_shows) >= 2 and confusion_shows[-1].split == "test"
+        assert len(samples_shows) == 1  # the hidden Samples tab waits
+
+
+async def test_a_line_added_to_an_overflowing_log_costs_no_layout_pass():
+    class LogApp(App):
+        def compose(self):
+            yield EventLog()
+
+    app = LogApp()
+    async with app.run_test(size=(60, 10)) as pilot:
+        log = app.query_one(EventLog)
+        for i in range(30):
+            log.write(f"line {i}")
+        await pilot.pause()
+        assert log.show_vertical_scrollbar
+        layouts = []
+        refresh_layout = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+        log.write("the newest line")
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts == []
+        assert log.vertical_scrollbar.window_virtual_size == 31
+        assert shown_lines(log)[-1].startswith("the newest line")  # scrolled to the end
