@@ -1,8 +1,8 @@
 """The live training plot: smoothed per-step train loss and per-epoch train/val loss or accuracy.
 
-The data is decimated to the widget's width when it is drawn, and it is drawn only after the app
-refreshes the widget (the app does so at most every PLOT_INTERVAL seconds while training), so a
-redraw costs the same after a million steps as after a thousand.
+The data is decimated to the widget's width when it is drawn, so a redraw costs the same after a
+million steps as after a thousand; it is drawn only after the app refreshes the widget, which the
+app spaces by what the last redraws cost (`RunView.plot_interval`).
 
 Drawing goes through the line API: plotext's ANSI output becomes strips directly
 (`ansi_strips`), not a Rich Text decoded and rendered again, which took 40% of each redraw.
@@ -10,7 +10,9 @@ Drawing goes through the line API: plotext's ANSI output becomes strips directly
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -18,7 +20,6 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from tui_trainer.ui.ansi_strips import ansi_strips
-
 from tui_trainer.ui.history import Ema, StepHistory, decimate
 
 
@@ -40,7 +41,7 @@ class LossPlot(PlotextPlot):
         self._strips: list[Strip] = []
         self._drawn_size: tuple[int, int] | None = None
         self.draws = 0
-        self.draw_seconds = 0.0  # CPU time of the last draw: the app spaces redraws by it
+        self._draw_costs: deque[float] = deque(maxlen=5)  # UI-thread CPU seconds of the last redraws
         self.raw = StepHistory()
         self.smooth = StepHistory()
         self.ema = Ema(0.1)
@@ -82,15 +83,27 @@ class LossPlot(PlotextPlot):
         self._stale = True
         return super().refresh(*regions, **kwargs)
 
+    def render_lines(self, crop):
+        # Timed here, not in render_line: a redraw also costs Textual's styling of every line.
+        started, draws = time.thread_time(), self.draws
+        lines = super().render_lines(crop)
+        if self.draws != draws:
+            self._draw_costs.append(time.thread_time() - started)
+        return lines
+
+    @property
+    def draw_seconds(self) -> float:
+        """What a redraw costs: the median of the last few, so one slow draw (the first, or one
+        interrupted by a garbage collection) does not hold the next ones back."""
+        return statistics.median(self._draw_costs) if self._draw_costs else 0.0
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
         if self._stale or self._drawn_size != (width, height):
-            started = time.thread_time()
             self._stale = False
             self._drawn_size = (width, height)
             self._strips = ansi_strips(self.plot_text(), width)[:height]
             self.draws += 1
-            self.draw_seconds = time.thread_time() - started
         if 0 <= y < len(self._strips):
             return self._strips[y].apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)

@@ -23,7 +23,8 @@ from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
 
 PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
-PLOT_BUDGET = 0.03  # the share of a core plot redraws may take: a slower redraw is spaced further apart
+PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw is spaced further apart
+PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
 
 EVALUATION_TABS = ("tab-confusion", "tab-samples")
 
@@ -62,7 +63,8 @@ class RunView:
         self.plot_dirty = False
         self._plot_drawn_at = 0.0
         self._progress_rows = 0
-        self._unshown: dict[str, Evaluation] = {}  # tab id -> the newest evaluation it has not shown
+        # tab id -> the newest evaluation it has not shown, with its run's dataset metadata
+        self._unshown: dict[str, tuple[Evaluation, object]] = {}
 
     # widgets, looked up when used so the view works before and after mounting
     @property
@@ -124,11 +126,12 @@ class RunView:
         """Seconds between plot redraws: PLOT_INTERVAL, or longer where a redraw is slow.
 
         Every millisecond the UI thread spends drawing is taken from training, which needs the
-        same GIL: a redraw of ~30 ms (a large terminal on a slow CPU) every 0.4 s was 7% of a
-        core, most of the app's cost over --batch. Spacing redraws by their measured cost keeps
-        them within PLOT_BUDGET of a core on any machine and terminal size.
+        same GIL: redraws of 20-30 ms (a large terminal on a slow CPU) every 0.4 s were 5-7% of a
+        core, the largest part of the app's cost over --batch. Spacing redraws by their measured
+        cost keeps them within PLOT_BUDGET of a core on any machine and terminal size (about
+        every 0.9 s at 160×48 on the 2-core test machine, every 0.5 s at 100×30).
         """
-        return max(PLOT_INTERVAL, self.plot.draw_seconds / PLOT_BUDGET)
+        return min(PLOT_INTERVAL_MAX, max(PLOT_INTERVAL, self.plot.draw_seconds / PLOT_BUDGET))
 
     def flush_plot(self, force: bool = False) -> None:
         """Redraw the plot when it has new data, at most every `plot_interval()` seconds.
@@ -202,8 +205,9 @@ class RunView:
         # Validation results each epoch; the test split once at the end replaces them on screen.
         self.last_eval = event
         active = self.app.query_one(TabbedContent).active
+        meta = self.started.meta if self.started else None  # a later run's may differ when shown
         for tab in EVALUATION_TABS:
-            self._unshown[tab] = event
+            self._unshown[tab] = (event, meta)
             if tab == active:
                 self.tab_shown(tab)
         if event.split == "test":
@@ -218,15 +222,13 @@ class RunView:
         work that training waits for (the GIL). The app calls this before it switches tabs, so
         the content comes in the switch's own layout pass.
         """
-        event = self._unshown.pop(tab, None)
-        if event is None:
+        if tab not in self._unshown:
             return
+        event, meta = self._unshown.pop(tab)
         if tab == "tab-confusion":
             self.app.query_one(ConfusionPane).show(event)
-        elif tab == "tab-samples":
-            meta = self.started.meta if self.started else None
-            if meta is not None:
-                self.app.query_one(SamplesPane).show(event, meta)
+        elif tab == "tab-samples" and meta is not None:
+            self.app.query_one(SamplesPane).show(event, meta)
 
     def _data_progress(self, event: DataProgress) -> None:
         bar = self.app.query_one("#progress-bar", ProgressBar)
