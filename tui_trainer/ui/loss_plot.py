@@ -15,7 +15,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -107,10 +106,6 @@ class LossPlot(PlotextPlot):
         if 0 <= y < len(self._strips):
             return self._strips[y].apply_style(self.rich_style)
         return Strip.blank(width, self.rich_style)
-
-    def render(self) -> Text:
-        """The plot as Rich Text (the widget itself draws `render_line`'s strips)."""
-        return Text.from_ansi(self.plot_text())
 
     def text_lines(self) -> list[str]:
         """What the widget shows, line by line, as plain text."""
