@@ -23,13 +23,15 @@ from textual.widgets import RichLog
 
 class EventLog(RichLog):
     DEFAULT_CSS = "EventLog { scrollbar-gutter: stable; }"  # the wrap width must not depend on the scrollbar
+    # Inside RichLog.write, which only ever grows the virtual size (a class attribute, as
+    # refresh() may run before __init__ has set anything).
+    _appending = False
 
     def __init__(self, *, max_lines: int = 2000, **kwargs) -> None:
         super().__init__(max_lines=max_lines, wrap=True, markup=False, min_width=1, **kwargs)
         self._entries: deque[RenderableType] = deque(maxlen=max_lines)
         self._wrapped_at = 0  # the width the shown lines were wrapped at; 0: some are not shown yet
         self._size_known = True  # written lines are kept here, so RichLog's own deferral is not needed
-        self._appending = False  # inside RichLog.write, which only ever grows the virtual size
 
     def _width(self) -> int:
         return self.scrollable_content_region.width if self.display else 0
