@@ -31,6 +31,15 @@ def rich_strips(text: str, width: int) -> list[Strip]:
     return [Strip(line).adjust_cell_length(width) for line in lines]
 
 
+def app_showing(widget_class) -> App:
+    """An app whose screen is one widget of `widget_class`."""
+    class OneWidgetApp(App):
+        def compose(self):
+            yield widget_class()
+
+    return OneWidgetApp()
+
+
 def test_ansi_strips_read_every_escape_as_rich_does():
     text = "\n".join([
         "\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;224;224;224mtitle\x1b[0m plain",
@@ -44,11 +53,7 @@ def test_ansi_strips_read_every_escape_as_rich_does():
 
 
 async def test_the_plot_draws_what_plotext_built_with_each_colour():
-    class PlotApp(App):
-        def compose(self):
-            yield LossPlot()
-
-    app = PlotApp()
+    app = app_showing(LossPlot)
     async with app.run_test(size=(90, 26)) as pilot:
         plot = app.query_one(LossPlot)
         plot.add_steps(1, [1 / (1 + i * 1e-3) for i in range(5000)])
@@ -118,11 +123,7 @@ async def test_hidden_tabs_are_drawn_when_shown_by_key_or_by_click(make_config):
 
 
 async def test_a_line_added_to_an_overflowing_log_costs_no_layout_pass():
-    class LogApp(App):
-        def compose(self):
-            yield EventLog()
-
-    app = LogApp()
+    app = app_showing(EventLog)
     async with app.run_test(size=(60, 10)) as pilot:
         log = app.query_one(EventLog)
         for i in range(30):

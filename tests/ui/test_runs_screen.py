@@ -121,7 +121,7 @@ async def test_marking_two_runs_overlays_their_loss_curves(runs_root):
         assert len(screen.marked) == 2
         assert sorted(label for label, _ in plot.runs) == ["alpha", "beta"]
         assert {"alpha val", "beta val", "alpha train", "beta train"} <= set(plot.labels)
-        drawn = plot.render().plain
+        drawn = "\n".join(plot.text_lines())
         assert "alpha val" in drawn and "beta val" in drawn
         epochs = {label: curves.epochs for label, curves in plot.runs}
         assert epochs == {"alpha": [1, 2], "beta": [1, 2, 3]}

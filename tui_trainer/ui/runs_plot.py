@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from textual_plotext import PlotextPlot
 
 from tui_trainer.engine.history import RunCurves
+from tui_trainer.ui.strip_plot import StripPlot
 
 COLORS = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white")
 
@@ -14,7 +14,7 @@ def _points(epochs: list[int], values: list[float | None]) -> tuple[list[int], l
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-class ComparePlot(PlotextPlot):
+class ComparePlot(StripPlot):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.runs: list[tuple[str, RunCurves]] = []
@@ -36,9 +36,7 @@ class ComparePlot(PlotextPlot):
                 out.append(f"{label} val")
         return out
 
-    def render(self):
-        plt = self.plt
-        plt.clear_figure()
+    def draw_figure(self, plt) -> None:
         drawn = False
         for i, (label, curves) in enumerate(self.runs):
             color = COLORS[i % len(COLORS)]
@@ -55,4 +53,3 @@ class ComparePlot(PlotextPlot):
         title = "loss per epoch: val ● and train ·" if drawn else "no finished epochs to plot"
         plt.title(f"{title} — {self.hint}" if self.hint else title)
         plt.xlabel("epoch")
-        return super().render()

@@ -14,9 +14,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tui_trainer.ui.pixels import boundary_lines, boundary_wrong_mask, class_rgb, half_block_lines, image_to_rgb
+from tui_trainer.ui.strip_plot import StripPlot
 
 RIGHT = Style(color="black", bgcolor="green")
 WRONG = Style(color="white", bgcolor="red", bold=True)
@@ -202,7 +202,7 @@ def _sample_row(sample, meta, width: int) -> Text:
     return text
 
 
-class RegressionScatter(PlotextPlot):
+class RegressionScatter(StripPlot):
     DEFAULT_CSS = "RegressionScatter { height: 16; }"
 
     def __init__(self, **kwargs) -> None:
@@ -214,9 +214,7 @@ class RegressionScatter(PlotextPlot):
         self.pairs, self.split = pairs, split
         self.refresh()
 
-    def render(self):
-        plt = self.plt
-        plt.clear_figure()
+    def draw_figure(self, plt) -> None:
         if self.pairs is not None:
             true = self.pairs.targets.tolist()
             pred = self.pairs.predictions.tolist()
@@ -225,7 +223,6 @@ class RegressionScatter(PlotextPlot):
             low, high = min(true + pred), max(true + pred)
             plt.plot([low, high], [low, high], color="gray", label="y = x")
             plt.xlabel("true")
-        return super().render()
 
 
 class SamplesPane(VerticalScroll):
