@@ -323,9 +323,13 @@ def _exit_code(finished: RunFinished, started: bool) -> int:
 def export_and_report(run_dir: str, fmt: str, weights: str = "final", console: Console | None = None) -> int:
     from tui_trainer.engine.export import ExportError, export_run
     from tui_trainer.engine.runs import describe_write_error
+    from tui_trainer.engine.weights_file import WeightsFileError
 
     try:
         result = export_run(run_dir, fmt, weights)
+    except WeightsFileError as exc:
+        print(f"tui-trainer: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     except ExportError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -21,6 +21,7 @@ import torch
 from tui_trainer.engine.atomic import atomic_write
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.events import EpochEnd
+from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui_trainer.engine.trainer import Trainer
@@ -137,11 +138,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"no checkpoint at {path}: resume needs a run directory that holds {LAST_CHECKPOINT}"
         )
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a damaged file
-        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-        raise CheckpointError(f"{path} is not a readable checkpoint ({reason})") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        payload = load_weights_file(path)
+    except WeightsFileError as exc:
+        raise CheckpointError(str(exc)) from None
+    if payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a tui-trainer checkpoint (format {CHECKPOINT_FORMAT})")
     return payload
 

@@ -70,8 +70,8 @@ def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[Norma
     if not path.exists():
         hint = " (the run did not finish; try --weights last)" if weights == "final" else ""
         raise ExportError(f"no weights to export: {path} does not exist{hint}")
+    payload = read_weights(path)  # WeightsFileError (a refused or damaged file) goes up as it is
     try:
-        payload = read_weights(path)
         model, _config, meta = _rebuild(payload)
     except Exception as exc:
         raise ExportError(f"cannot load {path}: {' '.join(str(exc).split())[:160]}") from None

@@ -18,6 +18,7 @@ import torch
 
 from tui_trainer.engine.atomic import atomic_write, atomic_write_text
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.weights_file import load_weights_file
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -125,9 +126,8 @@ def load_model(path: str | Path, which: str = "final"):
 
 
 def read_weights(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise FileNotFoundError(f"no weights file {path}")
-    return torch.load(path, map_location="cpu", weights_only=False)
+    """A weights file's payload, through the one safe loader (no pickled code runs)."""
+    return load_weights_file(path)
 
 
 def _rebuild(payload: dict[str, Any]):

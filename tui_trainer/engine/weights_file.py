@@ -1,0 +1,51 @@
+"""The one way a `.pt` file is read: tensors and plain values only, never pickled Python code.
+
+Run directories are shared (copied between machines, attached to issues, unpacked from archives),
+so a weights file is untrusted input. `torch.load(..., weights_only=True)` refuses any pickled
+object that is not a tensor or a plain container, which is exactly what tui-trainer writes;
+everything that reads model.pt, last.pt or best.pt goes through `load_weights_file`.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tui_trainer.engine.config import ConfigError
+
+
+class WeightsFileError(ConfigError):
+    """A weights file that is missing, damaged, or holds more than tensors and plain values."""
+
+
+def load_weights_file(path: str | Path, shown_as: str | None = None) -> dict[str, Any]:
+    """The payload of a tui-trainer weights file; WeightsFileError (one line) for anything else.
+
+    `shown_as` is how the file is named in messages (the path the user gave, by default)."""
+    path = Path(path)
+    name = shown_as or str(path)
+    if not path.exists():
+        raise WeightsFileError(f"no weights file {name}")
+    if not path.is_file():
+        raise WeightsFileError(f"{name} is not a weights file (it is not a regular file)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "weights only load failed" in str(exc).lower() or "unsupported global" in str(exc).lower():
+            raise WeightsFileError(
+                f"{name} is not a tui-trainer weights file (it holds Python objects that are not "
+                "loaded for safety)"
+            ) from None
+        raise WeightsFileError(f"{name} is not a readable weights file ({_reason(exc)})") from None
+    except Exception as exc:  # torch raises many types for a damaged or foreign file
+        raise WeightsFileError(f"{name} is not a readable weights file ({_reason(exc)})") from None
+    if not isinstance(payload, dict) or "state_dict" not in payload:
+        raise WeightsFileError(f"{name} is not a tui-trainer weights file (no model weights in it)")
+    return payload
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120] or type(exc).__name__
