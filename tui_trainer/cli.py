@@ -144,6 +144,9 @@ def resume_config_path(run_dir: str):
         raise ConfigError(f"--resume needs a run directory, {run_dir!r} is not a directory")
     if not (path / "config.toml").exists():
         raise ConfigError(f"{run_dir} is not a run directory: it has no config.toml")
+    from tui_trainer.engine.run_lock import check_not_in_use
+
+    check_not_in_use(path)  # before the data loads: the trainer takes the lock itself later
     return path / "config.toml"
 
 

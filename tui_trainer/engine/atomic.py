@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -18,29 +19,63 @@ _UMASK = _read_umask()
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write through `write(fileobj)` to a temp file beside `path`, fsync, then rename over it."""
+    """Write through `write(fileobj)` to a temp file beside `path`, fsync, then rename over it.
+
+    The folder must exist: a run directory deleted while its run trains is reported, not
+    silently rebuilt without its config. Every failure is an OSError naming `path` itself, never
+    the hidden temp file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     try:
         # mkstemp makes the file private (0600); give it the mode open() would have, so a shared
         # runs directory or a TensorBoard server run by someone else can read it.
         os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
-            write(handle)
+            try:
+                write(handle)
+            except RuntimeError as exc:
+                # torch.save's zip writer reports a failed write (a full disk) as RuntimeError.
+                if not _is_stream_write_failure(exc):
+                    raise
+                code = errno.ENOSPC if _disk_full(path.parent) else errno.EIO
+                raise OSError(code, os.strerror(code), str(path)) from exc
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException as exc:
         try:
             os.unlink(tmp_name)
-        except FileNotFoundError:
+        except OSError:
             pass
-        if isinstance(exc, OSError) and exc.errno is not None and not exc.filename:
-            # Name the file the user knows, not the temp file or nothing.
-            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from exc
         raise
     _fsync_dir(path.parent)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error, naming the file the user knows (not the temp file, or nothing)."""
+    if exc.errno is None or exc.filename == str(path):
+        return exc
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
+
+
+def _is_stream_write_failure(exc: RuntimeError) -> bool:
+    text = str(exc)
+    return any(mark in text for mark in ("PytorchStreamWriter", "inline_container", "unexpected pos",
+                                         "file write failed"))
+
+
+def _disk_full(directory: Path) -> bool:
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return False
+    # A write of a few KB failed: a disk with less than 1 MiB left is the likely cause.
+    return stats.f_bavail * stats.f_frsize < 1 << 20
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -18,7 +18,8 @@ import torch
 
 from tui_trainer.engine.atomic import atomic_write, atomic_write_text
 from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.weights_file import load_weights_file
+from tui_trainer.engine.run_lock import RunLock
+from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -33,9 +34,16 @@ def _slug(text: str) -> str:
 class RunDirectory:
     """Files of one run under `<output_dir>/<timestamp>-<name>/`, each written atomically."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lock: RunLock | None = None):
         self.path = Path(path)
         self.metrics: list[dict[str, Any]] = []
+        self.lock = lock
+
+    def close(self) -> None:
+        """Give up the run directory's lock: another process may resume it from now on."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     @classmethod
     def create(cls, config: TrainConfig) -> "RunDirectory":
@@ -49,9 +57,9 @@ class RunDirectory:
                 path = root / f"{stamp}-{name}{suffix}"
                 try:
                     path.mkdir()
-                    return cls(path)
                 except FileExistsError:
                     continue
+                return cls(path, RunLock.acquire(path))
         except OSError as exc:
             raise OSError(f"cannot create run directory under {root}: {exc.strerror or exc}") from None
         raise OSError(f"cannot create a unique run directory under {root}")
@@ -60,7 +68,14 @@ class RunDirectory:
     def open(cls, path: str | Path, records: list[dict[str, Any]]) -> "RunDirectory":
         """An existing run directory being resumed; `records` are the epochs its checkpoint holds,
         so metrics of an epoch finished after that checkpoint are replaced, never duplicated."""
-        run_dir = cls(Path(path))
+        path = Path(path)
+        # Taken before anything is touched: the temp files below may be another process's
+        # writes in flight, and a run trained by two processes would interleave its epochs.
+        try:
+            lock = RunLock.acquire(path)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        run_dir = cls(path, lock)
         run_dir.metrics = [dict(r) for r in records]
         for leftover in run_dir.path.glob(".*.tmp"):  # temp files of a write killed midway
             leftover.unlink(missing_ok=True)
@@ -127,7 +142,10 @@ def load_model(path: str | Path, which: str = "final"):
 
 def read_weights(path: Path) -> dict[str, Any]:
     """A weights file's payload, through the one safe loader (no pickled code runs)."""
-    return load_weights_file(path)
+    payload = load_weights_file(path)
+    if "state_dict" not in payload:
+        raise WeightsFileError(f"{path} is not a tui-trainer weights file (no model weights in it)")
+    return payload
 
 
 def _rebuild(payload: dict[str, Any]):
@@ -154,6 +172,10 @@ def describe_write_error(exc: OSError) -> str:
     text = exc.strerror or " ".join(str(exc).split())
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"disk full while saving{where}: {text} — free space or set train.output_dir elsewhere"
+    if exc.errno == errno.ENOENT and exc.filename and not Path(exc.filename).parent.is_dir():
+        folder = Path(exc.filename).parent
+        return (f"the folder {folder} was deleted while saving {Path(exc.filename).name}; "
+                "the run stopped — start it again")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write{where}: {text} — make it writable or set train.output_dir elsewhere"
     return f"file error{where}: {text}"

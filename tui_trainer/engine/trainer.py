@@ -102,6 +102,9 @@ class Trainer:
             return self._run()
         except Exception as exc:  # one line for the user; the run directory keeps what finished
             return self._finish("failed", describe_failure(exc, self.config))
+        finally:
+            if self.run_dir is not None:
+                self.run_dir.close()
 
     # ---- set-up -----------------------------------------------------------------------
     def _run(self) -> RunFinished:

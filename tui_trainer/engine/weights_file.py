@@ -42,10 +42,13 @@ def load_weights_file(path: str | Path, shown_as: str | None = None) -> dict[str
         raise WeightsFileError(f"{name} is not a readable weights file ({_reason(exc)})") from None
     except Exception as exc:  # torch raises many types for a damaged or foreign file
         raise WeightsFileError(f"{name} is not a readable weights file ({_reason(exc)})") from None
-    if not isinstance(payload, dict) or "state_dict" not in payload:
-        raise WeightsFileError(f"{name} is not a tui-trainer weights file (no model weights in it)")
+    if not isinstance(payload, dict):
+        raise WeightsFileError(f"{name} is not a tui-trainer weights file (no table of values in it)")
     return payload
 
 
 def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:120] or type(exc).__name__
+    text = " ".join(str(exc).split())
+    if "PytorchStreamReader" in text or "zip archive" in text or isinstance(exc, EOFError):
+        return "it is truncated or damaged"
+    return text[:120] or type(exc).__name__

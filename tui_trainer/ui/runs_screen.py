@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui_trainer.engine.config import ConfigError
+from tui_trainer.engine.run_lock import RunInUse, check_not_in_use
 from tui_trainer.engine.history import RunCurves, load_curves, load_run_config
 from tui_trainer.ui.resume_dialog import ResumeDialog
 from tui_trainer.ui.runs_data import (
@@ -218,6 +219,11 @@ class RunsScreen(Screen):
             return
         if not row.record.resumable:
             self.notify(f"{row.record.name} has no last.pt, so it cannot be resumed.", severity="error")
+            return
+        try:
+            check_not_in_use(row.record.path)
+        except RunInUse as exc:
+            self.notify(str(exc), title=f"cannot resume {row.record.name}", severity="warning")
             return
         self.app.push_screen(ResumeDialog(row.record), lambda epochs: self._resume(row, epochs))
 
