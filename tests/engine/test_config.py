@@ -169,6 +169,7 @@ def test_hidden_layers_are_bounded_in_total_size_and_count():
         ("optimizer.momentum=1.5", "optimizer.momentum must be between 0 and 1, got 1.5"),
         ("dataset.noise=1e300", "dataset.noise must be between 0 and 100, got 1e+300"),
     ],
+    ids=lambda case: case.split("=")[0][:40] if case.count("=") == 1 else None,
 )
 def test_huge_values_are_refused_at_parse_or_check_with_the_field(assignment, fragment):
     with pytest.raises(ConfigError) as info:
@@ -213,6 +214,7 @@ def test_toml_with_a_byte_order_mark_is_read(tmp_path, encoding):
         (b"[train]\nrun_name = '\xe9'\n", "is not UTF-8 text (byte 20); save it as UTF-8"),
         (b"\xff\xfe\x00\xd8", "is not UTF-16 text (byte 2); save it as UTF-8"),
     ],
+    ids=["bigint", "nested", "latin1", "broken-utf16"],
 )
 def test_unreadable_toml_is_a_config_error_naming_the_file(tmp_path, raw, fragment):
     path = tmp_path / "c.toml"

@@ -34,6 +34,7 @@ def assert_one_line_error(result, *fragments: str) -> str:
         ("dataset.batch_size=1e300", ["dataset.batch_size", "between 1 and 10,000,000"]),
         ("model.hidden=100000,100000,10", ["model.hidden", "weights between its layers"]),
     ],
+    ids=lambda case: case.split("=")[0] if isinstance(case, str) else None,
 )
 def test_out_of_range_values_name_the_field(tmp_path, assignment, fragments):
     result = run_cli("--batch", "--output-dir", str(tmp_path / "runs"), *TOY, "--set", assignment)
@@ -57,6 +58,7 @@ def test_nul_in_output_dir_names_the_field(tmp_path):
         ("latin1.toml", '[train]\nrun_name = "café"\n'.encode("latin-1"), "is not UTF-8 text"),
         ("huge_float.toml", b"[optimizer]\nlr = " + HUGE.encode() + b"\n", "optimizer.lr must be a finite number"),
     ],
+    ids=["bigint", "nested", "latin1", "huge_float"],
 )
 def test_damaged_config_files_give_one_line_naming_the_file(tmp_path, name, content, fragment):
     path = tmp_path / name
