@@ -88,3 +88,15 @@ def test_config_saved_by_windows_tools_is_read(tmp_path, encoding):
     result = run_cli("--batch", str(path), "--print-config")
     assert result.returncode == 0, result.stderr
     assert result.stdout == printed.stdout
+
+
+@pytest.mark.slow  # a real diverging run: ~10 s, mostly the import of torch
+def test_divergence_from_weight_decay_points_at_weight_decay(tmp_path):
+    """Within its bounds, weight decay × lr >= 1 still diverges: the message says which setting."""
+    result = run_cli("--batch", "--output-dir", str(tmp_path / "runs"), *TOY, "--set", "dataset.n_samples=200",
+                     "--set", "train.epochs=20", "--set", "dataset.batch_size=8", "--set", "optimizer.name=sgd", "--set", "optimizer.lr=1",
+                     "--set", "optimizer.weight_decay=10")
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "lower optimizer.weight_decay or the learning rate (weight_decay 10 × lr 1 is 10" in errors[0]
