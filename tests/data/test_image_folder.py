@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -70,3 +72,38 @@ def test_unreadable_image_names_the_file(tmp_path):
     (root / "b" / "broken.png").write_bytes(b"not a png")
     with pytest.raises(ConfigError, match=r"cannot read image .*broken\.png.*fix or remove it"):
         load_dataset(_cfg(root), seed=0)
+
+
+def write_bomb_png(path, width: int, height: int) -> None:
+    """A few-byte PNG whose header claims width × height pixels: what a decompression bomb looks like."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("width,height", [(20_000, 10_000), (10_000, 10_000)])  # PIL errors / only warns
+def test_decompression_bomb_names_the_file(tmp_path, width, height):
+    root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
+    write_bomb_png(root / "b" / "bomb.png", width, height)
+    with warnings.catch_warnings(record=True) as leaked, pytest.raises(ConfigError) as info:
+        warnings.simplefilter("always")
+        load_dataset(_cfg(root), seed=0)
+    assert not [w for w in leaked if "decompression bomb" in str(w.message)]
+    message = str(info.value)
+    assert message.startswith(f"image {root / 'b' / 'bomb.png'} is too large to decode ({width * height:,} pixels")
+    assert message.endswith("shrink or remove it")
+
+
+def test_decompression_bomb_in_batch_mode_is_one_line(tmp_path):
+    root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
+    write_bomb_png(root / "a" / "bomb.png", 20_000, 10_000)
+    result = run_cli(*batch_args(f"folder:{root}", tmp_path, tmp_path / "runs", "dataset.image_size=8"))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bomb.png is too large to decode" in lines[0], result.stderr

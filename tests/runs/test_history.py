@@ -61,3 +61,51 @@ def test_repeated_epochs_keep_the_newest_values(tmp_path):
     curves = load_curves(run)
     assert curves.epochs == [1, 2] and curves.val_loss == [2.0, 1.0]
     assert read_run(run).best_val_loss == 1.0
+
+
+def write_damaged_runs(root):
+    """Run directories that each broke a whole listing once: one reason each."""
+    damaged = {
+        "20990101-000010-bigint": ("config.toml", b"[train]\nepochs = " + b"9" * 5000 + b"\n"),
+        "20990101-000011-deepjson": ("metrics.jsonl", b"[" * 100_000 + b"\n"),
+        "20990101-000012-latin1": ("config.toml", '[train]\nrun_name = "café"\n'.encode("latin-1")),
+        "20990101-000013-deepsummary": ("summary.json", b"[" * 100_000),
+        "20990101-000014-infepoch": ("metrics.jsonl", b'{"epoch": 1e999}\n{"epoch": 1, "val_loss": 1' + b"0" * 400 + b"}\n"),
+    }
+    for name, (file, content) in damaged.items():
+        (root / name).mkdir(parents=True)
+        (root / name / file).write_bytes(content)
+    return damaged
+
+
+def test_each_damaged_directory_gets_its_own_row_and_the_rest_are_listed(tiny_config, runs_dir):
+    Trainer(tiny_config("train.epochs=1")).run()
+    (good,) = list(runs_dir.iterdir())
+    damaged = write_damaged_runs(runs_dir)
+    utf16 = runs_dir / "20990101-000015-utf16"  # what PowerShell writes: read, not damaged
+    utf16.mkdir()
+    (utf16 / "config.toml").write_bytes((good / "config.toml").read_text().encode("utf-16"))
+
+    records = {r.path.name: r for r in list_runs(runs_dir)}
+    assert set(records) == {good.name, utf16.name, *damaged}
+    assert records[good.name].problem is None and records[good.name].status == "completed"
+    assert records[utf16.name].problem is None and records[utf16.name].dataset == "spirals"
+    reasons = {name: records[name].problem for name in damaged}
+    assert reasons["20990101-000010-bigint"] == "config.toml is not a usable config: an integer has more than 4,300 digits"
+    assert "1 unreadable line(s) in metrics.jsonl" in reasons["20990101-000011-deepjson"]
+    assert "config.toml is not UTF-8 text" in reasons["20990101-000012-latin1"]
+    assert "summary.json unreadable: nested too deeply" in reasons["20990101-000013-deepsummary"]
+    assert "1 unreadable line(s) in metrics.jsonl" in reasons["20990101-000014-infepoch"]
+    assert records["20990101-000014-infepoch"].best_val_loss is None  # 10**400 is no loss value
+
+
+def test_a_directory_in_place_of_the_metrics_file_still_gives_a_row(tmp_path):
+    run = tmp_path / "20990101-000000-unreadable"
+    run.mkdir()
+    (run / "metrics.jsonl").mkdir()  # a directory where a file belongs
+    (tmp_path / "20990101-000001-fine").mkdir()
+    (tmp_path / "20990101-000001-fine" / "metrics.jsonl").write_text('{"epoch": 1, "val_loss": 0.5}\n')
+    records = {r.path.name: r for r in list_runs(tmp_path)}
+    assert set(records) == {run.name, "20990101-000001-fine"}
+    assert records[run.name].epochs == 0 and records[run.name].problem == "no config.toml"
+    assert records["20990101-000001-fine"].best_val_loss == 0.5

@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import Checkbox, Input
 
 from tests.ui.conftest import toy_config, wait_for
+from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.trainer import train
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.resume_dialog import ResumeDialog
@@ -241,3 +242,39 @@ def test_loaded_values_are_shown_without_rounding():
     assert format_value(0.001) == "0.001" and format_value(3e-4) == "0.0003"
     for value in (1.23456789e-4, 0.1 + 0.2, 12345678.9):
         assert parse_value(format_value(value), float, "optimizer.lr") == value
+
+
+async def test_damaged_run_directories_each_get_a_damaged_row(tmp_path):
+    """Each of these once emptied the whole screen ("0 runs · cannot list …")."""
+    root = tmp_path / "runs"
+    make_run(root, "good", epochs=1)
+    damaged = {
+        "bigint": ("config.toml", b"[train]\nepochs = " + b"9" * 5000 + b"\n", "more than 4,300 digits"),
+        "deepjson": ("metrics.jsonl", b"[" * 100_000 + b"\n", "1 unreadable line(s) in metrics.jsonl"),
+        "latin1": ("config.toml", '[train]\nrun_name = "café"\n'.encode("latin-1"), "config.toml is not UTF-8 text"),
+    }
+    for i, (name, (file, content, _)) in enumerate(damaged.items()):
+        run = root / f"2099010{i}-000000-{name}"
+        run.mkdir()
+        (run / file).write_bytes(content)
+    powershell = root / "20990109-000000-utf16"
+    powershell.mkdir()
+    (powershell / "config.toml").write_bytes(TrainConfig().to_toml().encode("utf-16"))
+
+    app = app_on(root)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_runs(pilot)
+        assert sorted(names(screen)) == sorted(["good", "utf16", *damaged])
+        title = str(screen.query_one("#runs-title").render())
+        assert "5 runs" in title and "cannot list" not in title
+        assert not any(n.severity == "error" for n in app._notifications)
+        for name, (_, _, reason) in damaged.items():
+            await move_to(pilot, screen, name)
+            row = screen.table.get_row_at(screen.table.cursor_row)
+            assert str(row[3]) == "damaged" and row[3].style == "red"
+            detail = str(screen.query_one("#runs-detail").render())
+            assert "! damaged: " in detail and reason in detail, detail
+        for name in ("good", "utf16"):
+            await move_to(pilot, screen, name)
+            assert str(screen.table.get_row_at(screen.table.cursor_row)[3]) != "damaged"
+            assert "! damaged" not in str(screen.query_one("#runs-detail").render())

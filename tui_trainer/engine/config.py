@@ -8,11 +8,18 @@ dataset size) live in `engine.validate`.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, get_type_hints
 
+from tui_trainer.engine.config_values import (
+    MAX_TOY_SAMPLES,
+    ConfigError,
+    coerce,
+    limit_problems,
+    parse_toml,
+    parse_value,
+)
 from tui_trainer.engine.names import (
     ACTIVATIONS,
     INITS,
@@ -25,13 +32,7 @@ from tui_trainer.engine.names import (
     TASKS,
 )
 
-
-# Generated toy sets live in memory: beyond this a typo would exhaust RAM instead of erroring.
-MAX_TOY_SAMPLES = 10_000_000
-
-
-class ConfigError(ValueError):
-    """A user-facing, one-line problem with the configuration. The message names the field."""
+__all__ = ["MAX_TOY_SAMPLES", "ConfigError", "TrainConfig", "coerce", "field_type", "parse_value"]
 
 
 @dataclass
@@ -144,18 +145,19 @@ class TrainConfig:
     # ---- TOML -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
+        """The config in a TOML file; any problem with the file is a ConfigError naming it."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {path}") from None
         except OSError as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+        data = parse_toml(raw, path)
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
 
     def to_toml(self) -> str:
         import tomli_w
@@ -212,7 +214,7 @@ class TrainConfig:
             out.append("dataset.val_fraction + dataset.test_fraction must leave some training data (< 1)")
         if d.batch_size < 1:
             out.append(f"dataset.batch_size must be a positive integer, got {d.batch_size}")
-        if not 4 <= d.n_samples <= MAX_TOY_SAMPLES:
+        if d.n_samples < 4:
             out.append(f"dataset.n_samples must be between 4 and {MAX_TOY_SAMPLES:,}, got {d.n_samples}")
         if d.noise < 0:
             out.append(f"dataset.noise must be >= 0, got {d.noise}")
@@ -255,7 +257,7 @@ class TrainConfig:
             out.append(f"train.epochs must be >= 1, got {t.epochs}")
         if t.patience < 0:
             out.append(f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}")
-        if not 0 <= t.seed < 2**63:
+        if t.seed < 0:
             out.append(f"train.seed must be between 0 and 2**63 - 1, got {t.seed}")
         if not _valid_device_name(t.device):
             out.append(
@@ -268,6 +270,13 @@ class TrainConfig:
             out.append(f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}")
         if not t.output_dir.strip():
             out.append("train.output_dir is empty: give a directory for run files (e.g. runs)")
+        out += limit_problems(self)
+        for section in fields(self):
+            for item in fields(getattr(self, section.name)):
+                value = getattr(getattr(self, section.name), item.name)
+                if isinstance(value, str) and "\0" in value:
+                    # Paths with NUL cannot be opened ("embedded null byte" deep in the OS layer).
+                    out.append(f"{section.name}.{item.name} contains a NUL character (\\0); remove it")
         return out
 
 
@@ -305,80 +314,6 @@ def _field_type(section: Any, section_name: str, key: str) -> Any:
 def _assign(section: Any, section_name: str, key: str, value: Any) -> None:
     expected = _field_type(section, section_name, key)
     setattr(section, key, coerce(value, expected, f"{section_name}.{key}"))
-
-
-def coerce(value: Any, expected: Any, name: str) -> Any:
-    """Check a TOML value against the field type, allowing the lossless int→float widening."""
-    origin = get_origin(expected)
-    if origin is list:
-        (item_type,) = get_args(expected)
-        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            value = [value]
-        if not isinstance(value, list):
-            raise ConfigError(f"{name} must be a list, got {value!r}")
-        return [coerce(v, item_type, name) for v in value]
-    if expected is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
-    if expected is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if expected is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = float(value)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ConfigError(f"{name} must be a finite number, got {value}")
-            return value
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    if expected is str:
-        if isinstance(value, str):
-            return value
-        raise ConfigError(f"{name} must be a string, got {value!r}")
-    raise ConfigError(f"{name}: unsupported type {expected!r}")  # pragma: no cover
-
-
-def parse_value(raw: str, expected: Any, name: str) -> Any:
-    """Parse a command-line / text-field string into the field's type, with a one-line error."""
-    origin = get_origin(expected)
-    if origin is list:
-        (item_type,) = get_args(expected)
-        parts = [p.strip() for p in raw.strip("[]").split(",")] if raw.strip("[] ") else []
-        if any(p == "" for p in parts):
-            raise ConfigError(f"{name}: empty item in list {raw!r} (use e.g. 256,128)")
-        return [parse_value(p, item_type, name) for p in parts]
-    if expected is bool:
-        low = raw.lower()
-        if low in ("true", "yes", "on", "1"):
-            return True
-        if low in ("false", "no", "off", "0"):
-            return False
-        raise ConfigError(f"{name} must be true or false, got {raw!r}")
-    if expected is int:
-        try:
-            return int(raw)
-        except ValueError:
-            try:
-                as_float = float(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-            if as_float.is_integer():
-                return int(as_float)
-            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if expected is float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ConfigError(f"{name} must be a finite number, got {raw!r}")
-        return value
-    if expected is str:
-        return raw
-    raise ConfigError(f"{name}: unsupported type")  # pragma: no cover
 
 
 def field_type(key_path: str) -> Any:

@@ -20,9 +20,17 @@ def describe_failure(exc: Exception, config: TrainConfig) -> str:
         return str(exc)
     if isinstance(exc, NonFiniteLoss):
         word = "NaN" if math.isnan(exc.value) else "infinite"
+        o = config.optimizer
+        if o.weight_decay * o.lr >= 1:
+            # Each step scales the weights by (1 - lr × weight_decay): at 1 or more they flip sign
+            # or vanish, whatever the gradients do, so weight decay is the setting to change.
+            return (
+                f"loss became {word} at step {exc.step} — lower optimizer.weight_decay or the learning "
+                f"rate (weight_decay {o.weight_decay:g} × lr {o.lr:g} is {o.weight_decay * o.lr:g}; keep it well below 1)"
+            )
         return (
             f"loss became {word} at step {exc.step} — lower the learning rate "
-            f"(optimizer.lr is {config.optimizer.lr:g})"
+            f"(optimizer.lr is {o.lr:g})"
         )
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return (

@@ -84,9 +84,19 @@ def list_runs(root: str | Path) -> list[RunRecord]:
         children = list(root.iterdir())
     except OSError:
         return []
-    records = [read_run(child) for child in children if is_run_dir(child)]
+    records = [record for child in children if (record := _read_run_safely(child)) is not None]
     records.sort(key=lambda r: (r.started, r.name), reverse=True)
     return records
+
+
+def _read_run_safely(path: Path) -> RunRecord | None:
+    """One directory's row, or None when it is no run; never raises, so one damaged run cannot
+    hide the others (read_run already turns every known kind of damage into `problem`)."""
+    try:
+        return read_run(path) if is_run_dir(path) else None
+    except Exception as exc:  # noqa: BLE001 — an unforeseen damage still gets its own row
+        reason = " ".join(str(exc).split())[:80] or type(exc).__name__
+        return RunRecord(path=path, name=path.name, problem=f"cannot read this run: {reason}")
 
 
 def read_run(path: str | Path) -> RunRecord:
@@ -135,7 +145,8 @@ def load_curves(path: str | Path) -> RunCurves:
         try:
             row = json.loads(line)
             epoch = int(row["epoch"])
-        except (ValueError, KeyError, TypeError):
+        # RecursionError: deeply nested brackets; OverflowError: an infinite epoch number.
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
             curves.skipped_lines += 1
             continue
         by_epoch[epoch] = row  # a repeated epoch (from a resume) keeps its newest values
@@ -165,7 +176,10 @@ def load_summary(path: str | Path) -> dict[str, Any] | None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
     return value if math.isfinite(value) else None
 
 
@@ -176,7 +190,8 @@ def _read_config(path: Path, problems: list[str]) -> TrainConfig | None:
     try:
         return load_run_config(path)
     except ConfigError as exc:
-        problems.append(str(exc))
+        # The row already shows the directory: name only the file.
+        problems.append(str(exc).replace(str(path / CONFIG_FILE), CONFIG_FILE))
         return None
 
 
@@ -184,6 +199,9 @@ def _read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        return None
+    except RecursionError:
+        problems.append(f"{path.name} unreadable: nested too deeply")
         return None
     except (OSError, ValueError) as exc:
         problems.append(f"{path.name} unreadable: {' '.join(str(exc).split())[:80]}")

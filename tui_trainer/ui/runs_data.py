@@ -16,6 +16,7 @@ from pathlib import Path
 from tui_trainer.engine.history import RunRecord, list_runs, load_summary
 
 SWEEP_PREFIX = "sweep-"
+DAMAGED = "damaged"
 TIMESTAMP = re.compile(r"^\d{8}-\d{6}-")
 NAME_WIDTH = 26
 SWEEP_STAMP = re.compile(r"^sweep-\d{8}-(\d\d)(\d\d)(\d\d)")
@@ -158,7 +159,8 @@ def format_loss(value: float | None) -> str:
 
 
 def format_status(record: RunRecord) -> str:
-    return f"{record.status} !" if record.problem else record.status
+    """"damaged" for a run with something unreadable: the detail line says what and how it ended."""
+    return DAMAGED if record.problem else record.status
 
 
 def format_sweep(row: RunRow) -> str:
@@ -219,6 +221,6 @@ def describe_row(row: RunRow) -> str:
         parts.append(f"{point} of {row.sweep}" + (f": {row.sweep_params}" if row.sweep_params else ""))
     parts.append(f"{r.status}: {r.reason}" if r.reason else r.status)
     if r.problem:
-        parts.append(f"! {r.problem}")
+        parts.append(f"! {DAMAGED}: {r.problem}")
     parts.append("c resumes" if r.resumable else "no last.pt: cannot resume")
     return " · ".join(parts)

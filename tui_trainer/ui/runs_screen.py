@@ -105,7 +105,8 @@ class RunsScreen(Screen):
         for row in self.rows:
             cells = row_cells(row)
             status_at = 2
-            cells[status_at] = Text(cells[status_at], style=STATUS_STYLES.get(row.record.status, "yellow"))
+            style = "red" if row.record.problem else STATUS_STYLES.get(row.record.status, "yellow")
+            cells[status_at] = Text(cells[status_at], style=style)
             if row.record.problem:
                 cells[0] = Text(cells[0], style="red")
             table.add_row(MARK if row.key in self.marked else "", *cells, key=row.key)

@@ -7,6 +7,8 @@ PIL again.
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -43,10 +45,19 @@ def _check_layout(root: Path, given: str) -> list[str]:
     return classes
 
 
+def _too_large(file: str, exc: Exception, limit: int | None) -> str:
+    pixels = re.search(r"\((\d+) pixels\)", str(exc))
+    size = f"{int(pixels[1]):,} pixels" if pixels else "too many pixels"
+    return (
+        f"image {file} is too large to decode ({size}, over the limit of {limit or 0:,}; "
+        "it may be a decompression bomb); shrink or remove it"
+    )
+
+
 def load_image_folder(
     cfg: DatasetConfig, seed: int, path: str, progress: LoadProgress | None = None
 ) -> LoadedData:
-    from PIL import UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
     from torchvision import transforms
     from torchvision.datasets import ImageFolder
 
@@ -72,15 +83,20 @@ def load_image_folder(
     y = torch.as_tensor(folder.targets, dtype=torch.long)
     what = f"reading images in {path}"
     every = max(n // 100, 1)
-    for i in range(n):
-        try:
-            x[i] = folder[i][0]
-        except (UnidentifiedImageError, OSError) as exc:
-            raise ConfigError(
-                f"cannot read image {folder.samples[i][0]}: {' '.join(str(exc).split())}; fix or remove it"
-            ) from None
-        if progress is not None and (i % every == 0 or i == n - 1):
-            progress(what, i + 1, n)
+    with warnings.catch_warnings():
+        # PIL only warns between 1x and 2x its pixel limit and refuses above: refuse both, by name.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        for i in range(n):
+            try:
+                x[i] = folder[i][0]
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise ConfigError(_too_large(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)) from None
+            except (UnidentifiedImageError, OSError) as exc:
+                raise ConfigError(
+                    f"cannot read image {folder.samples[i][0]}: {' '.join(str(exc).split())}; fix or remove it"
+                ) from None
+            if progress is not None and (i % every == 0 or i == n - 1):
+                progress(what, i + 1, n)
     name = root.name or str(root)
     colour = "grey" if cfg.grayscale else "RGB"
     meta = DatasetMeta(
