@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.run_lock import holder
 
 CONFIG_FILE, METRICS_FILE, SUMMARY_FILE = "config.toml", "metrics.jsonl", "summary.json"
 LAST_FILE = "last.pt"
 # Shown for runs without summary.json: still training, or killed before it finished.
 INCOMPLETE = "incomplete"
+# A run whose directory lock is held (engine/run_lock.py): it is training right now.
+RUNNING = "running"
 
 
 @dataclass
@@ -34,7 +37,7 @@ class RunRecord:
     best_val_accuracy: float | None = None
     best_val_loss: float | None = None
     duration: float | None = None  # wall seconds of the latest session, None when unknown
-    status: str = INCOMPLETE  # completed, early_stopped, stopped, failed, incomplete
+    status: str = INCOMPLETE  # completed, early_stopped, stopped, failed, incomplete, running
     reason: str = ""
     started: float = 0.0  # unix time, for sorting
     resumable: bool = False  # last.pt exists (finished runs resume with a higher train.epochs)
@@ -125,6 +128,10 @@ def read_run(path: str | Path) -> RunRecord:
         _apply_summary(record, summary, problems)
     record.resumable = (path / LAST_FILE).exists()
     record.problem = "; ".join(problems) or None
+    pid = holder(path)
+    if pid is not None:  # trained now, here or by another process: not incomplete, not resumable
+        record.status, record.resumable = RUNNING, False
+        record.reason = f"being trained by process {pid}" if pid > 0 else "being trained"
     return record
 
 

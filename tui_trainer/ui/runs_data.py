@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_trainer.engine.history import RunRecord, list_runs, load_summary
+from tui_trainer.engine.history import RUNNING, RunRecord, list_runs, load_summary
 
 SWEEP_PREFIX = "sweep-"
 DAMAGED = "damaged"
@@ -160,6 +160,8 @@ def format_loss(value: float | None) -> str:
 
 def format_status(record: RunRecord) -> str:
     """"damaged" for a run with something unreadable: the detail line says what and how it ended."""
+    if record.status == RUNNING:
+        return RUNNING
     return DAMAGED if record.problem else record.status
 
 
@@ -222,5 +224,8 @@ def describe_row(row: RunRow) -> str:
     parts.append(f"{r.status}: {r.reason}" if r.reason else r.status)
     if r.problem:
         parts.append(f"! {DAMAGED}: {r.problem}")
-    parts.append("c resumes" if r.resumable else "no last.pt: cannot resume")
+    if r.status == RUNNING:
+        parts.append("training now: no resume while it runs")
+    else:
+        parts.append("c resumes" if r.resumable else "no last.pt: cannot resume")
     return " · ".join(parts)

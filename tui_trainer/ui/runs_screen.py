@@ -32,7 +32,8 @@ from tui_trainer.ui.runs_data import (
 from tui_trainer.ui.runs_plot import ComparePlot
 
 MARK = "●"
-STATUS_STYLES = {"completed": "green", "early_stopped": "green", "stopped": "yellow", "failed": "red"}
+STATUS_STYLES = {"completed": "green", "early_stopped": "green", "stopped": "yellow", "failed": "red",
+                 "running": "bold cyan"}
 LEGEND_WIDTH = 24
 
 
@@ -105,7 +106,8 @@ class RunsScreen(Screen):
         for row in self.rows:
             cells = row_cells(row)
             status_at = 2
-            style = "red" if row.record.problem else STATUS_STYLES.get(row.record.status, "yellow")
+            running = row.record.status == "running"
+            style = "red" if row.record.problem and not running else STATUS_STYLES.get(row.record.status, "yellow")
             cells[status_at] = Text(cells[status_at], style=style)
             if row.record.problem:
                 cells[0] = Text(cells[0], style="red")
