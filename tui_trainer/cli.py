@@ -197,7 +197,7 @@ def _main(args: argparse.Namespace) -> int:
         from tui_trainer.batch import run_batch
 
         return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
-    from tui_trainer.ui.app import run_app
+    from tui_trainer.ui.launch import run_app
 
     return run_app(config, config_path=args.config)
 

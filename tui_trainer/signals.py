@@ -71,6 +71,32 @@ def handle_stop_signals(handler: Callable) -> Callable[[], None]:
     return restore
 
 
+def handle_stop_signals_in_loop(loop, callback: Callable[[int], None]) -> Callable[[], None]:
+    """The app's form of `handle_stop_signals`: each stop signal runs `callback(signum)` on the
+    asyncio `loop`; returns the function that hands each signal back to its previous handler."""
+    previous = {}
+    for sig in STOP_SIGNALS:
+        old = signal.getsignal(sig)
+        if old is signal.SIG_IGN:  # nohup: the session may close, the process keeps going
+            continue
+        try:
+            loop.add_signal_handler(sig, callback, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or a platform without loop signal handlers
+        previous[sig] = old
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            try:
+                loop.remove_signal_handler(sig)
+                if old is not None:
+                    signal.signal(sig, old)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+    return restore
+
+
 def silence_hung_up_terminal() -> None:
     """After SIGHUP the terminal is gone: writing to it fails with EIO, which would turn a clean
     stop into a failure. Point whichever of stdin/stdout/stderr was that terminal at /dev/null;

@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -27,6 +27,7 @@ from textual.widgets import Button, Footer, Input, ProgressBar, Static, TabbedCo
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.signals import handle_stop_signals_in_loop, silence_hung_up_terminal
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
@@ -39,7 +40,7 @@ from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM or q stopped a run
+EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: a signal, or q / ctrl+q stopped a run
 DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 # Actions of plain letter keys: while a field is typed into, the letters type instead, so the
@@ -74,9 +75,10 @@ class TrainerApp(App):
         Binding("escape", "unfocus", show=False),  # the same for a select or a checkbox
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        # While a field is typed into, `q` types and App's own ctrl+q binding (action "quit") is
-        # hidden with the letter keys; this one is the footer's way out.
+        # While a field is typed into, `q` types, so the footer shows ctrl+q instead (this
+        # binding); elsewhere `q` is shown and ctrl+q quits just the same (the hidden one).
         Binding("ctrl+q", "quit_from_field", "Quit", priority=True),
+        Binding("ctrl+q", "quit_anywhere", show=False, priority=True),
     ]
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
@@ -88,6 +90,9 @@ class TrainerApp(App):
         self.control = None
         self.worker: Worker | None = None
         self._quitting = False
+        self.quit_stopped_run = False  # quitting stopped a run: run_app says how to resume it
+        self.signal_before_mount: int | None = None  # set by run_app's handler, acted on at mount
+        self._restore_signals = lambda: None
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,23 +122,22 @@ class TrainerApp(App):
         self.view.update_progress()
         self.call_after_refresh(self._greet)
         self.call_after_refresh(self._preload_engine)
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.on_sigterm)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread, or a platform without loop signal handlers
+        self._restore_signals = handle_stop_signals_in_loop(asyncio.get_running_loop(), self.on_stop_signal)
+        if self.signal_before_mount is not None:
+            self.on_stop_signal(self.signal_before_mount)
 
     def on_unmount(self) -> None:
         if self.control is not None:
             # However the app ends (a crash, a failed test), a worker paused or mid-epoch must
             # finish: the executor's shutdown waits for it, and a paused one would wait forever.
             self.control.stop()
-        try:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        self._restore_signals()
 
-    def on_sigterm(self) -> None:
-        """A `kill`: stop and save the run like `q` does, then exit with the interrupted code."""
+    def on_stop_signal(self, signum: int) -> None:
+        """A `kill`, Ctrl-C from outside or the terminal closing (SIGHUP, e.g. the SSH session
+        ended): stop and save the run like `q` does, then exit with the interrupted code."""
+        if signum == signal.SIGHUP:
+            silence_hung_up_terminal()  # nothing can be drawn now; writing would only fail
         self.call_later(self.quit_saving, EXIT_INTERRUPTED)
 
     def _preload_engine(self) -> None:
@@ -197,6 +201,8 @@ class TrainerApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quit_from_field" or action == "leave_field":
             return self.typing
+        if action == "quit_anywhere":
+            return True
         return not (self.typing and action in LETTER_ACTIONS)
 
     def action_start(self) -> None:
@@ -290,6 +296,9 @@ class TrainerApp(App):
     async def action_quit_from_field(self) -> None:
         await self.quit_saving(0)
 
+    async def action_quit_anywhere(self) -> None:
+        await self.quit_saving(0)
+
     async def quit_saving(self, code: int) -> None:
         if self._quitting:
             return
@@ -297,6 +306,7 @@ class TrainerApp(App):
         if self.training:
             self.notify("Stopping the run and saving it before quitting…")
             await self.stop_run()
+            self.quit_stopped_run = True
             code = EXIT_INTERRUPTED  # like --batch: scripts can tell a cut-off run from a clean quit
         self.exit(code)
 
@@ -387,10 +397,3 @@ def config_source(config: TrainConfig, path: str | None) -> str:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         source += f" with overrides ({shown})"
     return source
-
-
-def run_app(config: TrainConfig, config_path: str | None = None) -> int:
-    """Open the app on `config`; the exit code for the command line."""
-    app = TrainerApp(config, config_path)
-    result = app.run()
-    return result if isinstance(result, int) else 0
