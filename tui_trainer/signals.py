@@ -16,6 +16,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -95,6 +96,19 @@ def handle_stop_signals_in_loop(loop, callback: Callable[[int], None]) -> Callab
                 pass
 
     return restore
+
+
+def exit_once_done(done: threading.Event, grace_s: float, message: str) -> None:
+    """A safety net for when the terminal has closed: once `done` is set (the run is saved), give
+    the normal exit `grace_s` seconds, then leave with 130 anyway. A terminal UI's exit writes to
+    the terminal, and after a hang-up such a write can block forever."""
+
+    def wait_then_exit() -> None:
+        done.wait()
+        time.sleep(grace_s)
+        exit_interrupted(message)
+
+    threading.Thread(target=wait_then_exit, name="exit-once-saved", daemon=True).start()
 
 
 def silence_hung_up_terminal() -> None:

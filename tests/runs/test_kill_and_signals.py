@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from runs_helpers import read_metrics, read_summary
 from tui_trainer.cli import EXIT_INTERRUPTED, EXIT_OK
@@ -139,7 +140,9 @@ def assert_whole_files(runs_dir: Path) -> None:
         for path in run_dir.iterdir():
             if path.name.startswith("."):  # an atomic write's temp file; a resume removes it
                 continue
-            if path.suffix == ".pt":
+            if path.name == "model.pt":
+                assert torch.load(path, weights_only=True)["state_dict"]
+            elif path.suffix == ".pt":
                 load_checkpoint(path)
             elif path.suffix == ".json":
                 json.loads(path.read_text())
