@@ -1,5 +1,6 @@
-"""The terminal of a training app closes (an SSH session ends): the real app under a pseudo-terminal
-whose controlling side we close, which makes the kernel send it SIGHUP."""
+"""The terminal of a training run closes (an SSH session ends): the real app, or `--batch` with its
+live progress bar, under a pseudo-terminal whose controlling side we close, which makes the kernel
+send it SIGHUP."""
 
 import fcntl
 import json
@@ -106,3 +107,29 @@ def test_sighup_mid_run_stops_after_the_batch_saves_everything_and_exits_130(tmp
     assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == summary["epochs_done"] >= 1
     assert torch.load(run_dir / "model.pt", weights_only=True)["state_dict"]
     assert load_checkpoint(run_dir / "last.pt")["epoch"] == summary["epochs_done"]
+
+
+def test_sighup_from_a_closed_terminal_stops_batch_with_complete_files(tmp_path):
+    output = tmp_path / "runs"
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", TERM="xterm-256color")
+    run = AppInPty(["--batch", "--output-dir", str(output), "--set", "dataset.name=moons",
+                    "--set", "dataset.n_samples=300", "--set", "train.epochs=100000", "--set", "train.device=cpu"], env)
+    try:
+        deadline = time.monotonic() + 120
+        while epochs_written(output) < 1:
+            assert time.monotonic() < deadline, f"no epoch finished; the run printed:\n{run.output[-2000:]!r}"
+            time.sleep(0.05)
+        run.hang_up()  # the progress bar is drawing: its next write meets the closed terminal
+        code = run.wait(timeout=60)
+    finally:
+        try:
+            os.kill(run.pid, 9)
+            os.waitpid(run.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    assert code == 130
+    (run_dir,) = [p for p in output.iterdir() if p.is_dir()]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped"
+    assert load_checkpoint(run_dir / "last.pt")["epoch"] == summary["epochs_done"] >= 1
+    assert torch.load(run_dir / "model.pt", weights_only=True)["state_dict"]
