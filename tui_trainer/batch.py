@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-import threading
 
 from rich.console import Console
 from rich.progress import (
@@ -32,6 +30,13 @@ from tui_trainer.engine.events import (
     RunStarted,
 )
 from tui_trainer.engine.trainer import Trainer, TrainingControl
+from tui_trainer.signals import (
+    SIGNAL_NAMES,
+    ExitAtOnce,
+    exit_interrupted,
+    handle_stop_signals,
+    silence_hung_up_terminal,
+)
 
 
 def _pct(value: float | None) -> str:
@@ -343,41 +348,42 @@ def export_and_report(run_dir: str, fmt: str, weights: str = "final", console: C
 
 
 def abort_now(console: Console | None) -> None:
-    """The second Ctrl-C: leave at once, as a kill would. Every file of the run is a complete
+    """The second stop signal: leave at once, as a kill would. Every file of the run is a complete
     earlier version (atomic writes) and a resume removes any temp file, so nothing is lost that a
-    finished epoch saved. Raising KeyboardInterrupt instead could land in a finalizer, where
-    Python prints a traceback and carries on."""
+    finished epoch saved."""
     if console is not None and console.is_terminal:
-        console.show_cursor(True)  # a live progress bar hides it
-    for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
-        except (OSError, ValueError):
+            console.show_cursor(True)  # a live progress bar hides it
+        except OSError:  # the terminal is gone (SIGHUP)
             pass
-    os.write(2, (ABORTED_MESSAGE + "\n").encode())
-    os._exit(EXIT_INTERRUPTED)
+    exit_interrupted(ABORTED_MESSAGE)
 
 
 def _install_interrupt_handlers(control: TrainingControl, console: Console | None, distributed=None):
-    """First Ctrl-C / SIGTERM stops after the current batch and saves; a second Ctrl-C aborts.
-    Under torchrun the ranks first agree on the stop (within a few steps) so none is left waiting."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    """The first Ctrl-C, SIGTERM or SIGHUP stops after the current batch and saves; a second
+    one aborts. Under torchrun the ranks first agree on the stop (within a few steps) so none is
+    left waiting."""
     stop = distributed.request_stop if distributed is not None else control.stop
 
     def handler(signum, frame):
+        if signum == signal.SIGHUP:
+            silence_hung_up_terminal()
         if control.stop_requested or (distributed is not None and distributed.stop_pending):
             abort_now(console)
         if console is not None:
-            console.print("interrupt: stopping after the current batch (press Ctrl-C again to abort)")
+            try:
+                console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping after the current batch "
+                              "(press Ctrl-C again to abort)")
+            except OSError:
+                pass
         stop()
 
-    for sig in previous:
-        signal.signal(sig, handler)
+    restore = handle_stop_signals(handler)
 
-    def restore():
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    def restore_after_run():
+        restore()
+        early = signal.getsignal(signal.SIGINT)
+        if isinstance(early, ExitAtOnce):  # cli's: from now on a signal cuts only the report short
+            early.message = "tui-trainer: interrupted after the run ended; its files are complete"
 
-    return restore
+    return restore_after_run

@@ -13,6 +13,7 @@ from tui_trainer import __version__
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 ABORTED_MESSAGE = ("tui-trainer: aborted; the run directory keeps every finished epoch "
                    "(continue with tui-trainer --resume RUN_DIR)")
+INTERRUPTED_EARLY_MESSAGE = "tui-trainer: interrupted before training started"
 # Kept here, torch-free, for --help; engine.export checks the same names.
 EXPORT_FORMATS = ("torchscript", "onnx")
 WEIGHT_CHOICES = ("final", "best", "last")
@@ -162,8 +163,19 @@ def export_only(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # First thing, before the seconds of importing torch: any stop signal leaves with one line
+    # and 130 (not a KeyboardInterrupt traceback, not a silent 143). Runs put their own
+    # stop-and-save handlers over this one; the caller's handlers are back when main returns.
+    from tui_trainer.signals import ExitAtOnce, handle_stop_signals
+
+    restore_signals = handle_stop_signals(ExitAtOnce(INTERRUPTED_EARLY_MESSAGE))
+    try:
+        return _main(build_parser().parse_args(argv))
+    finally:
+        restore_signals()
+
+
+def _main(args: argparse.Namespace) -> int:
     from tui_trainer.engine.config import ConfigError
 
     if args.export and args.batch is None and not args.resume and not args.print_config:
@@ -187,12 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.batch is not None or args.resume:
         from tui_trainer.batch import run_batch
 
-        try:
-            return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
-        except KeyboardInterrupt:  # Ctrl-C before training's own handler is in place (loading data)
-            print(ABORTED_MESSAGE, file=sys.stderr)
-            return EXIT_INTERRUPTED
-    from tui_trainer.ui.app import run_app
+        return run_batch(config, resume_from=args.resume, export=args.export, weights=args.weights)
+    from tui_trainer.ui.launch import run_app
 
     return run_app(config, config_path=args.config)
 

@@ -17,7 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.distributed import launched_by_torchrun
 from tui_trainer.engine.runs import _slug
 from tui_trainer.engine.sweep_grid import SweepPoint, grid_points, parse_axes, point_run_name
+from tui_trainer.signals import SIGNAL_NAMES, handle_stop_signals, silence_hung_up_terminal
 
 POLL_SECONDS = 0.1
 FINISHED_OK = ("completed", "early_stopped")
@@ -187,23 +187,26 @@ class Sweep:
         return f": {lines[-1].strip()}" if lines else ""
 
     def _install_interrupt_handlers(self):
-        """First Ctrl-C: running points stop after their batch and save, no new point starts.
-        A second Ctrl-C is passed on too, which makes the points abort."""
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        """First Ctrl-C, SIGTERM or SIGHUP: running points stop after their batch and save, no new
+        point starts. A second one is passed on too, which makes the points abort."""
 
         def handler(signum, frame):
+            if signum == signal.SIGHUP:
+                silence_hung_up_terminal()
             if not self.stopping:
-                self.console.print("interrupt: stopping the running points (Ctrl-C again aborts them)")
+                try:
+                    self.console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
+                                       "(Ctrl-C again aborts them)")
+                except OSError:
+                    pass
             self.stopping = True
+            # SIGHUP is passed on as it came: a point printing to the closed terminal silences it too.
+            passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
             for _, process, _ in list(self.running.values()):
                 if process.poll() is None:
-                    process.send_signal(signal.SIGINT)
+                    process.send_signal(passed_on)
 
-        for sig in previous:
-            signal.signal(sig, handler)
-        return lambda: [signal.signal(sig, old) for sig, old in previous.items()]
+        return handle_stop_signals(handler)
 
     # ---- files and the table ----------------------------------------------------------
     def _config_path(self, result: PointResult) -> Path:

@@ -106,7 +106,8 @@ def test_sweep_flag_misuse_gives_one_line_errors(args, message, env):
 
 
 @pytest.mark.slow
-def test_interrupt_stops_the_running_point_and_skips_the_rest(moons_config, env):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_interrupt_stops_the_running_point_and_skips_the_rest(moons_config, env, signum):
     config, output_dir = moons_config("stop", epochs=100000)
     process = subprocess.Popen(
         [CONSOLE_SCRIPT, "--batch", str(config), "--sweep", "optimizer.lr=1e-3,1e-2"],
@@ -117,7 +118,7 @@ def test_interrupt_stops_the_running_point_and_skips_the_rest(moons_config, env)
         lines.append(line)
         if line.startswith("epoch 2/"):
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     rest, _ = process.communicate(timeout=120)
     assert process.returncode == 130, "".join(lines) + rest
     rows = read_csv(the_sweep_dir(output_dir))

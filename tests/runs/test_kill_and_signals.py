@@ -1,5 +1,7 @@
-"""Process-level faults: SIGKILL during checkpoint writes, Ctrl-C and SIGTERM in --batch."""
+"""Process-level faults: SIGKILL during checkpoint writes; Ctrl-C, SIGTERM and SIGHUP in --batch,
+from the first moment tui-trainer's code runs to the middle of training."""
 
+import json
 import os
 import random
 import signal
@@ -10,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from runs_helpers import read_metrics, read_summary
 from tui_trainer.cli import EXIT_INTERRUPTED, EXIT_OK
 from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.history import list_runs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +78,7 @@ def start_batch(runs_dir, *extra):
     )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, signum):
     process = start_batch(runs_dir)
     try:
@@ -121,3 +125,58 @@ def test_second_ctrl_c_aborts_at_once_without_a_traceback(runs_dir):
     (run,) = list_runs(runs_dir)
     # "epoch 2/" is printed just before epoch 2's checkpoint is written: at least epoch 1 is kept.
     assert load_checkpoint(run.path)["epoch"] >= 1
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler of its own for `signum` (Linux: SigCgt in /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        caught = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+    return bool(caught >> (signum - 1) & 1)
+
+
+def assert_whole_files(runs_dir: Path) -> None:
+    """Every file of every run directory under `runs_dir` reads back completely."""
+    for run_dir in runs_dir.iterdir() if runs_dir.exists() else ():
+        for path in run_dir.iterdir():
+            if path.name.startswith("."):  # an atomic write's temp file; a resume removes it
+                continue
+            if path.name == "model.pt":
+                assert torch.load(path, weights_only=True)["state_dict"]
+            elif path.suffix == ".pt":
+                load_checkpoint(path)
+            elif path.suffix == ".json":
+                json.loads(path.read_text())
+            elif path.suffix == ".jsonl":
+                [json.loads(line) for line in path.read_text().splitlines()]
+            elif path.suffix == ".toml":
+                TrainConfig.load(path)
+
+
+@pytest.mark.slow  # nine start-ups of a few seconds each
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads SigCgt from Linux's /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("delay", [0.0, 0.5, 1.5])
+def test_signal_while_importing_exits_130_with_one_line(runs_dir, signum, delay):
+    """`--batch` on the default config, stopped while torch and the engine are still being
+    imported (the first seconds): exit 130, at most one line on stderr, no traceback."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui_trainer", "--batch", "--output-dir", str(runs_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), text=True, cwd=REPO,
+    )
+    try:
+        # Python's own start-up (before any tui-trainer code runs) is out of our hands; Python
+        # never handles SIGHUP itself, so a handler for it means tui-trainer's code is running.
+        while not catches(process.pid, signal.SIGHUP):
+            assert process.poll() is None and time.monotonic() - started < 30, \
+                "tui-trainer never installed its own signal handlers"
+            time.sleep(0.005)
+        time.sleep(max(0.0, started + delay - time.monotonic()))
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
+    assert_whole_files(runs_dir)

@@ -14,7 +14,9 @@ from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.launch import resume_note
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SampleGrid
 from tui_trainer.ui.setup import SetupColumn
 
@@ -306,3 +308,41 @@ async def test_restart_stops_the_run_and_starts_a_new_one(make_config):
         await pilot.press("x")
         await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")
         assert app.view.finished.status == "stopped"
+
+
+async def test_ctrl_q_quits_outside_a_field_and_from_the_runs_screen(make_config):
+    app = TrainerApp(make_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="the Runs screen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RunsScreen), what="the main screen")
+        assert app.focused is None
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=10, what="ctrl+q to quit")
+    assert app.return_value == 0
+
+    app = TrainerApp(make_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="the Runs screen")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=10, what="ctrl+q to quit")
+    assert app.return_value == 0
+
+
+async def test_ctrl_q_mid_run_stops_saves_and_names_the_resume_command(make_config, tmp_path):
+    app = TrainerApp(make_config(epochs=100_000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    assert app.return_value == 130  # a cut-off run, as with q
+    (run_dir,) = list((tmp_path / "runs").iterdir())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped" and (run_dir / "model.pt").exists()
+    where, command = resume_note(app).splitlines()
+    assert str(run_dir) in where and f"after epoch {summary['epochs_done']}" in where
+    assert command == f"resume with: tui-trainer --resume {run_dir}"

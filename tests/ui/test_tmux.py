@@ -78,3 +78,43 @@ def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
         assert json.loads(summary.read_text())["status"] == "completed"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_q_mid_run_leaves_the_resume_command_on_the_terminal(tmp_path):
+    session = f"tui-trainer-quit-{os.getpid()}"
+    output = tmp_path / "runs"
+    env = (
+        f"PYTHONPATH={REPO} OMP_NUM_THREADS=1 HOME={tmp_path} "
+        f"XDG_CACHE_HOME={tmp_path / 'cache'} TERM=xterm-256color"
+    )
+    command = (
+        f"env {env} {tui_trainer_command()} --output-dir {output} --set dataset.name=moons "
+        f"--set dataset.n_samples=300 --set train.epochs=100000 --set train.device=cpu; "
+        f"echo exit code $?; sleep 30"
+    )
+    tmux = Tmux(session)
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    tmux.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
+    try:
+        tmux.wait_for("ready — press s", timeout=120)
+        tmux.wait_for("2 classes")
+        tmux.keys("s")
+        deadline = time.monotonic() + 120
+        while not any(p.read_text().strip() for p in output.glob("*/metrics.jsonl")):
+            assert time.monotonic() < deadline, "no epoch finished"
+            time.sleep(0.2)
+        tmux.keys("q")
+        tmux.wait_for("exit code", timeout=60)
+        # -J joins the lines the 100-column pane wrapped: the long path is one line again.
+        lines = tmux.run("capture-pane", "-p", "-J", "-t", session).splitlines()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    (run_dir,) = [p for p in output.iterdir() if p.is_dir()]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped" and (run_dir / "model.pt").exists()
+    printed = [line.rstrip() for line in lines if line.strip()]
+    assert printed[-3:] == [
+        f"tui-trainer: run stopped after epoch {summary['epochs_done']}, saved in {run_dir}",
+        f"resume with: tui-trainer --resume {run_dir}",
+        "exit code 130",
+    ], "\n".join(lines)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -27,6 +28,8 @@ from textual.widgets import Button, Footer, Input, ProgressBar, Static, TabbedCo
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
+from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
@@ -39,7 +42,7 @@ from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: SIGTERM or q stopped a run
+EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: a signal, or q / ctrl+q stopped a run
 DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 # Actions of plain letter keys: while a field is typed into, the letters type instead, so the
@@ -74,9 +77,10 @@ class TrainerApp(App):
         Binding("escape", "unfocus", show=False),  # the same for a select or a checkbox
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
-        # While a field is typed into, `q` types and App's own ctrl+q binding (action "quit") is
-        # hidden with the letter keys; this one is the footer's way out.
-        Binding("ctrl+q", "quit_from_field", "Quit", priority=True),
+        # While a field is typed into, `q` types, so the footer shows ctrl+q instead (this
+        # binding); elsewhere `q` is shown and ctrl+q quits just the same (the hidden one).
+        Binding("ctrl+q", "quit_key('field')", "Quit", priority=True),
+        Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True),
     ]
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
@@ -88,6 +92,11 @@ class TrainerApp(App):
         self.control = None
         self.worker: Worker | None = None
         self._quitting = False
+        self.quit_stopped_run = False  # quitting stopped a run: run_app says how to resume it
+        self.signal_before_mount: int | None = None  # set by run_app's handler, acted on at mount
+        self._restore_signals = lambda: None
+        self.training_done = threading.Event()  # clear while a training thread runs
+        self.training_done.set()
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -117,23 +126,26 @@ class TrainerApp(App):
         self.view.update_progress()
         self.call_after_refresh(self._greet)
         self.call_after_refresh(self._preload_engine)
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.on_sigterm)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread, or a platform without loop signal handlers
+        self._restore_signals = handle_stop_signals_in_loop(asyncio.get_running_loop(), self.on_stop_signal)
+        if self.signal_before_mount is not None:
+            self.on_stop_signal(self.signal_before_mount)
 
     def on_unmount(self) -> None:
         if self.control is not None:
             # However the app ends (a crash, a failed test), a worker paused or mid-epoch must
             # finish: the executor's shutdown waits for it, and a paused one would wait forever.
             self.control.stop()
-        try:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        self._restore_signals()
 
-    def on_sigterm(self) -> None:
-        """A `kill`: stop and save the run like `q` does, then exit with the interrupted code."""
+    def on_stop_signal(self, signum: int) -> None:
+        """A `kill`, Ctrl-C from outside or the terminal closing (SIGHUP, e.g. the SSH session
+        ended): stop and save the run like `q` does, then exit with the interrupted code."""
+        if signum == signal.SIGHUP:
+            silence_hung_up_terminal()  # nothing can be drawn now; writing would only fail
+            if self.control is not None:
+                self.control.stop()
+            # Textual's output thread can die on the closed terminal and block its exit for good.
+            exit_once_done(self.training_done, 5.0, "tui-trainer: the terminal closed; the run is saved")
         self.call_later(self.quit_saving, EXIT_INTERRUPTED)
 
     def _preload_engine(self) -> None:
@@ -195,8 +207,10 @@ class TrainerApp(App):
         return isinstance(self.focused, Input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "quit_from_field" or action == "leave_field":
+        if action == "leave_field" or parameters == ("field",):
             return self.typing
+        if action == "quit_key":
+            return True
         return not (self.typing and action in LETTER_ACTIONS)
 
     def action_start(self) -> None:
@@ -233,6 +247,8 @@ class TrainerApp(App):
         if self.focused is not None and self.focused.disabled:
             self.set_focus(None)
         events = self.events
+        done = self.training_done
+        done.clear()
 
         def train() -> None:
             # Imported here, on the worker thread: if the preload is still running, the UI
@@ -240,9 +256,12 @@ class TrainerApp(App):
             from tui_trainer.engine.trainer import Trainer
             from tui_trainer.engine.warmup import warm_up
 
-            warm_up()  # every import a run makes (cached once the preload has run it)...
-            freeze_imported_objects()  # ...is done before the freeze, and no run object exists yet
-            Trainer(config, events.put, control, resume_from=resume_from).run()
+            try:
+                warm_up()  # every import a run makes (cached once the preload has run it)...
+                freeze_imported_objects()  # ...is done before the freeze, and no run object exists yet
+                Trainer(config, events.put, control, resume_from=resume_from).run()
+            finally:
+                done.set()
 
         self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)
 
@@ -287,7 +306,7 @@ class TrainerApp(App):
     async def action_quit(self) -> None:
         await self.quit_saving(0)
 
-    async def action_quit_from_field(self) -> None:
+    async def action_quit_key(self, where: str) -> None:
         await self.quit_saving(0)
 
     async def quit_saving(self, code: int) -> None:
@@ -297,6 +316,7 @@ class TrainerApp(App):
         if self.training:
             self.notify("Stopping the run and saving it before quitting…")
             await self.stop_run()
+            self.quit_stopped_run = True
             code = EXIT_INTERRUPTED  # like --batch: scripts can tell a cut-off run from a clean quit
         self.exit(code)
 
@@ -368,29 +388,3 @@ class TrainerApp(App):
         yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
         yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
         yield SystemCommand("Keys and help", "(?)", self.action_help)
-
-
-def config_source(config: TrainConfig, path: str | None) -> str:
-    """Where the opening config came from, for the first log line: the default config or a
-    file, and which keys `--set`/`--output-dir`/... changed (read off by comparing with it)."""
-    try:
-        base = TrainConfig.load(path) if path else TrainConfig()
-    except Exception:  # the file changed since the command line read it
-        base = None
-    source = f"on the config from {path}" if path else "on the default config"
-    if base is None:
-        return source
-    defaults = base.to_dict()
-    changed = [f"{section}.{key}" for section, values in config.to_dict().items()
-               for key, value in values.items() if defaults[section][key] != value]
-    if changed:
-        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
-        source += f" with overrides ({shown})"
-    return source
-
-
-def run_app(config: TrainConfig, config_path: str | None = None) -> int:
-    """Open the app on `config`; the exit code for the command line."""
-    app = TrainerApp(config, config_path)
-    result = app.run()
-    return result if isinstance(result, int) else 0
