@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,14 +22,8 @@ from torch import nn
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
 from tui_trainer.engine.callbacks.base import overrides
-from tui_trainer.engine.components import (
-    build_loss,
-    build_optimizer,
-    build_scheduler,
-    prepare_targets,
-    replan_schedule,
-    uses_fused_kernel,
-)
+from tui_trainer.engine.components import (build_loss, build_optimizer, build_scheduler, prepare_targets,
+                                           replan_schedule, uses_fused_kernel)
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
@@ -39,24 +32,15 @@ from tui_trainer.engine.datasets.base import LoadProgress
 from tui_trainer.engine.device import describe_device, resolve_device
 from tui_trainer.engine.distributed import DistributedRun
 from tui_trainer.engine.evaluation import evaluate, predict_classes
-from tui_trainer.engine.events import (
-    BatchEnd,
-    DataProgress,
-    EpochEnd,
-    Event,
-    EventCallback,
-    LogMessage,
-    RunFinished,
-    RunPaused,
-    RunResumed,
-    RunStarted,
-)
+from tui_trainer.engine.events import (BatchEnd, DataProgress, EpochEnd, Event, EventCallback, LogMessage,
+                                       RunFinished, RunPaused, RunResumed, RunStarted)
 from tui_trainer.engine.failures import describe_failure
 from tui_trainer.engine.model import build_model, count_parameters, layer_summary
 from tui_trainer.engine.precision import make_precision, maybe_compile
 from tui_trainer.engine.progress import TrainingProgress
 from tui_trainer.engine.report_cadence import ReportCadence, StepWindow
 from tui_trainer.engine.runs import RunDirectory, describe_write_error
+from tui_trainer.engine.training_state import restore_training_state
 from tui_trainer.engine.validate import check_against_data
 
 
@@ -87,7 +71,8 @@ class Trainer:
             self.listeners, self.write_run_dir = [], False  # rank 0 alone reports and writes
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
-        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), Checkpointing(), *(callbacks or [])]
+        # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
+        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *(callbacks or []), Checkpointing()]
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
@@ -159,7 +144,7 @@ class Trainer:
         self.total_steps = placed.batches_per_epoch * config.train.epochs
         replanned = None
         if resume is not None:
-            self.load_training_state(resume)
+            restore_training_state(self, resume)
             last_lr = self.history[-1].lr if self.history else None
             replanned = replan_schedule(
                 self.scheduler, self.optimizer, config.train.epochs, self.progress.epochs_done, last_lr
@@ -379,14 +364,8 @@ class Trainer:
             metrics.update({k: v for k, v in self.history[-1].as_record().items() if k != "seconds"})
             metrics["best_val_loss"] = self.early_stopping.best_val_loss
             metrics["best_epoch"] = self.early_stopping.best_epoch + 1
-        finished = RunFinished(
-            status=status,
-            reason=reason,
-            epochs_done=self.progress.epochs_done,
-            seconds=0.0,
-            metrics=metrics,
-            run_dir=str(self.run_dir.path) if self.run_dir else None,
-        )
+        run_dir = str(self.run_dir.path) if self.run_dir else None
+        finished = RunFinished(status, reason, self.progress.epochs_done, 0.0, metrics, run_dir)
         try:
             if status != "failed" and self.model is not None and self.placed.test is not None:
                 test = evaluate(
@@ -402,48 +381,11 @@ class Trainer:
             finished.seconds = self.progress.wall_seconds()
             self._call("on_run_end", finished)  # model.pt and summary.json
         except OSError as exc:
-            finished = replace(
-                finished, status="failed", reason=f"{reason}; and saving the run failed: {describe_write_error(exc)}"
-            )
+            finished.status = "failed"
+            finished.reason = f"{reason}; and saving the run failed: {describe_write_error(exc)}"
         finished.seconds = self.progress.wall_seconds()
         self.emit(finished)
         return finished
-
-    # ---- the checkpoint's part -----------------------------------------------------------
-    def training_state(self) -> dict[str, Any]:
-        """The payload of last.pt / best.pt for the run as it stands at an epoch boundary."""
-        return {
-            "format": checkpoint.CHECKPOINT_FORMAT,
-            "state_dict": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
-            "config": self.config.to_dict(),
-            "meta": checkpoint.meta_to_dict(self.meta),
-            "normalizer": checkpoint.normalizer_state(self.placed.eval_normalizer),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "progress": self.progress.state_dict(),
-            "callbacks": {c.state_key: state for c in self.callbacks if (state := c.state_dict())},
-            "history": [event.as_record() for event in self.history],
-            "rng": checkpoint.rng_states(self.generator),
-        }
-
-    def load_training_state(self, payload: dict[str, Any]) -> None:
-        """Put the freshly built run back into the state a checkpoint recorded (either layout)."""
-        self.model.load_state_dict(payload["state_dict"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        if self.scheduler is not None and payload.get("scheduler") is not None:
-            self.scheduler.load_state_dict(payload["scheduler"])
-        self.progress.load_state_dict(checkpoint.progress_state(payload))
-        states = checkpoint.callback_states(payload)
-        for callback in self.callbacks:
-            if callback.state_key in states:
-                callback.load_state_dict(states[callback.state_key])
-        epochs = self.config.train.epochs
-        self.history = [checkpoint.epoch_from_record(r, epochs) for r in payload["history"]]
-        checkpoint.restore_rng_states(payload["rng"], self.generator)
-        if self.distributed is not None:
-            self.distributed.restore_rng_state(
-                payload.get("rank_rng"), self.config.train.seed, self.progress.epochs_done
-            )
 
 
 def _share(count, total: int) -> float | None:

@@ -7,6 +7,7 @@ from typing import Any
 from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import BEST_CHECKPOINT, LAST_CHECKPOINT, save_checkpoint
 from tui_trainer.engine.events import EpochEnd
+from tui_trainer.engine.training_state import capture_training_state
 
 
 class Checkpointing(Callback):
@@ -24,7 +25,7 @@ class Checkpointing(Callback):
         rank_rng = trainer.distributed.gather_rng_states() if trainer.distributed is not None else None
         if trainer.run_dir is None:
             return
-        payload = trainer.training_state()
+        payload = capture_training_state(trainer)
         if rank_rng is not None:
             payload["rank_rng"] = rank_rng
         if improved:  # a new best validation loss, which is finite
