@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from runs_helpers import read_metrics
+
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, LogMessage
 from tui_trainer.engine.trainer import Trainer
@@ -23,7 +23,7 @@ def cosine_config(tiny_config, epochs: int):
 
 def assert_decays_to_zero_after(lrs: list[float], resumed_at: int) -> None:
     after = lrs[resumed_at - 1:]  # from the last epoch trained before the resume
-    assert all(later <= earlier for earlier, later in zip(after, after[1:])), lrs
+    assert all(later <= earlier for earlier, later in zip(after, after[1:], strict=False)), lrs
     assert lrs[-1] < LR / 50, lrs
 
 
@@ -33,7 +33,7 @@ def test_extending_a_finished_cosine_run_continues_the_decay_to_the_new_end(tiny
     lrs = [r["lr"] for r in read_metrics(first.run_dir)]
     assert lrs == pytest.approx([LR * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(4)])
     logs = []
-    extended = Trainer(cosine_config(tiny_config, 8), lambda e: logs.append(e), resume_from=first.run_dir).run()
+    extended = Trainer(cosine_config(tiny_config, 8), logs.append, resume_from=first.run_dir).run()
     assert extended.status == "completed", extended.reason
     lrs = [r["lr"] for r in read_metrics(first.run_dir)]
     assert len(lrs) == 8
@@ -58,7 +58,8 @@ def test_a_re_planned_schedule_survives_a_later_stop_and_resume(tiny_config):
         if isinstance(event, EpochEnd) and event.epoch + 1 == 6:
             control.stop()
 
-    stopped = Trainer(cosine_config(tiny_config, 8), stop_after_epoch_6, control, resume_from=again.run_dir).run()
+    longer = cosine_config(tiny_config, 8)
+    stopped = Trainer(longer, stop_after_epoch_6, control, resume_from=again.run_dir).run()
     assert stopped.status == "stopped" and stopped.epochs_done == 6
     logs = []
     resumed = Trainer(cosine_config(tiny_config, 8), logs.append, resume_from=again.run_dir).run()

@@ -55,7 +55,9 @@ class ReportCadence:
 class StepWindow:
     """One epoch's steps: the device losses since the last report and the epoch's totals."""
 
-    def __init__(self, first_step: int, now: float) -> None:
+    def __init__(self, epoch: int, steps_per_epoch: int, total_steps: int, first_step: int,
+                 now: float) -> None:
+        self.epoch, self.steps_per_epoch, self.total_steps = epoch, steps_per_epoch, total_steps
         self.losses: list[torch.Tensor] = []  # cleared, never replaced: the loop holds the list
         self.sizes: list[int] = []
         self.first_step = first_step  # global step before the window's first step
@@ -69,9 +71,9 @@ class StepWindow:
         self.window_start += seconds
         self.epoch_start += seconds
 
-    def read(self) -> tuple[list[float], int]:
-        """The window's step losses in one device transfer and its sample count; raises
-        NonFiniteLoss at the first bad step."""
+    def report(self, step: int, earlier_train_seconds: float, now: float, correct) -> BatchEnd:
+        """The progress report of the steps since the last one (read in one device transfer,
+        NonFiniteLoss at the first bad step); starts the next window."""
         losses = torch.stack(self.losses).float().cpu()
         finite = torch.isfinite(losses)
         if not bool(finite.all()):
@@ -80,10 +82,27 @@ class StepWindow:
         values = losses.tolist()
         n_samples = sum(self.sizes)
         self.seen += n_samples
-        self.sample_losses.extend(v * s for v, s in zip(values, self.sizes))
-        return values, n_samples
-
-    def restart(self, step: int, now: float) -> None:
+        self.sample_losses.extend(v * s for v, s in zip(values, self.sizes, strict=True))
+        seconds = now - self.window_start
+        train_seconds = earlier_train_seconds + (now - self.epoch_start)
+        event = BatchEnd(
+            epoch=self.epoch,
+            step=step,
+            total_steps=self.total_steps,
+            loss=sum(values) / len(values),
+            step_losses=values,
+            first_step=self.first_step + 1,
+            samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
+            epoch_fraction=min((step - self.epoch * self.steps_per_epoch) / self.steps_per_epoch, 1.0),
+            eta_seconds=(self.total_steps - step) * train_seconds / step if step else None,
+            accuracy=share(correct, self.seen),
+        )
         self.losses.clear()
         self.sizes.clear()
         self.first_step, self.window_start = step, now
+        return event
+
+
+def share(count, total: int) -> float | None:
+    """count / total for a device counter (one read), None when there is nothing counted."""
+    return float(count) / total if count is not None and total else None

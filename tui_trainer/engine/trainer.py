@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,18 +23,34 @@ from torch import nn
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
 from tui_trainer.engine.callbacks.base import overrides
-from tui_trainer.engine.components import (build_loss, build_optimizer, build_scheduler, prepare_targets,
-                                           replan_schedule, uses_fused_kernel)
+from tui_trainer.engine.components import (
+    build_loss,
+    build_optimizer,
+    build_scheduler,
+    prepare_targets,
+    replan_schedule,
+    uses_fused_kernel,
+)
 from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
+from tui_trainer.engine.control import NonFiniteLoss, StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
 from tui_trainer.engine.device import describe_device, resolve_device
 from tui_trainer.engine.distributed import DistributedRun
 from tui_trainer.engine.evaluation import evaluate, predict_classes
-from tui_trainer.engine.events import (BatchEnd, DataProgress, EpochEnd, Event, EventCallback, LogMessage,
-                                       RunFinished, RunPaused, RunResumed, RunStarted)
+from tui_trainer.engine.events import (
+    BatchEnd,
+    DataProgress,
+    EpochEnd,
+    Event,
+    EventCallback,
+    LogMessage,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+)
 from tui_trainer.engine.failures import describe_failure
 from tui_trainer.engine.model import build_model, count_parameters, layer_summary
 from tui_trainer.engine.precision import make_precision, maybe_compile
@@ -72,7 +89,8 @@ class Trainer:
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
         # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
-        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *(callbacks or []), Checkpointing()]
+        extra = callbacks or []
+        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *extra, Checkpointing()]
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
@@ -122,8 +140,10 @@ class Trainer:
 
             self.listeners.insert(0, TensorBoardLogger(config))
         self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
-        progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
-        data = self.data or load_dataset(config.dataset, config.train.seed, progress)
+        def progress(what, done, total):
+            self.emit(DataProgress(what, done, total))
+
+        data = self.data or load_dataset(config.dataset, config.train.seed, self.data_progress or progress)
         meta = self.meta = data.meta
         for note in meta.notes:
             self.emit(LogMessage(note))
@@ -172,8 +192,8 @@ class Trainer:
         )
         compiled = "; torch.compile on" if config.train.compile else ""
         kernel = " (fused kernel)" if uses_fused_kernel(self.optimizer) else ""
-        optimizer = type(self.optimizer).__name__
-        self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}; optimizer {optimizer}{kernel}"))
+        optimizer = f"optimizer {type(self.optimizer).__name__}{kernel}"
+        self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}; {optimizer}"))
         if replanned:
             self.emit(LogMessage(replanned))
 
@@ -189,7 +209,7 @@ class Trainer:
                 if stop_reason:
                     status, reason = "early_stopped", stop_reason
                     break
-        except _StopRun:
+        except StopRun:
             status = "stopped"
             reason = f"stopped by user at step {self.progress.step} (epoch {self.progress.epochs_done + 1})"
         self._send_held_report()  # early stopping or a stop left the last steps unsent
@@ -229,16 +249,17 @@ class Trainer:
         check_each_step = self.device.type == "cpu"
 
         model.train()
-        window = StepWindow(progress.step, time.perf_counter())
+        steps_per_epoch = self.placed.batches_per_epoch
+        window = StepWindow(epoch, steps_per_epoch, self.total_steps, progress.step, time.perf_counter())
         cadence.start(window.epoch_start)
         losses, sizes = window.losses, window.sizes
         correct = None  # a device counter: adding to it never waits for the device
         for xb, yb in self._batches():
             if control.stop_requested:
-                raise _StopRun
+                raise StopRun
             if control.paused:
                 if losses:  # the screen shows the step the run paused at
-                    self._report(epoch, window, correct, time.perf_counter())
+                    self._report(window, correct, time.perf_counter())
                 paused_for = self._wait_while_paused()
                 window.shift(paused_for)
                 cadence.postpone(paused_for)
@@ -264,35 +285,19 @@ class Trainer:
             progress.step += 1
             now = time.perf_counter()
             if now >= cadence.next_due:
-                self._report(epoch, window, correct, now)
+                self._report(window, correct, now)
         if losses:
             # The epoch's last steps: reported now only when a report is due (or the run ends),
             # else held for the next report, so reports stay at most one per report_every_ms.
             now = time.perf_counter()
             hold = now < cadence.next_due and epoch + 1 < config.train.epochs
-            self._report(epoch, window, correct, now, hold=hold)
+            self._report(window, correct, now, hold=hold)
         return window, correct
 
-    def _report(self, epoch: int, window: StepWindow, correct, now: float, hold: bool = False) -> None:
-        """Read the window's step losses in one transfer, check them, emit progress (or hold it
-        for the next report), and start the next window."""
-        values, n_samples = window.read()
-        step, steps_per_epoch = self.progress.step, self.placed.batches_per_epoch
-        seconds = now - window.window_start
-        total_train = self.progress.train_seconds + (now - window.epoch_start)
-        event = self.cadence.combine(BatchEnd(
-            epoch=epoch,
-            step=step,
-            total_steps=self.total_steps,
-            loss=sum(values) / len(values),
-            step_losses=values,
-            first_step=window.first_step + 1,
-            samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
-            epoch_fraction=min((step - epoch * steps_per_epoch) / steps_per_epoch, 1.0),
-            eta_seconds=(self.total_steps - step) * total_train / step if step else None,
-            accuracy=_share(correct, window.seen),
-        ))
-        window.restart(step, now)
+    def _report(self, window: StepWindow, correct, now: float, hold: bool = False) -> None:
+        """Emit progress (or hold it for the next report) for the steps since the last report."""
+        report = window.report(self.progress.step, self.progress.train_seconds, now, correct)
+        event = self.cadence.combine(report)
         if hold:
             self.cadence.held = event
         else:
@@ -316,18 +321,16 @@ class Trainer:
         while self.control.paused:
             self.control.wait_running(0.1)
         if self.control.stop_requested:
-            raise _StopRun
+            raise StopRun
         self.emit(RunResumed(self.progress.step))
         return time.perf_counter() - started
 
-    def _end_epoch(self, epoch: int, train_loss: float, train_accuracy: float | None, seconds: float,
-                   n_seen: int) -> None:
+    def _end_epoch(
+        self, epoch: int, train_loss: float, train_accuracy: float | None, seconds: float, n_seen: int
+    ) -> None:
         """Evaluate the epoch, step the scheduler, run the callbacks, emit EpochEnd and the evaluation."""
-        config, data = self.config, self.placed
-        result = evaluate(
-            self.model, data.val, "val", epoch, config, self.meta, data.eval_normalizer,
-            self.loss_fn, self.device, detailed=bool(self.listeners),
-        )
+        config = self.config
+        result = self._evaluate("val", epoch, detailed=bool(self.listeners))
         if self.distributed is not None:
             result.loss = self.distributed.from_main(result.loss)
         if not math.isfinite(result.loss):
@@ -357,6 +360,12 @@ class Trainer:
         self.emit(event)
         self.emit(result)
 
+    def _evaluate(self, split: str, epoch: int, detailed: bool = True):
+        data = self.placed.val if split == "val" else self.placed.test
+        normalizer = self.placed.eval_normalizer
+        args = (self.config, self.meta, normalizer, self.loss_fn, self.device)
+        return evaluate(self.model, data, split, epoch, *args, detailed=detailed)
+
     # ---- the end ----------------------------------------------------------------------
     def _finish(self, status: str, reason: str) -> RunFinished:
         metrics: dict = {}
@@ -368,10 +377,7 @@ class Trainer:
         finished = RunFinished(status, reason, self.progress.epochs_done, 0.0, metrics, run_dir)
         try:
             if status != "failed" and self.model is not None and self.placed.test is not None:
-                test = evaluate(
-                    self.model, self.placed.test, "test", self.progress.epochs_done - 1, self.config,
-                    self.meta, self.placed.eval_normalizer, self.loss_fn, self.device,
-                )
+                test = self._evaluate("test", self.progress.epochs_done - 1)
                 metrics["test_loss"] = test.loss
                 if test.accuracy is not None:
                     metrics["test_accuracy"] = test.accuracy
@@ -386,11 +392,6 @@ class Trainer:
         finished.seconds = self.progress.wall_seconds()
         self.emit(finished)
         return finished
-
-
-def _share(count, total: int) -> float | None:
-    """count / total for a device counter (one read), None when there is nothing counted."""
-    return float(count) / total if count is not None and total else None
 
 
 def train(config: TrainConfig, callback: EventCallback | None = None, **kwargs) -> RunFinished:
