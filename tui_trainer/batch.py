@@ -23,6 +23,7 @@ from tui_trainer.engine.events import (
     DataProgress,
     EpochEnd,
     Evaluation,
+    EventListener,
     LogMessage,
     RunFinished,
     RunPaused,
@@ -72,7 +73,7 @@ def format_amount(what: str, done: int, total: int | None) -> str:
     return f"{done}/{total}" if total else str(done)
 
 
-class BatchReporter:
+class BatchReporter(EventListener):
     """Turns engine events into terminal output; remembers the last evaluations for the end."""
 
     def __init__(self, console: Console, live: bool):
@@ -88,32 +89,39 @@ class BatchReporter:
         self.data_tasks: dict[str, object] = {}
         self.data_quarters: dict[str, int] = {}
 
-    def __call__(self, event) -> None:
-        if isinstance(event, LogMessage):
-            style = {"error": "red", "warning": "yellow"}.get(event.level, "dim")
-            self.console.print(event.text, style=style, markup=False, highlight=False)
-        elif isinstance(event, DataProgress):
-            self._data_progress(event)
-        elif isinstance(event, RunStarted):
-            self._stop_data_bar()
-            self._started(event)
-        elif isinstance(event, BatchEnd):
-            if self.progress is not None:
-                self._advance(event)
-        elif isinstance(event, EpochEnd):
-            self.console.print(format_epoch(event), markup=False, highlight=False, soft_wrap=True)
-        elif isinstance(event, Evaluation):
-            if event.split == "val":
-                self.last_val = event
-            else:
-                self.last_test = event
-        elif isinstance(event, RunPaused):
-            self.console.print(f"paused at step {event.step}", markup=False)
-        elif isinstance(event, RunResumed):
-            self.console.print(f"resumed at step {event.step}", markup=False)
-        elif isinstance(event, RunFinished):
-            self._stop_data_bar()
-            self._stop_progress()
+    def on_log(self, event: LogMessage) -> None:
+        style = {"error": "red", "warning": "yellow"}.get(event.level, "dim")
+        self.console.print(event.text, style=style, markup=False, highlight=False)
+
+    def on_data_progress(self, event: DataProgress) -> None:
+        self._data_progress(event)
+
+    def on_run_start(self, event: RunStarted) -> None:
+        self._stop_data_bar()
+        self._started(event)
+
+    def on_batch_end(self, event: BatchEnd) -> None:
+        if self.progress is not None:
+            self._advance(event)
+
+    def on_epoch_end(self, event: EpochEnd) -> None:
+        self.console.print(format_epoch(event), markup=False, highlight=False, soft_wrap=True)
+
+    def on_evaluation(self, event: Evaluation) -> None:
+        if event.split == "val":
+            self.last_val = event
+        else:
+            self.last_test = event
+
+    def on_pause(self, event: RunPaused) -> None:
+        self.console.print(f"paused at step {event.step}", markup=False)
+
+    def on_resume(self, event: RunResumed) -> None:
+        self.console.print(f"resumed at step {event.step}", markup=False)
+
+    def on_run_end(self, event: RunFinished) -> None:
+        self._stop_data_bar()
+        self._stop_progress()
 
     def _data_progress(self, event: DataProgress) -> None:
         amount = format_amount(event.what, event.done, event.total)

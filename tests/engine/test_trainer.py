@@ -183,7 +183,7 @@ def test_nan_loss_on_cpu_is_caught_at_its_own_step_before_the_update(runs_dir):
     result = trainer.run()
     assert result.status == "failed" and result.reason.startswith("loss became")
     step = int(result.reason.split("at step ")[1].split()[0])
-    assert trainer._step == step - 1  # the bad step was refused, not applied
+    assert trainer.progress.step == step - 1  # the bad step was refused, not applied
     assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from runs_helpers import numbers_only, read_metrics, read_summary
-from tui_trainer.engine.checkpoint import load_checkpoint
+from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, RunStarted
 from tui_trainer.engine.trainer import Trainer
@@ -113,8 +113,9 @@ def test_resume_from_a_damaged_checkpoint_fails_with_one_line(tiny_config):
 def test_checkpoints_hold_the_full_training_state(tiny_config):
     result = Trainer(tiny_config("train.epochs=2")).run()
     payload = load_checkpoint(result.run_dir)
-    assert payload["epoch"] == 2 and payload["step"] == 12
-    for key in ("state_dict", "optimizer", "scheduler", "early_stopping", "history", "normalizer"):
+    assert payload["progress"]["epoch"] == 2 and payload["progress"]["step"] == 12
+    assert set(payload["callbacks"]["EarlyStopping"]) == {"best_val_loss", "best_epoch", "stale_epochs"}
+    for key in ("state_dict", "optimizer", "scheduler", "history", "normalizer"):
         assert payload[key] is not None, key
     assert set(payload["rng"]) >= {"torch", "generator", "python", "numpy"}
     assert len(payload["history"]) == 2
@@ -129,6 +130,34 @@ def test_early_stopping_keeps_best_pt_at_the_lowest_validation_loss(tiny_config)
     assert result.epochs_done == 2
     best = torch.load(f"{result.run_dir}/best.pt", weights_only=True)
     last = torch.load(f"{result.run_dir}/last.pt", weights_only=True)
-    assert best["epoch"] == 1 and last["epoch"] == 2
+    assert best["progress"]["epoch"] == 1 and last["progress"]["epoch"] == 2
     assert read_summary(result.run_dir)["best"]["epoch"] == 1
-    assert best["early_stopping"]["best_val_loss"] == read_metrics(result.run_dir)[0]["val_loss"]
+    assert best["callbacks"]["EarlyStopping"]["best_val_loss"] == read_metrics(result.run_dir)[0]["val_loss"]
+
+
+def as_old_format(payload: dict) -> dict:
+    """A checkpoint laid out as before progress and callback states had their own keys."""
+    old = {k: v for k, v in payload.items() if k not in ("progress", "callbacks")}
+    old.update(payload["progress"])  # epoch, step, train_seconds
+    old["early_stopping"] = payload["callbacks"]["EarlyStopping"]
+    return old
+
+
+def test_a_checkpoint_from_before_callback_states_resumes_exactly(tiny_config):
+    config = tiny_config("train.patience=3")
+    control, callback = stop_after_epoch(2)
+    straight = Trainer(config.copy()).run()
+    interrupted = Trainer(config.copy(), callback, control).run()
+    last = Path(interrupted.run_dir) / "last.pt"
+    new = load_checkpoint(last)
+    save_checkpoint(last, as_old_format(new))
+    old = load_checkpoint(last)
+    assert "progress" not in old and "callbacks" not in old and old["epoch"] == 2
+    assert old["early_stopping"]["best_epoch"] >= 0
+    resumed = Trainer(config.copy(), resume_from=interrupted.run_dir).run()
+    assert resumed.status == "completed", resumed.reason
+    assert numbers_only(read_metrics(resumed.run_dir)) == numbers_only(read_metrics(straight.run_dir))
+    summary = read_summary(resumed.run_dir)
+    assert summary["resumed_from_epoch"] == 2 and summary["steps"] == read_summary(straight.run_dir)["steps"]
+    assert summary["best"] == read_summary(straight.run_dir)["best"]
+    assert load_checkpoint(last)["progress"]["epoch"] == 4, "the next checkpoint is in the new layout"

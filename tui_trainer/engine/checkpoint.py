@@ -4,16 +4,21 @@
 every run directory can be resumed); `best.pt` the state at the lowest validation loss. Both carry
 `state_dict`, `config` and `meta` like `model.pt`, so `load_model` reads any of the three.
 
+The trainer's own state (model, optimizer, scheduler, RNG, history) sits at the top level;
+`progress` holds its `TrainingProgress` and `callbacks` each callback's state under the callback's
+`state_key`. Files written before those two keys existed kept the same values as flat keys
+(`epoch`, `step`, `train_seconds`, `early_stopping`); `progress_state` and `callback_states`
+read either layout.
+
 A stop in the middle of an epoch abandons that epoch: the checkpoint keeps the last finished one
 and a resume repeats the abandoned epoch from exactly the same weights, RNG states and shuffle.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -22,9 +27,6 @@ from tui_trainer.engine.atomic import atomic_write
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.events import EpochEnd
 from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tui_trainer.engine.trainer import Trainer
 
 CHECKPOINT_FORMAT = 1
 LAST_CHECKPOINT = "last.pt"
@@ -101,29 +103,6 @@ def normalizer_state(normalizer) -> dict[str, torch.Tensor]:
     return {"mean": normalizer.mean.detach().cpu(), "scale": normalizer.scale.detach().cpu()}
 
 
-def training_state(trainer: "Trainer") -> dict[str, Any]:
-    """The payload of last.pt / best.pt for the trainer as it stands at an epoch boundary."""
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "state_dict": {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()},
-        "config": trainer.config.to_dict(),
-        "meta": meta_to_dict(trainer.meta),
-        "normalizer": normalizer_state(trainer.placed.eval_normalizer),
-        "optimizer": trainer.optimizer.state_dict(),
-        "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
-        "epoch": trainer._epochs_done,
-        "step": trainer._step,
-        "train_seconds": trainer._train_seconds,
-        "early_stopping": {
-            "best_val_loss": trainer._best_val,
-            "best_epoch": trainer._best_epoch,
-            "stale_epochs": trainer._stale_epochs,
-        },
-        "history": [event.as_record() for event in trainer.history],
-        "rng": rng_states(trainer.generator),
-    }
-
-
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     atomic_write(Path(path), lambda handle: torch.save(payload, handle))
 
@@ -168,7 +147,7 @@ def check_resumable(payload: dict[str, Any], config: TrainConfig) -> None:
         raise CheckpointError(f"checkpoint config is unusable: {exc}") from None
     for problem in resume_problems(saved, config):
         raise CheckpointError(problem)
-    done = int(payload["epoch"])
+    done = epochs_done(payload)
     if done >= config.train.epochs:
         raise CheckpointError(
             f"the run already trained {done} of {config.train.epochs} epochs; to train longer "
@@ -176,26 +155,22 @@ def check_resumable(payload: dict[str, Any], config: TrainConfig) -> None:
         )
 
 
-def apply_training_state(trainer: "Trainer", payload: dict[str, Any]) -> None:
-    """Put a freshly built trainer back into the state the checkpoint recorded."""
-    trainer.model.load_state_dict(payload["state_dict"])
-    trainer.optimizer.load_state_dict(payload["optimizer"])
-    if trainer.scheduler is not None and payload.get("scheduler") is not None:
-        trainer.scheduler.load_state_dict(payload["scheduler"])
-    trainer._epochs_done = trainer.start_epoch = int(payload["epoch"])
-    trainer._step = int(payload["step"])
-    trainer._train_seconds = float(payload["train_seconds"])
-    stopping = payload["early_stopping"]
-    trainer._best_val = float(stopping["best_val_loss"])
-    trainer._best_epoch = int(stopping["best_epoch"])
-    trainer._stale_epochs = int(stopping["stale_epochs"])
-    epochs = trainer.config.train.epochs
-    trainer.history = [epoch_from_record(r, epochs) for r in payload["history"]]
-    restore_rng_states(payload["rng"], trainer.generator)
-    if trainer.distributed is not None:
-        trainer.distributed.restore_rng_state(
-            payload.get("rank_rng"), trainer.config.train.seed, trainer._epochs_done
-        )
+def progress_state(payload: dict[str, Any]) -> dict[str, Any]:
+    """The `TrainingProgress` state of a checkpoint, from either layout."""
+    if "progress" in payload:
+        return payload["progress"]
+    return {"epoch": payload["epoch"], "step": payload["step"], "train_seconds": payload["train_seconds"]}
+
+
+def callback_states(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each callback's saved state by its `state_key`, from either layout."""
+    if "callbacks" in payload:
+        return payload["callbacks"]
+    return {"EarlyStopping": payload["early_stopping"]}
+
+
+def epochs_done(payload: dict[str, Any]) -> int:
+    return int(progress_state(payload)["epoch"])
 
 
 _RECORD_KEYS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds",
@@ -217,16 +192,3 @@ def epoch_from_record(record: dict[str, Any], epochs: int) -> EpochEnd:
         improved=bool(record.get("improved", False)),
         extra={k: v for k, v in record.items() if k not in _RECORD_KEYS and k != "improved"},
     )
-
-
-def save_epoch_checkpoints(trainer: "Trainer") -> None:
-    """last.pt after every finished epoch (and before the first); best.pt when val loss improved."""
-    rank_rng = trainer.distributed.gather_rng_states() if trainer.distributed is not None else None
-    if trainer.run_dir is None:
-        return
-    payload = training_state(trainer)
-    if rank_rng is not None:
-        payload["rank_rng"] = rank_rng
-    if trainer.history and trainer.history[-1].improved and math.isfinite(trainer._best_val):
-        save_checkpoint(trainer.run_dir.path / BEST_CHECKPOINT, payload)
-    save_checkpoint(trainer.run_dir.path / LAST_CHECKPOINT, payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -88,3 +90,32 @@ def prepare_targets(config: TrainConfig, y: torch.Tensor, n_classes: int) -> tor
     if y.dtype == torch.long:  # regression loss on class labels, one-hot chosen
         return nn.functional.one_hot(y, n_classes).float()
     return y
+
+
+def replan_schedule(scheduler, optimizer: torch.optim.Optimizer, epochs: int, done: int,
+                    last_lr: float | None) -> str | None:
+    """Fit a resumed run's scheduler to a changed `train.epochs`; returns what was re-planned.
+
+    Only cosine depends on the epoch count. Keeping its old period would, past the old end,
+    climb back up (0.05, 0.0375, 0.0125, 0.0, 0.0125, ...). Instead the lr continues from the
+    one the last finished epoch trained with, down a cosine that ends at the new last epoch:
+    lr(t) = last_lr * (1 + cos(pi t / epochs)) / (1 + cos(pi (done - 1) / epochs)) for t >= done.
+    PyTorch's CosineAnnealingLR steps exactly this way (it scales the current lr by that ratio)
+    once T_max = epochs and the current lr is lr(done); both go into the next checkpoint, so a
+    later resume continues the new plan.
+    """
+    if not isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR) or scheduler.T_max == epochs:
+        return None
+    old_period = scheduler.T_max
+    scheduler.T_max = epochs
+    if done == 0 or last_lr is None:  # nothing trained yet: the plan for `epochs` from the start
+        return f"cosine lr schedule re-planned for {epochs} epochs (was {old_period})"
+    eta_min = scheduler.eta_min
+    ratio = (1 + math.cos(math.pi * done / epochs)) / (1 + math.cos(math.pi * (done - 1) / epochs))
+    next_lr = eta_min + (last_lr - eta_min) * ratio
+    for group in optimizer.param_groups:
+        group["lr"] = next_lr
+    return (
+        f"cosine lr schedule re-planned for {epochs} epochs (was {old_period}): lr continues from "
+        f"{last_lr:.4g} (epoch {done}) down to {eta_min:g} at epoch {epochs}, next {next_lr:.4g}"
+    )

@@ -1,13 +1,15 @@
 """Plain event objects the training loop reports to its callback.
 
 They carry numbers and CPU tensors only, never widgets or live modules, so the same stream drives
-the Textual app, the batch printer and the run-directory recorder.
+the Textual app, the batch printer and TensorBoard. Each event class names the `EventListener`
+method that handles it (`listener_method`): a new event type is one class here plus one method on
+`EventListener`, and every consumer dispatches the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
     import torch
@@ -15,6 +17,7 @@ if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
 
 @dataclass
 class LogMessage:
+    listener_method: ClassVar[str] = "on_log"
     text: str
     level: str = "info"  # "info", "warning", "error"
 
@@ -23,6 +26,7 @@ class LogMessage:
 class DataProgress:
     """Progress of a slow dataset load (a download): `total` is None when unknown."""
 
+    listener_method: ClassVar[str] = "on_data_progress"
     what: str
     done: int
     total: int | None = None
@@ -30,6 +34,7 @@ class DataProgress:
 
 @dataclass
 class RunStarted:
+    listener_method: ClassVar[str] = "on_run_start"
     config: Any  # TrainConfig
     meta: Any  # DatasetMeta
     device: str
@@ -44,6 +49,7 @@ class RunStarted:
 
 @dataclass
 class BatchEnd:
+    listener_method: ClassVar[str] = "on_batch_end"
     epoch: int  # 0-based
     step: int  # global steps done
     total_steps: int
@@ -71,6 +77,7 @@ def merge_batches(earlier: BatchEnd, later: BatchEnd) -> BatchEnd:
 
 @dataclass
 class EpochEnd:
+    listener_method: ClassVar[str] = "on_epoch_end"
     epoch: int
     epochs: int
     train_loss: float
@@ -135,6 +142,7 @@ class RegressionPairs:
 
 @dataclass
 class Evaluation:
+    listener_method: ClassVar[str] = "on_evaluation"
     epoch: int
     split: str  # "val" or "test"
     loss: float
@@ -152,16 +160,19 @@ class Evaluation:
 
 @dataclass
 class RunPaused:
+    listener_method: ClassVar[str] = "on_pause"
     step: int
 
 
 @dataclass
 class RunResumed:
+    listener_method: ClassVar[str] = "on_resume"
     step: int
 
 
 @dataclass
 class RunFinished:
+    listener_method: ClassVar[str] = "on_run_end"
     status: str  # "completed", "early_stopped", "stopped", "failed"
     reason: str
     epochs_done: int
@@ -178,3 +189,41 @@ Event = (
     LogMessage | DataProgress | RunStarted | BatchEnd | EpochEnd | Evaluation | RunPaused | RunResumed | RunFinished
 )
 EventCallback = Callable[[Event], None]
+
+
+class EventListener:
+    """Base of every event consumer: one no-op method per event type, `__call__` dispatches.
+
+    Subclasses override the methods for the events they use; the instance itself is the
+    callback the trainer calls with each event.
+    """
+
+    def __call__(self, event: Event) -> None:
+        getattr(self, event.listener_method)(event)
+
+    def on_log(self, event: LogMessage) -> None:
+        pass
+
+    def on_data_progress(self, event: DataProgress) -> None:
+        pass
+
+    def on_run_start(self, event: RunStarted) -> None:
+        pass
+
+    def on_batch_end(self, event: BatchEnd) -> None:
+        pass
+
+    def on_epoch_end(self, event: EpochEnd) -> None:
+        pass
+
+    def on_evaluation(self, event: Evaluation) -> None:
+        pass
+
+    def on_pause(self, event: RunPaused) -> None:
+        pass
+
+    def on_resume(self, event: RunResumed) -> None:
+        pass
+
+    def on_run_end(self, event: RunFinished) -> None:
+        pass

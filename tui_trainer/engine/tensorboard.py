@@ -1,4 +1,4 @@
-"""Optional TensorBoard logging as an event consumer: the loop knows nothing about it.
+"""Optional TensorBoard logging as an event listener: the loop knows nothing about it.
 
 Needs the `tensorboard` package (`pip install 'tui-trainer[tensorboard]'`). Events go to
 `<run dir>/tensorboard/`; a resumed run appends to the same directory at the same global steps.
@@ -12,15 +12,7 @@ import numpy as np
 import torch
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.events import (
-    BatchEnd,
-    EpochEnd,
-    Evaluation,
-    Event,
-    EventCallback,
-    RunFinished,
-    RunStarted,
-)
+from tui_trainer.engine.events import BatchEnd, EpochEnd, Evaluation, EventListener, RunFinished, RunStarted
 
 CELL_PIXELS = 12  # each confusion cell becomes a square this wide in the image
 
@@ -56,8 +48,8 @@ def confusion_markdown(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
-class TensorBoardLogger:
-    """Callable event consumer; opens its writer at RunStarted and closes it at RunFinished."""
+class TensorBoardLogger(EventListener):
+    """Event listener; opens its writer at RunStarted and closes it at RunFinished."""
 
     def __init__(self, config: TrainConfig):
         self.writer_class = _summary_writer_class()
@@ -65,48 +57,43 @@ class TensorBoardLogger:
         self.writer = None
         self.step = 0
 
-    @classmethod
-    def chained(cls, callback: EventCallback | None, config: TrainConfig) -> EventCallback:
-        """A callback that feeds the logger first, then the caller's callback."""
-        logger = cls(config)
+    def on_run_start(self, event: RunStarted) -> None:
+        log_dir = Path(event.run_dir) / "tensorboard" if event.run_dir else self.fallback_dir
+        self.writer = self.writer_class(log_dir=str(log_dir))
+        self.writer.add_text("config", "```toml\n" + event.config.to_toml() + "\n```", event.start_epoch)
 
-        def both(event: Event) -> None:
-            logger(event)
-            if callback is not None:
-                callback(event)
-
-        both.tensorboard = logger  # type: ignore[attr-defined]
-        return both
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, RunStarted):
-            log_dir = Path(event.run_dir) / "tensorboard" if event.run_dir else self.fallback_dir
-            self.writer = self.writer_class(log_dir=str(log_dir))
-            self.writer.add_text("config", "```toml\n" + event.config.to_toml() + "\n```", event.start_epoch)
+    def on_batch_end(self, event: BatchEnd) -> None:
+        if self.writer is None:
             return
+        for offset, loss in enumerate(event.step_losses):
+            self.writer.add_scalar("train/step_loss", loss, event.first_step + offset)
+        self.step = event.step
+
+    def on_epoch_end(self, event: EpochEnd) -> None:
+        if self.writer is None:
+            return
+        epoch = event.epoch + 1
+        for key, value in event.as_record().items():
+            if key != "epoch" and isinstance(value, (int, float)):
+                self.writer.add_scalar(f"epoch/{key}", value, epoch)
+
+    def on_evaluation(self, event: Evaluation) -> None:
         writer = self.writer
         if writer is None:
             return
-        if isinstance(event, BatchEnd):
-            for offset, loss in enumerate(event.step_losses):
-                writer.add_scalar("train/step_loss", loss, event.first_step + offset)
-            self.step = event.step
-        elif isinstance(event, EpochEnd):
-            epoch = event.epoch + 1
-            for key, value in event.as_record().items():
-                if key != "epoch" and isinstance(value, (int, float)):
-                    writer.add_scalar(f"epoch/{key}", value, epoch)
-        elif isinstance(event, Evaluation):
-            epoch = event.epoch + 1
-            if event.split == "test":
-                writer.add_scalar("test/loss", event.loss, epoch)
-                if event.accuracy is not None:
-                    writer.add_scalar("test/accuracy", event.accuracy, epoch)
-            if event.confusion is not None:
-                writer.add_image(f"{event.split}/confusion", confusion_image(event.confusion), epoch)
-                writer.add_text(f"{event.split}/confusion", confusion_markdown(event), epoch)
-            writer.flush()
-        elif isinstance(event, RunFinished):
-            writer.add_text("result", f"{event.status}: {event.reason}", max(event.epochs_done, 0))
-            writer.close()
-            self.writer = None
+        epoch = event.epoch + 1
+        if event.split == "test":
+            writer.add_scalar("test/loss", event.loss, epoch)
+            if event.accuracy is not None:
+                writer.add_scalar("test/accuracy", event.accuracy, epoch)
+        if event.confusion is not None:
+            writer.add_image(f"{event.split}/confusion", confusion_image(event.confusion), epoch)
+            writer.add_text(f"{event.split}/confusion", confusion_markdown(event), epoch)
+        writer.flush()
+
+    def on_run_end(self, event: RunFinished) -> None:
+        if self.writer is None:
+            return
+        self.writer.add_text("result", f"{event.status}: {event.reason}", max(event.epochs_done, 0))
+        self.writer.close()
+        self.writer = None

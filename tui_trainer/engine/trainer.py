@@ -1,5 +1,10 @@
 """The training loop: one config in, a stream of events out, controllable from another thread.
 
+Read top to bottom: set-up (`_set_up`), the epoch loop (`_fit`), one epoch's steps
+(`_train_steps`), its evaluation (`_end_epoch`), the end (`_finish`). Where the run stands lives in
+`progress`; early stopping, checkpoints and the run directory's records are callbacks
+(`engine.callbacks`) that keep their own state; events go out to listeners.
+
 The hot loop never forces a device sync per step: step losses stay on the device and are read in
 one batch when a progress report is due (at most every `train.report_every_ms`).
 """
@@ -8,23 +13,26 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
 from tui_trainer.engine import checkpoint
+from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
+from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import (
     build_loss,
     build_optimizer,
     build_scheduler,
     prepare_targets,
+    replan_schedule,
     uses_fused_kernel,
 )
 from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.control import NonFiniteLoss, StopRun as _StopRun, TrainingControl
-from tui_trainer.engine.failures import describe_failure
+from tui_trainer.engine.control import NonFiniteLoss, StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
@@ -38,16 +46,18 @@ from tui_trainer.engine.events import (
     Event,
     EventCallback,
     LogMessage,
-    merge_batches,
     RunFinished,
     RunPaused,
     RunResumed,
     RunStarted,
 )
+from tui_trainer.engine.failures import describe_failure
 from tui_trainer.engine.model import build_model, count_parameters, layer_summary
 from tui_trainer.engine.precision import make_precision, maybe_compile
+from tui_trainer.engine.progress import TrainingProgress
+from tui_trainer.engine.report_cadence import ReportCadence, StepWindow
 from tui_trainer.engine.runs import RunDirectory, describe_write_error
-from tui_trainer.engine.summary import write_final_files
+from tui_trainer.engine.training_state import restore_training_state
 from tui_trainer.engine.validate import check_against_data
 
 
@@ -62,52 +72,65 @@ class Trainer:
         data_progress: LoadProgress | None = None,
         resume_from: str | Path | None = None,
         distributed: DistributedRun | None = None,
+        callbacks: list[Callback] | None = None,
     ) -> None:
         self.config = config
-        self.callback = callback
         self.control = control or TrainingControl()
         self.data = data
         self.write_run_dir = write_run_dir
         self.data_progress = data_progress
         # A run directory (or checkpoint file) to continue; `config` must match its config.
         self.resume_from = resume_from
-        self.start_epoch = 0
         self.distributed = distributed
+        # Every event goes to each listener in turn (TensorBoard, when on, before `callback`).
+        self.listeners: list[EventCallback] = [callback] if callback is not None else []
         if distributed is not None and not distributed.is_main:
-            self.callback, self.write_run_dir = None, False  # rank 0 alone reports and writes
+            self.listeners, self.write_run_dir = [], False  # rank 0 alone reports and writes
+        self.progress = TrainingProgress()
+        self.early_stopping = EarlyStopping(config.train.patience)
+        # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
+        extra = callbacks or []
+        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *extra, Checkpointing()]
+        # Progress reports come often: only callbacks that use the hook are called for them.
+        self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
+        self.history: list[EpochEnd] = []
+        # Built by `_set_up`:
+        self.meta: Any = None  # DatasetMeta
+        self.device: torch.device | None = None
         self.model: nn.Module | None = None
         self.train_model: nn.Module | None = None  # the DDP wrapper under torchrun, else model
-        self.run_dir: RunDirectory | None = None
-        self.history: list[EpochEnd] = []
         self.placed: PlacedData | None = None
-        self._step = 0
-        self._train_seconds = 0.0
-        self._best_val = math.inf
-        self._best_epoch = -1
-        self._stale_epochs = 0
-        self._held_report: BatchEnd | None = None  # an epoch's last steps, reported with the next
-        self._next_report: float | None = None  # when the next progress report is due
+        self.precision: Any = None
+        self.loss_fn: nn.Module | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scheduler: Any = None
+        self.generator: torch.Generator | None = None
+        self.run_dir: RunDirectory | None = None
+        self.cadence: ReportCadence | None = None
+        self.total_steps = 0
 
     def emit(self, event: Event) -> None:
-        if self.callback is not None:
-            self.callback(event)
+        for listener in self.listeners:
+            listener(event)
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(self, *args)
 
     # ---- public entry -----------------------------------------------------------------
     def run(self) -> RunFinished:
         """Train to the end (or stop/failure) and return the final event. Never raises for
         configuration or training problems: they arrive as a failed RunFinished."""
-        self._t0 = time.perf_counter()
-        self._epochs_done = 0
+        self.progress.started_at = time.perf_counter()
         try:
-            return self._run()
+            self._set_up()
+            return self._fit()
         except Exception as exc:  # one line for the user; the run directory keeps what finished
             return self._finish("failed", describe_failure(exc, self.config))
-        finally:
-            if self.run_dir is not None:
-                self.run_dir.close()
 
     # ---- set-up -----------------------------------------------------------------------
-    def _run(self) -> RunFinished:
+    def _set_up(self) -> None:
+        """Data, model, optimizer and run directory, a resume's state restored; emits RunStarted."""
         config = self.config.check()
         resume = checkpoint.load_checkpoint(self.resume_from) if self.resume_from is not None else None
         if resume is not None:
@@ -115,30 +138,37 @@ class Trainer:
         if config.train.tensorboard:
             from tui_trainer.engine.tensorboard import TensorBoardLogger
 
-            self.callback = TensorBoardLogger.chained(self.callback, config)
+            self.listeners.insert(0, TensorBoardLogger(config))
         self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
-        progress = self.data_progress or (lambda what, done, total: self.emit(DataProgress(what, done, total)))
-        data = self.data or load_dataset(config.dataset, config.train.seed, progress)
-        meta = data.meta
+        def progress(what, done, total):
+            self.emit(DataProgress(what, done, total))
+
+        data = self.data or load_dataset(config.dataset, config.train.seed, self.data_progress or progress)
+        meta = self.meta = data.meta
         for note in meta.notes:
             self.emit(LogMessage(note))
         check_against_data(config, meta)
         dist_run = self.distributed
-        device = dist_run.device if dist_run else resolve_device(config.train.device)
+        device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
-        model = build_model(config, meta).to(device)
-        self.model = model
-        placed = place_data(data, device, config.dataset)
+        model = self.model = build_model(config, meta).to(device)
+        placed = self.placed = place_data(data, device, config.dataset)
         self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
         self.precision = make_precision(config.train.amp, device)
         self.train_model = maybe_compile(self.train_model, config.train.compile)
-        self.meta, self.device, self.placed = meta, device, placed
         self.loss_fn = build_loss(config)
         self.optimizer = build_optimizer(config, model.parameters())
         self.scheduler = build_scheduler(config, self.optimizer)
         self.generator = torch.Generator().manual_seed(config.train.seed)
+        self.cadence = ReportCadence(config.train.report_every_ms / 1000.0)
+        self.total_steps = placed.batches_per_epoch * config.train.epochs
+        replanned = None
         if resume is not None:
-            checkpoint.apply_training_state(self, resume)
+            restore_training_state(self, resume)
+            last_lr = self.history[-1].lr if self.history else None
+            replanned = replan_schedule(
+                self.scheduler, self.optimizer, config.train.epochs, self.progress.epochs_done, last_lr
+            )
             if self.write_run_dir:
                 path = Path(self.resume_from)
                 self.run_dir = RunDirectory.open(path if path.is_dir() else path.parent, resume["history"])
@@ -146,7 +176,6 @@ class Trainer:
             self.run_dir = RunDirectory.create(config)
         if self.run_dir is not None:
             self.run_dir.write_config(config)
-        steps_per_epoch = placed.batches_per_epoch
         self.emit(
             RunStarted(
                 config=config,
@@ -154,59 +183,64 @@ class Trainer:
                 device=describe_device(device),
                 param_count=count_parameters(model),
                 layers=layer_summary(model, meta),
-                steps_per_epoch=steps_per_epoch,
-                total_steps=steps_per_epoch * config.train.epochs,
-                start_epoch=self.start_epoch,
+                steps_per_epoch=placed.batches_per_epoch,
+                total_steps=self.total_steps,
+                start_epoch=self.progress.start_epoch,
                 run_dir=str(self.run_dir.path) if self.run_dir else None,
                 loader=placed.mode,
             )
         )
         compiled = "; torch.compile on" if config.train.compile else ""
         kernel = " (fused kernel)" if uses_fused_kernel(self.optimizer) else ""
-        self.emit(LogMessage(
-            f"training step in {self.precision.describe()}{compiled}; optimizer {type(self.optimizer).__name__}{kernel}"
-        ))
-        return self._fit()
+        optimizer = f"optimizer {type(self.optimizer).__name__}{kernel}"
+        self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}; {optimizer}"))
+        if replanned:
+            self.emit(LogMessage(replanned))
 
     # ---- the loop ---------------------------------------------------------------------
     def _fit(self) -> RunFinished:
-        config, placed = self.config, self.placed
-        epochs = config.train.epochs
-        self._total_steps = placed.batches_per_epoch * epochs
+        epochs = self.config.train.epochs
         status, reason = "completed", f"trained {epochs} epochs"
-        if self.start_epoch == 0:
-            checkpoint.save_epoch_checkpoints(self)
+        self._call("on_run_start")
         try:
-            for epoch in range(self.start_epoch, epochs):
-                stopped_early = self._train_epoch(epoch)
-                self._epochs_done = epoch + 1
-                checkpoint.save_epoch_checkpoints(self)
-                if stopped_early:
-                    status = "early_stopped"
-                    reason = (
-                        f"validation loss did not improve for {config.train.patience} epochs "
-                        f"(best {self._best_val:.4g} at epoch {self._best_epoch + 1})"
-                    )
+            for epoch in range(self.progress.start_epoch, epochs):
+                self._train_epoch(epoch)
+                stop_reason = next((c.stop_reason for c in self.callbacks if c.stop_reason), None)
+                if stop_reason:
+                    status, reason = "early_stopped", stop_reason
                     break
-        except _StopRun:
+        except StopRun:
             status = "stopped"
-            reason = f"stopped by user at step {self._step} (epoch {self._epochs_done + 1})"
+            reason = f"stopped by user at step {self.progress.step} (epoch {self.progress.epochs_done + 1})"
         self._send_held_report()  # early stopping or a stop left the last steps unsent
         return self._finish(status, reason)
 
-    def _batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def _train_epoch(self, epoch: int) -> None:
+        """One epoch of training, then its evaluation."""
+        window, correct = self._train_steps(epoch)
+        train_seconds = time.perf_counter() - window.epoch_start
+        self.progress.train_seconds += train_seconds
+        n_correct = float(correct) if correct is not None else 0.0
+        epoch_loss, seen = math.fsum(window.sample_losses), window.seen
+        if self.distributed is not None:
+            epoch_loss, seen, n_correct = self.distributed.sum_values(epoch_loss, seen, n_correct)
+        classify = self.meta.task == "classification"
+        train_accuracy = n_correct / seen if classify and correct is not None else None
+        self._end_epoch(epoch, epoch_loss / max(seen, 1), train_accuracy, train_seconds, seen)
+
+    def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         batches = self.placed.batches(self.generator)
         return self.distributed.synchronized(batches, self.control) if self.distributed else batches
 
-    def _train_epoch(self, epoch: int) -> bool:
-        """One epoch of training and validation. Returns True when early stopping triggers."""
+    def _train_steps(self, epoch: int) -> tuple[StepWindow, torch.Tensor | None]:
+        """The epoch's optimizer steps, reporting progress when due. Returns the epoch's window
+        (losses and sample counts) and its device counter of correct predictions."""
         config, model = self.config, self.train_model
         loss_fn, optimizer = self.loss_fn, self.optimizer
-        control = self.control
+        control, progress, cadence = self.control, self.progress, self.cadence
         classify = self.meta.task == "classification"
         loss_name = config.loss.name
         n_classes = self.meta.n_classes
-        report_every = config.train.report_every_ms / 1000.0
         normalize = self.placed.batch_normalizer
         autocast, scaler = self.precision.autocast, self.precision.scaler
         # On the CPU reading a loss costs no device sync, so every step is checked before its
@@ -215,52 +249,26 @@ class Trainer:
         check_each_step = self.device.type == "cpu"
 
         model.train()
-        pending: list[torch.Tensor] = []
-        pending_sizes: list[int] = []
-        correct = None  # a device counter: adding to it never waits for the device
-        # Summed exactly once at the end: the total must not depend on how reports were timed.
-        sample_losses: list[float] = []
-        epoch_seen = 0
-        window_start_step = self._step
-        epoch_start = time.perf_counter()
-        window_start = epoch_start
-        # One deadline across epochs: with epochs shorter than the interval a per-epoch deadline
-        # would never fall due inside one, and every report would wait for the run's end.
-        if self._next_report is None:
-            self._next_report = epoch_start + report_every
         steps_per_epoch = self.placed.batches_per_epoch
-
-        def flush(now: float, hold: bool = False) -> None:
-            """Report the steps since the last report (or hold them for the next one)."""
-            nonlocal pending, pending_sizes, epoch_seen, window_start_step, window_start
-            epoch_seen += sum(pending_sizes)
-            fraction = (self._step - epoch * steps_per_epoch) / steps_per_epoch
-            sample_losses.extend(self._report(
-                epoch, pending, pending_sizes, window_start_step, now - window_start, fraction,
-                now - epoch_start, _share(correct, epoch_seen), hold=hold,
-            ))
-            pending, pending_sizes = [], []
-            window_start_step, window_start = self._step, now
-            if not hold:
-                # Counted from after the report was handled, so a slow listener cannot make the
-                # next report come sooner than report_every_ms after this one.
-                self._next_report = time.perf_counter() + report_every
-
-        for xb, yb in self._batches(epoch):
+        window = StepWindow(epoch, steps_per_epoch, self.total_steps, progress.step, time.perf_counter())
+        cadence.start(window.epoch_start)
+        losses, sizes = window.losses, window.sizes
+        correct = None  # a device counter: adding to it never waits for the device
+        for xb, yb in self._batches():
             if control.stop_requested:
-                raise _StopRun
+                raise StopRun
             if control.paused:
-                if pending:  # the screen shows the step the run paused at
-                    flush(time.perf_counter())
+                if losses:  # the screen shows the step the run paused at
+                    self._report(window, correct, time.perf_counter())
                 paused_for = self._wait_while_paused()
-                window_start += paused_for
-                epoch_start += paused_for
-                self._next_report += paused_for
+                window.shift(paused_for)
+                cadence.postpone(paused_for)
+            # the step
             with autocast():
                 out = model(normalize(xb))
                 loss = loss_fn(out, prepare_targets(config, yb, n_classes))
             if check_each_step and not math.isfinite(value := loss.item()):
-                raise NonFiniteLoss(self._step + 1, value)
+                raise NonFiniteLoss(progress.step + 1, value)
             optimizer.zero_grad(set_to_none=True)
             if scaler is None:
                 loss.backward()
@@ -269,102 +277,70 @@ class Trainer:
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-            pending.append(loss.detach())
-            pending_sizes.append(int(yb.shape[0]))
+            losses.append(loss.detach())
+            sizes.append(int(yb.shape[0]))
             if classify:
                 hits = (predict_classes(out.detach(), loss_name) == yb).sum()
                 correct = hits if correct is None else correct + hits
-            self._step += 1
+            progress.step += 1
             now = time.perf_counter()
-            if now >= self._next_report:
-                flush(now)
-        if pending:
+            if now >= cadence.next_due:
+                self._report(window, correct, now)
+        if losses:
             # The epoch's last steps: reported now only when a report is due (or the run ends),
             # else held for the next report, so reports stay at most one per report_every_ms.
             now = time.perf_counter()
-            flush(now, hold=now < self._next_report and epoch + 1 < config.train.epochs)
-        train_seconds = time.perf_counter() - epoch_start
-        self._train_seconds += train_seconds
-        n_correct = float(correct) if correct is not None else 0.0
-        epoch_loss = math.fsum(sample_losses)
-        if self.distributed is not None:
-            epoch_loss, epoch_seen, n_correct = self.distributed.sum_values(epoch_loss, epoch_seen, n_correct)
-        train_accuracy = n_correct / epoch_seen if classify and correct is not None else None
-        return self._end_epoch(epoch, epoch_loss / max(epoch_seen, 1), train_accuracy, train_seconds, epoch_seen)
+            hold = now < cadence.next_due and epoch + 1 < config.train.epochs
+            self._report(window, correct, now, hold=hold)
+        return window, correct
+
+    def _report(self, window: StepWindow, correct, now: float, hold: bool = False) -> None:
+        """Emit progress (or hold it for the next report) for the steps since the last report."""
+        report = window.report(self.progress.step, self.progress.train_seconds, now, correct)
+        event = self.cadence.combine(report)
+        if hold:
+            self.cadence.held = event
+        else:
+            self._send_report(event)
+            self.cadence.sent()
+
+    def _send_report(self, event: BatchEnd) -> None:
+        for callback in self._report_callbacks:
+            callback.on_batch_end(self, event)
+        self.emit(event)
 
     def _send_held_report(self) -> None:
-        if self._held_report is not None:
-            self.emit(self._held_report)
-            self._held_report = None
+        held = self.cadence.take_held() if self.cadence is not None else None
+        if held is not None:
+            self._send_report(held)
 
     def _wait_while_paused(self) -> float:
         started = time.perf_counter()
         self._send_held_report()  # the last epoch's end, not yet shown
-        self.emit(RunPaused(self._step))
+        self.emit(RunPaused(self.progress.step))
         while self.control.paused:
             self.control.wait_running(0.1)
         if self.control.stop_requested:
-            raise _StopRun
-        self.emit(RunResumed(self._step))
+            raise StopRun
+        self.emit(RunResumed(self.progress.step))
         return time.perf_counter() - started
 
-    def _report(self, epoch, pending, sizes, first_step, seconds, fraction, epoch_seconds, accuracy,
-                hold: bool = False) -> list[float]:
-        """Read the window's step losses in one transfer, check them, emit progress (or hold it
-        for the next report). Returns each step's loss times its batch size."""
-        losses = torch.stack(pending).float().cpu()
-        finite = torch.isfinite(losses)
-        if not bool(finite.all()):
-            bad = int((~finite).nonzero()[0])
-            raise NonFiniteLoss(first_step + bad + 1, float(losses[bad]))
-        values = losses.tolist()
-        n_samples = sum(sizes)
-        total_train = self._train_seconds + epoch_seconds
-        remaining = self._total_steps - self._step
-        eta = remaining * total_train / self._step if self._step else None
-        event = BatchEnd(
-            epoch=epoch,
-            step=self._step,
-            total_steps=self._total_steps,
-            loss=sum(values) / len(values),
-            step_losses=values,
-            first_step=first_step + 1,
-            samples_per_sec=n_samples / seconds if seconds > 0 else 0.0,
-            epoch_fraction=min(fraction, 1.0),
-            eta_seconds=eta,
-            accuracy=accuracy,
-        )
-        if self._held_report is not None:
-            event = merge_batches(self._held_report, event)
-        if hold:
-            self._held_report = event
-        else:
-            self._held_report = None
-            self.emit(event)
-        return [v * s for v, s in zip(values, sizes)]
-
-    def _end_epoch(self, epoch, train_loss, train_accuracy, seconds, n_seen) -> bool:
-        config, data = self.config, self.placed
-        result = evaluate(
-            self.model, data.val, "val", epoch, config, self.meta, data.eval_normalizer,
-            self.loss_fn, self.device, detailed=self.callback is not None,
-        )
+    def _end_epoch(
+        self, epoch: int, train_loss: float, train_accuracy: float | None, seconds: float, n_seen: int
+    ) -> None:
+        """Evaluate the epoch, step the scheduler, run the callbacks, emit EpochEnd and the evaluation."""
+        config = self.config
+        result = self._evaluate("val", epoch, detailed=bool(self.listeners))
         if self.distributed is not None:
             result.loss = self.distributed.from_main(result.loss)
         if not math.isfinite(result.loss):
-            raise NonFiniteLoss(self._step, result.loss)
+            raise NonFiniteLoss(self.progress.step, result.loss)
         lr = self.optimizer.param_groups[0]["lr"]
-        if self.scheduler is not None:
-            if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                self.scheduler.step(result.loss)
-            else:
-                self.scheduler.step()
-        improved = result.loss < self._best_val
-        if improved:
-            self._best_val, self._best_epoch, self._stale_epochs = result.loss, epoch, 0
-        else:
-            self._stale_epochs += 1
-        extra = {f"val_{k}": v for k, v in result.extra.items()}
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(result.loss)
+        elif self.scheduler is not None:
+            self.scheduler.step()
+        self._call("on_evaluation", result)
         event = EpochEnd(
             epoch=epoch,
             epochs=config.train.epochs,
@@ -375,55 +351,47 @@ class Trainer:
             lr=lr,
             seconds=seconds,
             samples_per_sec=n_seen / seconds if seconds > 0 else 0.0,
-            improved=improved,
-            extra=extra,
+            improved=self.early_stopping.improved,
+            extra={f"val_{k}": v for k, v in result.extra.items()},
         )
         self.history.append(event)
-        if self.run_dir is not None:
-            self.run_dir.append_metrics(event.as_record())
+        self.progress.epochs_done = epoch + 1
+        self._call("on_epoch_end", event)  # metrics.jsonl, last.pt and best.pt
         self.emit(event)
         self.emit(result)
-        patience = config.train.patience
-        return patience > 0 and self._stale_epochs >= patience
+
+    def _evaluate(self, split: str, epoch: int, detailed: bool = True):
+        data = self.placed.val if split == "val" else self.placed.test
+        normalizer = self.placed.eval_normalizer
+        args = (self.config, self.meta, normalizer, self.loss_fn, self.device)
+        return evaluate(self.model, data, split, epoch, *args, detailed=detailed)
 
     # ---- the end ----------------------------------------------------------------------
     def _finish(self, status: str, reason: str) -> RunFinished:
         metrics: dict = {}
         if self.history:
-            last = self.history[-1]
-            metrics.update({k: v for k, v in last.as_record().items() if k not in ("seconds",)})
-            metrics["best_val_loss"] = self._best_val
-            metrics["best_epoch"] = self._best_epoch + 1
+            metrics.update({k: v for k, v in self.history[-1].as_record().items() if k != "seconds"})
+            metrics["best_val_loss"] = self.early_stopping.best_val_loss
+            metrics["best_epoch"] = self.early_stopping.best_epoch + 1
+        run_dir = str(self.run_dir.path) if self.run_dir else None
+        finished = RunFinished(status, reason, self.progress.epochs_done, 0.0, metrics, run_dir)
         try:
             if status != "failed" and self.model is not None and self.placed.test is not None:
-                test = evaluate(
-                    self.model, self.placed.test, "test", self._epochs_done - 1, self.config,
-                    self.meta, self.placed.eval_normalizer, self.loss_fn, self.device,
-                )
+                test = self._evaluate("test", self.progress.epochs_done - 1)
                 metrics["test_loss"] = test.loss
                 if test.accuracy is not None:
                     metrics["test_accuracy"] = test.accuracy
                 metrics.update({f"test_{k}": v for k, v in test.extra.items()})
+                self._call("on_evaluation", test)
                 self.emit(test)
-            if self.run_dir is not None:
-                write_final_files(self, status, reason, metrics)
+            finished.seconds = self.progress.wall_seconds()
+            self._call("on_run_end", finished)  # model.pt and summary.json
         except OSError as exc:
-            status, reason = "failed", f"{reason}; and saving the run failed: {describe_write_error(exc)}"
-        event = RunFinished(
-            status=status,
-            reason=reason,
-            epochs_done=self._epochs_done,
-            seconds=time.perf_counter() - self._t0,
-            metrics=metrics,
-            run_dir=str(self.run_dir.path) if self.run_dir else None,
-        )
-        self.emit(event)
-        return event
-
-
-def _share(count, total: int) -> float | None:
-    """count / total for a device counter (one read), None when there is nothing counted."""
-    return float(count) / total if count is not None and total else None
+            finished.status = "failed"
+            finished.reason = f"{reason}; and saving the run failed: {describe_write_error(exc)}"
+        finished.seconds = self.progress.wall_seconds()
+        self.emit(finished)
+        return finished
 
 
 def train(config: TrainConfig, callback: EventCallback | None = None, **kwargs) -> RunFinished:

@@ -11,6 +11,12 @@ import threading
 
 from tui_trainer.engine.events import BatchEnd, DataProgress, merge_batches
 
+# Event types whose consecutive reports fold into one: (earlier, later) -> the one kept.
+MERGERS = {
+    BatchEnd: merge_batches,
+    DataProgress: lambda earlier, later: later,
+}
+
 
 class EventBuffer:
     def __init__(self) -> None:
@@ -19,11 +25,9 @@ class EventBuffer:
 
     def put(self, event) -> None:
         with self._lock:
-            last = self._events[-1] if self._events else None
-            if isinstance(event, BatchEnd) and isinstance(last, BatchEnd):
-                self._events[-1] = merge_batches(last, event)
-            elif isinstance(event, DataProgress) and isinstance(last, DataProgress):
-                self._events[-1] = event
+            merge = MERGERS.get(type(event))
+            if merge is not None and self._events and type(self._events[-1]) is type(event):
+                self._events[-1] = merge(self._events[-1], event)
             else:
                 self._events.append(event)
 

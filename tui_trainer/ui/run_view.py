@@ -12,6 +12,7 @@ from tui_trainer.engine.events import (
     DataProgress,
     EpochEnd,
     Evaluation,
+    EventListener,
     LogMessage,
     RunFinished,
     RunPaused,
@@ -48,7 +49,7 @@ def compact_rate(value: float) -> str:
     return f"{value:,.0f}"
 
 
-class RunView:
+class RunView(EventListener):
     """Holds what the right-hand side shows about the current run and updates it from events."""
 
     def __init__(self, app) -> None:
@@ -87,40 +88,47 @@ class RunView:
         self.update_progress()
 
     def apply(self, events: list) -> None:
-        plot_changed = False
         # Short epochs deliver several evaluations per UI tick; only the newest of each split
         # is drawn (each costs milliseconds of UI-thread work that training would wait for).
         newest = {e.split: i for i, e in enumerate(events) if isinstance(e, Evaluation)}
         for index, event in enumerate(events):
-            if isinstance(event, BatchEnd):
-                self.last_batch = event
-                self.plot.add_steps(event.first_step, event.step_losses)
-                plot_changed = True
-            elif isinstance(event, EpochEnd):
-                self._epoch(event)
-                plot_changed = True
-            elif isinstance(event, Evaluation):
-                if newest[event.split] == index:
-                    self._evaluation(event)
-            elif isinstance(event, LogMessage):
-                self.write(event.text, LOG_STYLES.get(event.level, ""))
-            elif isinstance(event, DataProgress):
-                self._data_progress(event)
-            elif isinstance(event, RunStarted):
-                self._started(event)
-            elif isinstance(event, RunPaused):
-                self.state = "paused"
-                self.write(f"paused at step {event.step} (p resumes, x stops)", "yellow")
-            elif isinstance(event, RunResumed):
-                self.state = "running"
-                self.write(f"resumed at step {event.step}")
-            elif isinstance(event, RunFinished):
-                self._finished(event)
-        if plot_changed:
-            self.plot_dirty = True
+            if not isinstance(event, Evaluation) or newest[event.split] == index:
+                self(event)
         if events:
             self.update_progress()
         self.flush_plot()
+
+    def on_batch_end(self, event: BatchEnd) -> None:
+        self.last_batch = event
+        self.plot.add_steps(event.first_step, event.step_losses)
+        self.plot_dirty = True
+
+    def on_epoch_end(self, event: EpochEnd) -> None:
+        self._epoch(event)
+        self.plot_dirty = True
+
+    def on_evaluation(self, event: Evaluation) -> None:
+        self._evaluation(event)
+
+    def on_log(self, event: LogMessage) -> None:
+        self.write(event.text, LOG_STYLES.get(event.level, ""))
+
+    def on_data_progress(self, event: DataProgress) -> None:
+        self._data_progress(event)
+
+    def on_run_start(self, event: RunStarted) -> None:
+        self._started(event)
+
+    def on_pause(self, event: RunPaused) -> None:
+        self.state = "paused"
+        self.write(f"paused at step {event.step} (p resumes, x stops)", "yellow")
+
+    def on_resume(self, event: RunResumed) -> None:
+        self.state = "running"
+        self.write(f"resumed at step {event.step}")
+
+    def on_run_end(self, event: RunFinished) -> None:
+        self._finished(event)
 
     def plot_interval(self) -> float:
         """Seconds between plot redraws: PLOT_INTERVAL, or longer where a redraw is slow.
