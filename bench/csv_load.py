@@ -37,6 +37,10 @@ start = time.perf_counter()
 if which == "pandas":
     frame = pandas.read_csv(path)
     shape = list(frame.shape)
+elif which == "pyarrow":
+    import pyarrow.csv
+    frame = pyarrow.csv.read_csv(path)
+    shape = [frame.num_rows, frame.num_columns]
 else:
     cfg = TrainConfig().dataset
     cfg.target = target
@@ -85,14 +89,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--columns", type=int, default=785)
+    parser.add_argument("--pyarrow", action="store_true", help="also time pyarrow.csv.read_csv")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "mnist.csv"
         write_table(table, args.rows, args.columns)
         print(f"{table.name}: {args.rows} x {args.columns}, {table.stat().st_size / 1e6:.0f} MB")
-        runs: dict[str, list[dict]] = {"pandas": [], "loader": []}
+        contenders = ["pandas", "loader"] + (["pyarrow"] if args.pyarrow else [])
+        runs: dict[str, list[dict]] = {which: [] for which in contenders}
         for round_number in range(args.rounds):
-            for which in ("pandas", "loader") if round_number % 2 == 0 else ("loader", "pandas"):
+            for which in contenders if round_number % 2 == 0 else contenders[::-1]:
                 result = run_child(which, table, "label")
                 runs[which].append(result)
                 print(f"  round {round_number + 1} {which:7s} {result['seconds']:6.2f} s  "
@@ -102,6 +108,8 @@ def main() -> None:
         peak = {k: statistics.median(r["peak_bytes"] for r in v) for k, v in runs.items()}
         print(f"median: pandas.read_csv {median['pandas']:.2f} s, loader {median['loader']:.2f} s, "
               f"ratio {median['loader'] / median['pandas']:.2f} (target <= 1.5)")
+        if args.pyarrow:
+            print(f"median: pyarrow.csv.read_csv {median['pyarrow']:.2f} s")
         print(f"peak RSS above imports: pandas {peak['pandas'] / 2**20:.0f} MiB, loader "
               f"{peak['loader'] / 2**20:.0f} MiB = {peak['loader'] / data_bytes:.2f}x the float32 data "
               f"({data_bytes / 2**20:.0f} MiB; target <= 2)")
