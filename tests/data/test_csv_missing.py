@@ -105,3 +105,14 @@ def test_missing_values_note_is_in_the_batch_log(tmp_path):
     assert result.returncode == 0, result.stderr
     assert re.search(r"column horsepower: 6 missing values filled with the median [0-9.]+", result.stdout)
     assert summary(single_run_dir(out))["status"] == "completed"
+
+
+def test_spaces_around_numbers_and_markers_are_ignored(tmp_path):
+    rows = "".join(f"{' NA ' if i == 4 else f' {i} '}, {i % 3} ,{'xy'[i % 2]}\n" for i in range(30))
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,label\n" + rows)
+    splits = load_dataset(_cfg(path, "label"), seed=0)
+    assert splits.meta.feature_names == ["a", "b"]
+    assert any(n.startswith("column a: 1 missing values filled with the median") for n in splits.meta.notes)
+    everything = torch.cat([splits.train.x, splits.val.x, splits.test.x])
+    assert sorted(everything[:, 1].tolist()) == sorted(float(i % 3) for i in range(30))

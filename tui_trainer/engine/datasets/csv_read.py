@@ -30,6 +30,8 @@ MISSING_MARKERS = ["", "NA", "NaN", "?", "null"]
 MAX_CSV_BYTES = 4 * 1024**3
 DELIMITERS = ",;\t|"
 HEADER_BYTES = 1 << 20
+# Cells per pandas chunk: its int64 columns and word buffers are what the peak adds to the data.
+# bench/csv_load.py, 60,000 x 785: 4M cells -> peak 1.56x the float32 data, 8M -> 2.0x, no faster.
 CHUNK_CELLS = 4_000_000
 
 
@@ -88,9 +90,18 @@ class Table:
 
 
 def is_missing(values: np.ndarray) -> np.ndarray:
+    """Which cells of a column pandas read as text are missing (a marker with spaces around it
+    stays text to pandas)."""
     import pandas as pd
 
-    return np.asarray(pd.isna(values), dtype=bool)
+    return np.fromiter(
+        (v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and v.strip() in _MARKERS)
+         for v in values),
+        dtype=bool, count=len(values),
+    )
+
+
+_MARKERS = frozenset(MISSING_MARKERS)
 
 
 def is_number(text) -> bool:
@@ -179,14 +190,19 @@ def _ragged_row(table: Table) -> None:
             )
 
 
-def _count_lines(file: Path) -> int:
-    """An upper bound of the rows: the file's line ends (`\\n`, or `\\r` alone) plus one."""
+def _row_bound(file: Path, columns: int) -> int:
+    """An upper bound of the data rows. A full row has at least `columns` bytes (its delimiters
+    and line end), so size // columns bounds them without reading the file; where that bound
+    would reserve over a GiB, the line ends are counted instead."""
+    bound = file.stat().st_size // columns + 2
+    if bound * columns * 4 <= 1 << 30:
+        return bound
     newlines = returns = 0
     with open(file, "rb") as handle:
         while block := handle.read(1 << 24):
             newlines += block.count(b"\n")
             returns += block.count(b"\r")
-    return max(newlines, returns) + 1
+    return max(newlines, returns) + 2
 
 
 def read_table(file: Path, header: list[str], delimiter: str, target: int) -> Table:
@@ -196,14 +212,18 @@ def read_table(file: Path, header: list[str], delimiter: str, target: int) -> Ta
     position = [0] * len(header)
     for place, index in enumerate(order):
         position[index] = place
-    # Untouched pages of np.empty take no memory: rows beyond the real count (blank lines,
-    # quoted newlines) cost nothing, and the chunks are written straight into their place.
-    matrix = np.empty((_count_lines(file), len(header)), dtype=np.float32)
+    # Untouched pages of np.empty take no memory: rows beyond the real count cost nothing, and
+    # the chunks are written straight into their place (short rows can pass the bound: it grows).
+    try:
+        matrix = np.empty((_row_bound(file, len(header)), len(header)), dtype=np.float32)
+    except MemoryError:
+        raise ConfigError(f"not enough memory to load {file} ({len(header)} columns)") from None
     table = Table(file, header, delimiter, [Column(name) for name in header], matrix, position)
     # Small chunks keep pandas' own buffers (int64 columns, the chunk's words) a fraction of the data.
     rows_per_chunk = max(16, CHUNK_CELLS // len(header))
     chunks = pd.read_csv(
-        file, sep=delimiter, names=header, header=0, index_col=False, skipinitialspace=True,
+        # No skipinitialspace: it slows the parser by a third, and numbers with spaces are read anyway.
+        file, sep=delimiter, names=header, header=0, index_col=False,
         na_values=MISSING_MARKERS, keep_default_na=False, encoding="utf-8-sig", quotechar='"',
         chunksize=rows_per_chunk,
     )
@@ -236,17 +256,22 @@ def _add_chunk(table: Table, number: int, frame, target: int) -> None:
         block = np.full((rows, len(kinds)), np.nan, dtype=np.float32)
         if numeric:
             block[:, numeric] = frame.iloc[:, numeric].to_numpy(dtype=np.float32, na_value=np.nan)
+    if start + rows > len(table.matrix):
+        table.matrix = np.concatenate([table.matrix[:start], np.empty((max(rows, start), len(kinds)), np.float32)])
     dest = table.matrix[start : start + rows]
     dest[:, :target] = block[:, :target]
     dest[:, target:-1] = block[:, target + 1 :]
     dest[:, -1] = block[:, target]
-    missing = np.isnan(block).sum(axis=0)
-    infinite = np.isinf(block)
-    for index in np.flatnonzero(infinite.any(axis=0)):
-        column = table.columns[index]
-        if column.first_infinite is None:
-            column.first_infinite = start + int(np.flatnonzero(infinite[:, index])[0])
-    del block, infinite
+    if np.isfinite(block).all():
+        missing = np.zeros(len(kinds), dtype=np.int64)
+    else:
+        missing = np.isnan(block).sum(axis=0)
+        infinite = np.isinf(block)
+        for index in np.flatnonzero(infinite.any(axis=0)):
+            column = table.columns[index]
+            if column.first_infinite is None:
+                column.first_infinite = start + int(np.flatnonzero(infinite[:, index])[0])
+    del block
     for index, kind in enumerate(kinds):
         column = table.columns[index]
         if kind in "iuf":
