@@ -75,13 +75,14 @@ def test_100k_column_table_loads_in_seconds(tmp_path):
 
 
 def test_quoted_semicolons_do_not_change_the_comma_delimiter(tmp_path):
-    # csv.Sniffer picked ';' here and reported a misleading field count.
-    rows = "".join(f'{i},"""red"";""{["blue", "green"][i % 2]}""",{"ab"[i % 2]}\n' for i in range(30))
+    # csv.Sniffer picked ';' here (cells such as "red";"blue" first on each line) and then
+    # reported a misleading field count.
+    rows = "".join(f'"""red"";""{["blue", "green"][i % 2]}""",{i},{"ab"[i % 2]}\n' for i in range(30))
     path = tmp_path / "notes.csv"
-    path.write_text("size,note,label\n" + rows)
+    path.write_text("note,size,label\n" + rows)
     meta = load_dataset(_cfg(path, "label"), seed=0).meta
     assert meta.class_names == ["a", "b"]
-    assert meta.feature_names == ["size", 'note="red";"blue"', 'note="red";"green"']
+    assert meta.feature_names == ['note="red";"blue"', 'note="red";"green"', "size"]
 
 
 def test_semicolon_file_is_still_read(tmp_path):
