@@ -120,6 +120,7 @@ BAD_FILES = [
     ("header only", "a,b,c\n", "", r"has a header but no data rows"),
     ("missing target", "a,b\n1,2\n3,4\n", "species", r"dataset.target 'species' is not a column of table.csv; columns: a, b"),
     ("non-numeric", "a,b,y\n1,2,x\n3,4,y\nthree,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'three' is not a number"),
+    ("after blank and quoted lines", 'a,b,y\n1,2,x\n\n3,4,y\n"5\n",6,x\nthree,7,y\n8,9,x\n', "y", r"table.csv line 7, column 'a': 'three' is not a number"),
     ("infinite", "a,b,y\n1,2,x\n3,4,y\ninf,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'inf' is not a finite number"),
     ("one class", "a,y\n1,x\n2,x\n3,x\n", "y", r"target column 'y' of table.csv has only one value \('x'\); classification needs at least 2"),
     ("one number", "a,y\n1,1\n2,1\n3,1\n", "y", r"target column 'y' of table.csv has only one value \('1'\); there is nothing to learn"),

@@ -113,6 +113,6 @@ def test_spaces_around_numbers_and_markers_are_ignored(tmp_path):
     path.write_text("a,b,label\n" + rows)
     splits = load_dataset(_cfg(path, "label"), seed=0)
     assert splits.meta.feature_names == ["a", "b"]
-    assert any(n.startswith("column a: 1 missing values filled with the median") for n in splits.meta.notes)
+    assert any(n.startswith("column a: 1 missing value filled with the median") for n in splits.meta.notes)
     everything = torch.cat([splits.train.x, splits.val.x, splits.test.x])
     assert sorted(everything[:, 1].tolist()) == sorted(float(i % 3) for i in range(30))

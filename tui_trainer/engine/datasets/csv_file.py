@@ -130,7 +130,7 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
     if dropped == len(keep):
         raise ConfigError(f"target column {column.name!r} of {table.name} is empty; fill it in")
     if dropped:
-        notes.append(f"{dropped} rows without a value in the target column {column.name!r} dropped")
+        notes.append(f"{_count(dropped, 'row')} without a value in the target column {column.name!r} dropped")
     values = all_values[keep]
     if numeric:
         distinct = np.unique(values)
@@ -164,6 +164,10 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
             "classification needs at least 2 classes"
         )
     return torch.from_numpy(np.asarray(labels, dtype=np.int64)), "classification", names, keep
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _label(value: float) -> str:
@@ -247,7 +251,8 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
             median = np.nanmedian(matrix[:, j])
         matrix[np.isnan(matrix[:, j]), j] = median
         notes.append(
-            f"column {table.columns[numeric[j]].name}: {missing[j]} missing values filled with the median {median:g}"
+            f"column {table.columns[numeric[j]].name}: {_count(int(missing[j]), 'missing value')} filled with "
+            f"the median {median:g}"
         )
     if not pieces:
         return torch.from_numpy(matrix), [table.columns[i].name for i in numeric]
