@@ -80,21 +80,22 @@ def _make_numeric(table: Table, index: int) -> None:
                     f"{table.name} line {table.line_of(table.starts[chunk] + row)}, column {column.name!r}: "
                     f"{text!r} is not a number (the column is numeric); fix or remove that value"
                 )
-            numbers[row] = float(text)
+            with np.errstate(over="ignore"):
+                numbers[row] = float(text)
             if not math.isfinite(numbers[row]):
-                _not_finite(table, column.name, table.starts[chunk] + row, text)
+                _not_finite(table, index, table.starts[chunk] + row)
         table.numbers(index)[table.chunk_rows(chunk)] = numbers
     column.text_chunks = []
     if column.first_infinite is not None:
-        row = column.first_infinite
-        value = float(table.column_values(index)[row])
-        _not_finite(table, column.name, row, "inf" if value > 0 else "-inf")
+        _not_finite(table, index, column.first_infinite)
 
 
-def _not_finite(table: Table, column: str, row: int, text: str):
+def _not_finite(table: Table, index: int, row: int):
+    line, cells = table.line_and_cells(row)
+    text = cells[index].strip() if index < len(cells) else "?"
     raise ConfigError(
-        f"{table.name} line {table.line_of(row)}, column {column!r}: {text!r} is not a finite number; "
-        "fix or remove that value"
+        f"{table.name} line {line}, column {table.columns[index].name!r}: {text!r} is not a finite "
+        "float32 number; fix or remove that value"
     )
 
 

@@ -70,13 +70,16 @@ class Table:
         end = self.starts[chunk + 1] if chunk + 1 < len(self.starts) else self.n_rows
         return slice(self.starts[chunk], end)
 
-    def line_of(self, row: int) -> int:
-        """The file line of data row `row` (counted as the old csv reader did), found by scanning:
-        only error messages need it, so no line table is kept for every row."""
-        for index, line, _ in _data_rows(self):
+    def line_and_cells(self, row: int) -> tuple[int, list[str]]:
+        """The file line of data row `row` (where its record ends, as csv.reader counts) and its
+        cells, found by scanning: only error messages need it, so no line table is kept."""
+        for index, line, cells in _data_rows(self):
             if index == row:
-                return line
-        return row + 2
+                return line, cells
+        return row + 2, []
+
+    def line_of(self, row: int) -> int:
+        return self.line_and_cells(row)[0]
 
     def column_values(self, index: int) -> np.ndarray:
         """Every value of one column as objects (floats or text, None when missing)."""
@@ -250,12 +253,13 @@ def _add_chunk(table: Table, number: int, frame, target: int) -> None:
     start = table.n_rows
     kinds = [dtype.kind for dtype in frame.dtypes]
     numeric = [i for i, kind in enumerate(kinds) if kind in "iuf"]
-    if len(numeric) == len(kinds):
-        block = frame.to_numpy(dtype=np.float32, na_value=np.nan)
-    else:
-        block = np.full((rows, len(kinds)), np.nan, dtype=np.float32)
-        if numeric:
-            block[:, numeric] = frame.iloc[:, numeric].to_numpy(dtype=np.float32, na_value=np.nan)
+    with np.errstate(over="ignore"):  # a number beyond float32 becomes inf: an error named below
+        if len(numeric) == len(kinds):
+            block = frame.to_numpy(dtype=np.float32, na_value=np.nan)
+        else:
+            block = np.full((rows, len(kinds)), np.nan, dtype=np.float32)
+            if numeric:
+                block[:, numeric] = frame.iloc[:, numeric].to_numpy(dtype=np.float32, na_value=np.nan)
     if start + rows > len(table.matrix):
         table.matrix = np.concatenate([table.matrix[:start], np.empty((max(rows, start), len(kinds)), np.float32)])
     dest = table.matrix[start : start + rows]
