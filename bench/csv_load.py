@@ -70,8 +70,7 @@ def write_table(path: Path, rows: int, columns: int, seed: int = 0) -> None:
 def write_wide_header(path: Path, columns: int = 100_000, rows: int = 3) -> None:
     with open(path, "w") as handle:
         handle.write(",".join(f"feature_{i}" for i in range(columns)) + "\n")
-        for r in range(rows):
-            handle.write(",".join(str((i * 7 + r) % 10) for i in range(columns)) + "\n")
+        handle.writelines(",".join(str((i * 7 + r) % 10) for i in range(columns)) + "\n" for r in range(rows))
 
 
 def run_child(which: str, path: Path, target: str) -> dict:

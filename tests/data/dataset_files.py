@@ -120,6 +120,5 @@ def write_wide_csv(path: Path, columns: int, rows: int = 3) -> Path:
     """A table with `columns` numeric columns named feature_0 ... and a few rows."""
     with open(path, "w") as handle:
         handle.write(",".join(f"feature_{i}" for i in range(columns)) + "\n")
-        for r in range(rows):
-            handle.write(",".join(str((i * 7 + r) % 10) for i in range(columns)) + "\n")
+        handle.writelines(",".join(str((i * 7 + r) % 10) for i in range(columns)) + "\n" for r in range(rows))
     return path

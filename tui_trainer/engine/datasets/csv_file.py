@@ -186,7 +186,7 @@ def training_rows(n: int, cfg: DatasetConfig, seed: int) -> np.ndarray:
     tests/data/test_csv_missing.py checks that both agree.
     """
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    n_train = n - int(round(n * cfg.val_fraction)) - int(round(n * cfg.test_fraction))
+    n_train = n - round(n * cfg.val_fraction) - round(n * cfg.test_fraction)
     return order[: n_train if n_train >= 1 else n].numpy()
 
 

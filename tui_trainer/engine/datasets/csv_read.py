@@ -15,6 +15,7 @@ from the first block, so a word further down is a conversion error instead of a 
 from __future__ import annotations
 
 import csv
+import math
 import stat
 from collections import Counter
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ def is_missing(values: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return np.fromiter(
-        (v is None or v is pd.NA or (isinstance(v, float) and v != v) or (isinstance(v, str) and v.strip() in _MARKERS)
+        (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() in _MARKERS)
          for v in values),
         dtype=bool, count=len(values),
     )
