@@ -103,3 +103,22 @@ def write_png_folder(root: Path, classes: dict[str, int], size: int = 12, mode: 
             image = Image.fromarray(pixels if channels == 3 else pixels[:, :, 0], mode)
             image.save(folder / f"{i}.png")
     return root
+
+
+def write_sklearn_csv(folder: Path, loader_name: str) -> Path:
+    """One of scikit-learn's bundled tables (load_wine, load_diabetes, load_breast_cancer) as a CSV
+    with its feature names as header and the target as a last column named `target`."""
+    import sklearn.datasets
+
+    frame = getattr(sklearn.datasets, loader_name)(as_frame=True).frame
+    path = folder / f"{loader_name.removeprefix('load_')}.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_wide_csv(path: Path, columns: int, rows: int = 3) -> Path:
+    """A table with `columns` numeric columns named feature_0 ... and a few rows."""
+    with open(path, "w") as handle:
+        handle.write(",".join(f"feature_{i}" for i in range(columns)) + "\n")
+        handle.writelines(",".join(str((i * 7 + r) % 10) for i in range(columns)) + "\n" for r in range(rows))
+    return path

@@ -120,19 +120,26 @@ BAD_FILES = [
     ("header only", "a,b,c\n", "", r"has a header but no data rows"),
     ("missing target", "a,b\n1,2\n3,4\n", "species", r"dataset.target 'species' is not a column of table.csv; columns: a, b"),
     ("non-numeric", "a,b,y\n1,2,x\n3,4,y\nthree,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'three' is not a number"),
-    ("empty numeric", "a,b,y\n1,2,x\n,4,y\n5,6,x\n", "y", r"line 3, column 'a' is empty"),
+    ("after blank and quoted lines", 'a,b,y\n1,2,x\n\n3,4,y\n"5\n",6,x\nthree,7,y\n8,9,x\n', "y", r"table.csv line 7, column 'a': 'three' is not a number"),
+    ("infinite", "a,b,y\n1,2,x\n3,4,y\ninf,5,x\n6,7,y\n", "y", r"table.csv line 4, column 'a': 'inf' is not a finite float32 number"),
+    ("too large", "a,b,y\n1,2,x\n3,4,y\n5,6,x\n6,1e300,y\n", "y", r"table.csv line 5, column 'b': '1e300' is not a finite float32 number"),
     ("one class", "a,y\n1,x\n2,x\n3,x\n", "y", r"target column 'y' of table.csv has only one value \('x'\); classification needs at least 2"),
     ("one number", "a,y\n1,1\n2,1\n3,1\n", "y", r"target column 'y' of table.csv has only one value \('1'\); there is nothing to learn"),
     ("ragged", "a,b,y\n1,2,x\n3,y\n", "y", r"table.csv line 3 has 2 fields but the header has 3; fix that row"),
     ("only target", "y\na\nb\n", "y", r"has only the target column"),
     ("duplicate columns", "a,a,y\n1,2,x\n3,4,y\n", "y", r"duplicate column names: a"),
-    ("empty target", "a,y\n1,x\n2,\n3,y\n", "y", r"line 3: target column 'y' is empty"),
+    ("empty target", "a,y\n1,\n2,NA\n3,?\n", "y", r"target column 'y' of table.csv is empty; fill it in"),
+    ("device", "/dev/zero", "", r"/dev/zero is not a regular file \(a device, pipe or socket\)"),
+    ("long row", "a,b,y\n1,2,x\n3,4,5,y\n", "y", r"table.csv line 3 has 4 fields but the header has 3; fix that row"),
 ]
 
 
 @pytest.mark.parametrize("case,text,target,message", BAD_FILES, ids=[c[0] for c in BAD_FILES])
 def test_bad_files_give_one_line_errors(tmp_path, case, text, target, message):
-    path = tmp_path / "nothing.csv" if text is None else _write(tmp_path, text)
+    if text is None:
+        path = tmp_path / "nothing.csv"
+    else:
+        path = text if text.startswith("/dev/") else _write(tmp_path, text)
     with pytest.raises(ConfigError, match=message) as info:
         load_dataset(_cfg(path, target), seed=0)
     assert "\n" not in str(info.value)

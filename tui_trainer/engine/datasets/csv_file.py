@@ -1,8 +1,16 @@
 """`csv:path/to/file.csv`: a table with a header row, one column of which is the target.
 
-Rules (documented in docs/datasets.md):
-- A column is numeric when most of its non-empty cells are numbers; a stray word or empty cell in
-  it is then an error naming the line and column, not a silent guess.
+The file is read by pandas (csv_read.py): types are inferred per column by pandas' C parser and
+numeric columns go into one float32 array without a Python object per cell. The rules, documented
+in docs/datasets.md:
+- The delimiter is the one (`,` `;` tab `|`) that splits the header into most fields, else `,`.
+  A file that is not a regular file (device, pipe) or is over MAX_CSV_BYTES is refused at once.
+- Missing values are empty cells and MISSING_MARKERS (`NA`, `NaN`, `?`, `null`). In a numeric
+  column they are filled with the column's median on the training split (a note says how many);
+  in a text column they are a category of their own; a row without a target value is dropped with
+  a note; a column with more than MAX_MISSING_FRACTION missing is skipped with a note.
+- A column is numeric when most of its other cells are numbers; a stray word in it is then an
+  error naming the line and column, not a silent guess.
 - Text feature columns are one-hot encoded (`colour=red`); text columns with more than
   MAX_CATEGORIES distinct values (names, ids) are dropped with a note.
 - A text target means classification, classes sorted by name. A numeric target is classification
@@ -14,223 +22,282 @@ Numeric features are standardised later by the Normalizer, fitted on the trainin
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import torch
 
 from tui_trainer.engine.config import ConfigError, DatasetConfig
 from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData
+from tui_trainer.engine.datasets.csv_read import (  # noqa: F401  (MAX_CSV_BYTES, MISSING_MARKERS re-exported)
+    MAX_CSV_BYTES,
+    MISSING_MARKERS,
+    Table,
+    check_file,
+    is_missing,
+    is_number,
+    read_header,
+    read_table,
+)
 
 MAX_CATEGORIES = 50
 MAX_INTEGER_CLASSES = 20
 ROWS_PER_INTEGER_CLASS = 5
 # Forced classification of a numeric column: beyond this it is surely a measurement.
 MAX_FORCED_CLASSES = 1000
-SNIFF_BYTES = 16384
+MAX_MISSING_FRACTION = 0.5
+MISSING_CATEGORY = "(missing)"
+MAX_LISTED_COLUMNS = 30
 
 
-@dataclass
-class Table:
-    name: str
-    header: list[str]
-    rows: list[list[str]]
-    lines: list[int]  # file line of each row, for error messages
+def _counts(table: Table, index: int) -> tuple[int, int]:
+    """(cells that are numbers, cells that are not missing). Only the chunks pandas read as text
+    are looked at cell by cell."""
+    column = table.columns[index]
+    numbers = filled = column.numbers
+    for _, values in column.text_chunks:
+        for value in values[~is_missing(values)]:
+            filled += 1
+            numbers += is_number(value)
+    return numbers, filled
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def read_table(file: Path) -> Table:
-    if not file.exists():
-        raise ConfigError(f"CSV file not found: {file}")
-    if file.is_dir():
-        raise ConfigError(f"{file} is a folder, not a CSV file (use folder:{file} for images)")
-    try:
-        with open(file, encoding="utf-8-sig", newline="") as handle:
-            sample = handle.read(SNIFF_BYTES)
-            handle.seek(0)
-            try:
-                dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-            except csv.Error:
-                dialect = csv.excel
-            reader = csv.reader(handle, dialect)
-            header: list[str] | None = None
-            rows, lines = [], []
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank lines carry nothing
-                if header is None:
-                    header = [cell.strip() or f"column {i + 1}" for i, cell in enumerate(row)]
-                    continue
-                if len(row) != len(header):
-                    raise ConfigError(
-                        f"{file.name} line {reader.line_num} has {len(row)} fields but the header "
-                        f"has {len(header)}; fix that row"
-                    )
-                rows.append([cell.strip() for cell in row])
-                lines.append(reader.line_num)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{file} is not UTF-8 text; save it as UTF-8 CSV") from None
-    except csv.Error as exc:
-        raise ConfigError(f"{file.name} is not valid CSV: {exc}") from None
-    if header is None:
-        raise ConfigError(f"CSV file {file} is empty; it needs a header row and data rows")
-    if not rows:
-        raise ConfigError(f"CSV file {file} has a header but no data rows")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    if duplicates:
-        raise ConfigError(f"{file.name} has duplicate column names: {', '.join(duplicates)}; rename them")
-    return Table(file.name, header, rows, lines)
-
-
-def _count_numbers(values: list[str]) -> tuple[int, int]:
-    """(cells that are numbers, non-empty cells)."""
-    filled = [v for v in values if v]
-    return sum(1 for v in filled if _number(v) is not None), len(filled)
-
-
-def _is_numeric(values: list[str]) -> bool:
-    numbers, filled = _count_numbers(values)
+def _is_numeric(table: Table, index: int) -> bool:
+    numbers, filled = _counts(table, index)
     return filled > 0 and numbers * 2 > filled
 
 
-def _numbers(table: Table, index: int) -> list[float]:
-    column = table.header[index]
-    out = []
-    for row, line in zip(table.rows, table.lines):
-        text = row[index]
-        value = _number(text)
-        if not text:
-            raise ConfigError(
-                f"{table.name} line {line}, column {column!r} is empty; fill in or remove rows with "
-                "missing values"
-            )
+def _make_numeric(table: Table, index: int) -> None:
+    """Check a numeric column: a word or an infinite value is an error naming its line; numbers
+    that pandas left as text (forms such as `1_000`) join the column's float32 values."""
+    column = table.columns[index]
+    for chunk, values in column.text_chunks:
+        numbers = np.full(len(values), np.nan, dtype=np.float32)
+        for row in np.flatnonzero(~is_missing(values)):
+            text = str(values[row]).strip()
+            if not is_number(text):
+                raise ConfigError(
+                    f"{table.name} line {table.line_of(table.starts[chunk] + row)}, column {column.name!r}: "
+                    f"{text!r} is not a number (the column is numeric); fix or remove that value"
+                )
+            with np.errstate(over="ignore"):
+                numbers[row] = float(text)
+            if not math.isfinite(numbers[row]):
+                _not_finite(table, index, table.starts[chunk] + row)
+        table.numbers(index)[table.chunk_rows(chunk)] = numbers
+    column.text_chunks = []
+    if column.first_infinite is not None:
+        _not_finite(table, index, column.first_infinite)
+
+
+def _not_finite(table: Table, index: int, row: int):
+    line, cells = table.line_and_cells(row)
+    text = cells[index].strip() if index < len(cells) else "?"
+    raise ConfigError(
+        f"{table.name} line {line}, column {table.columns[index].name!r}: {text!r} is not a finite "
+        "float32 number; fix or remove that value"
+    )
+
+
+def _text(values: np.ndarray) -> np.ndarray:
+    """Cells as stripped text (numbers read by pandas written back as labels), None when missing."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
         if value is None:
-            raise ConfigError(
-                f"{table.name} line {line}, column {column!r}: {text!r} is not a number (the column "
-                "is numeric); fix or remove that value"
-            )
-        if not math.isfinite(value):
-            raise ConfigError(
-                f"{table.name} line {line}, column {column!r}: {text!r} is not a finite number; "
-                "fill in or remove missing values"
-            )
-        out.append(value)
+            continue
+        text = _label(value) if isinstance(value, float) else str(value).strip()
+        out[i] = text if text else None
     return out
 
 
 def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
-    """(y tensor, task, class names) for the target column; `task` is dataset.task."""
-    column = table.header[index]
-    values = [row[index] for row in table.rows]
-    for value, line in zip(values, table.lines):
-        if not value:
-            raise ConfigError(f"{table.name} line {line}: target column {column!r} is empty; fill it in or remove the row")
-    numeric = _is_numeric(values)
+    """(y tensor, task, class names, rows kept) for the target column; `task` is dataset.task."""
+    column = table.columns[index]
+    numeric = _is_numeric(table, index)
     if task == "regression" and not numeric:
+        example = next(v for v in _text(table.column_values(index)) if v is not None and not is_number(v))
         raise ConfigError(
-            f"dataset.task=regression needs a numeric target, but column {column!r} of {table.name} "
-            f"holds text such as {next(v for v in values if _number(v) is None)!r}; use dataset.task=auto"
+            f"dataset.task=regression needs a numeric target, but column {column.name!r} of {table.name} "
+            f"holds text such as {example!r}; use dataset.task=auto"
         )
     if numeric:
-        numbers = _numbers(table, index)
-        distinct = sorted(set(numbers))
+        _make_numeric(table, index)
+        all_values = table.numbers(index).astype(np.float64)
+        keep = ~np.isnan(all_values)
+    else:
+        all_values = _text(table.column_values(index))
+        keep = np.array([v is not None for v in all_values], dtype=bool)
+    dropped = len(keep) - int(keep.sum())
+    if dropped == len(keep):
+        raise ConfigError(f"target column {column.name!r} of {table.name} is empty; fill it in")
+    if dropped:
+        notes.append(f"{_count(dropped, 'row')} without a value in the target column {column.name!r} dropped")
+    values = all_values[keep]
+    if numeric:
+        distinct = np.unique(values)
         if len(distinct) < 2:
             raise ConfigError(
-                f"target column {column!r} of {table.name} has only one value ({_label(distinct[0])!r}); "
+                f"target column {column.name!r} of {table.name} has only one value ({_label(distinct[0])!r}); "
                 "there is nothing to learn: it needs at least 2 distinct values"
             )
-        integers = all(v.is_integer() for v in distinct)
-        few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(numbers)
+        integers = bool(np.all(np.floor(distinct) == distinct))
+        few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(values)
         if task == "regression" or (task == "auto" and not (few and integers)):
             hint = " (set dataset.task=classification if they are class labels)" if integers and task == "auto" else ""
-            notes.append(f"target {column!r} is numeric with {len(distinct)} distinct values: regression{hint}")
-            return torch.tensor(numbers, dtype=torch.float32).view(-1, 1), "regression", []
+            notes.append(f"target {column.name!r} is numeric with {len(distinct)} distinct values: regression{hint}")
+            return torch.from_numpy(values.astype(np.float32)).view(-1, 1), "regression", [], keep
         if len(distinct) > MAX_FORCED_CLASSES:
             raise ConfigError(
-                f"dataset.task=classification: target column {column!r} has {len(distinct)} distinct "
+                f"dataset.task=classification: target column {column.name!r} has {len(distinct)} distinct "
                 f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use regression)"
             )
         names = [_label(v) for v in distinct]
-        lookup = {v: i for i, v in enumerate(distinct)}
-        labels = [lookup[v] for v in numbers]
-        notes.append(f"target {column!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
+        labels = np.searchsorted(distinct, values)
+        notes.append(f"target {column.name!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
                      "classification")
     else:
         names = sorted(set(values))
         lookup = {v: i for i, v in enumerate(names)}
-        labels = [lookup[v] for v in values]
+        labels = np.array([lookup[v] for v in values], dtype=np.int64)
     if len(names) < 2:
         raise ConfigError(
-            f"target column {column!r} of {table.name} has only one value ({names[0]!r}); "
+            f"target column {column.name!r} of {table.name} has only one value ({names[0]!r}); "
             "classification needs at least 2 classes"
         )
-    return torch.tensor(labels, dtype=torch.long), "classification", names
+    return torch.from_numpy(np.asarray(labels, dtype=np.int64)), "classification", names, keep
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _label(value: float) -> str:
+    value = float(value)
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
-def _features(table: Table, target_index: int, notes: list[str]):
-    columns: list[torch.Tensor] = []
-    names: list[str] = []
-    for index, column in enumerate(table.header):
+def training_rows(n: int, cfg: DatasetConfig, seed: int) -> np.ndarray:
+    """The rows (of the n kept) that load_dataset will put in the training split.
+
+    The split is made after loading, by registry.load_dataset: a torch.randperm seeded with the
+    run's seed, training first, then validation and test by dataset.val_fraction/test_fraction.
+    The same permutation is drawn here so a missing value is filled from the training rows only:
+    a median over all rows would let validation and test values leak into training.
+    tests/data/test_csv_missing.py checks that both agree.
+    """
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n_train = n - round(n * cfg.val_fraction) - round(n * cfg.test_fraction)
+    return order[: n_train if n_train >= 1 else n].numpy()
+
+
+def _one_hot(table: Table, index: int, keep: np.ndarray, notes: list[str]):
+    """(one-hot tensor, names), or None when the column is skipped."""
+    name = table.columns[index].name
+    numbers, filled = _counts(table, index)
+    if numbers * 4 >= filled > 0:
+        # Half numbers, half words is more often a damaged numeric column than categories.
+        notes.append(
+            f"column {name!r} is read as text (one-hot): only {numbers} of {filled} cells are "
+            "numbers; fix the others if it is meant to be numeric"
+        )
+    values = _text(table.column_values(index)[keep])
+    categories = sorted({v for v in values if v is not None})
+    if any(v is None for v in values):
+        categories.append(MISSING_CATEGORY)
+        values[[v is None for v in values]] = MISSING_CATEGORY
+    if len(categories) > MAX_CATEGORIES:
+        notes.append(
+            f"column {name!r} skipped: {len(categories)} distinct text values are too many to one-hot encode"
+        )
+        return None
+    lookup = {v: i for i, v in enumerate(categories)}
+    codes = torch.tensor([lookup[v] for v in values], dtype=torch.long)
+    return torch.nn.functional.one_hot(codes, len(categories)).float(), [f"{name}={v}" for v in categories]
+
+
+def _numeric_matrix(table: Table, columns: list[int], keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(float32 values of `columns` in the kept rows, missing cells per column). When every
+    feature column is numeric and no row is dropped, this is a view of the table's matrix (the
+    target is its last column), so the data is never held twice."""
+    features = table.matrix[: table.n_rows, :-1]
+    positions = [table.position[i] for i in columns]
+    if positions == list(range(features.shape[1])) and keep.all():
+        return features, np.array([table.columns[i].missing for i in columns], dtype=np.int64)
+    subset = features[np.ix_(np.flatnonzero(keep), positions)]
+    return subset, np.isnan(subset).sum(axis=0)
+
+
+def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarray, notes: list[str]):
+    pieces: list[tuple[int, torch.Tensor, list[str]]] = []  # (header index, one-hot, names)
+    numeric: list[int] = []
+    for index, column in enumerate(table.columns):
         if index == target_index:
             continue
-        values = [row[index] for row in table.rows]
-        if _is_numeric(values):
-            columns.append(torch.tensor(_numbers(table, index), dtype=torch.float32).view(-1, 1))
-            names.append(column)
+        if column.missing > MAX_MISSING_FRACTION * table.n_rows:
+            notes.append(f"column {column.name!r} skipped: {column.missing} of {table.n_rows} values are missing")
             continue
-        numbers, filled = _count_numbers(values)
-        if numbers * 4 >= filled > 0:
-            # Half numbers, half words is more often a damaged numeric column than categories.
-            notes.append(
-                f"column {column!r} is read as text (one-hot): only {numbers} of {filled} cells are "
-                "numbers; fix the others if it is meant to be numeric"
-            )
-        categories = sorted(set(values))
-        if len(categories) > MAX_CATEGORIES:
-            notes.append(
-                f"column {column!r} skipped: {len(categories)} distinct text values are too many to "
-                "one-hot encode"
-            )
+        if not column.text_chunks or _is_numeric(table, index):
+            _make_numeric(table, index)
+            numeric.append(index)
             continue
-        lookup = {v: i for i, v in enumerate(categories)}
-        codes = torch.tensor([lookup[v] for v in values], dtype=torch.long)
-        columns.append(torch.nn.functional.one_hot(codes, len(categories)).float())
-        names += [f"{column}={v or '(empty)'}" for v in categories]
-    if not columns:
+        encoded = _one_hot(table, index, keep, notes)
+        if encoded is not None:
+            pieces.append((index, *encoded))
+    if not numeric and not pieces:
         raise ConfigError(f"{table.name} has no usable feature columns besides the target")
-    return torch.cat(columns, dim=1), names
+    matrix, missing = _numeric_matrix(table, numeric, keep)
+    for j in np.flatnonzero(missing):
+        median = np.nanmedian(matrix[train, j])
+        if math.isnan(median):  # every training value missing: the other rows are all there is
+            median = np.nanmedian(matrix[:, j])
+        matrix[np.isnan(matrix[:, j]), j] = median
+        notes.append(
+            f"column {table.columns[numeric[j]].name}: {_count(int(missing[j]), 'missing value')} filled with "
+            f"the median {median:g}"
+        )
+    if not pieces:
+        return torch.from_numpy(matrix), [table.columns[i].name for i in numeric]
+    parts, names = [], []
+    one_hots = iter(pieces)
+    upcoming = next(one_hots, None)
+    j = 0
+    while j < len(numeric) or upcoming is not None:
+        if upcoming is not None and (j == len(numeric) or upcoming[0] < numeric[j]):
+            parts.append(upcoming[1])
+            names += upcoming[2]
+            upcoming = next(one_hots, None)
+            continue
+        end = j
+        while end < len(numeric) and (upcoming is None or numeric[end] < upcoming[0]):
+            end += 1
+        parts.append(torch.from_numpy(matrix[:, j:end]))
+        names += [table.columns[i].name for i in numeric[j:end]]
+        j = end
+    return torch.cat(parts, dim=1), names
 
 
 def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
     from tui_trainer.engine.datasets.registry import resolve_path
 
-    table = read_table(resolve_path(cfg, path))
+    file = resolve_path(cfg, path)
+    check_file(file)
+    header, delimiter = read_header(file)
     notes: list[str] = []
     target = cfg.target.strip()
     if not target:
-        target = table.header[-1]
+        target = header[-1]
         notes.append(f"dataset.target is not set: using the last column {target!r} as the target")
-    if target not in table.header:
-        raise ConfigError(
-            f"dataset.target {target!r} is not a column of {table.name}; columns: {', '.join(table.header)}"
-        )
-    if len(table.header) < 2:
-        raise ConfigError(f"{table.name} has only the target column; it needs at least one feature column")
-    target_index = table.header.index(target)
-    y, task, class_names = _target(table, target_index, notes, cfg.task)
-    x, feature_names = _features(table, target_index, notes)
+    if target not in header:
+        listed = ", ".join(header[:MAX_LISTED_COLUMNS])
+        more = f" … ({len(header) - MAX_LISTED_COLUMNS} more)" if len(header) > MAX_LISTED_COLUMNS else ""
+        raise ConfigError(f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}")
+    if len(header) < 2:
+        raise ConfigError(f"{file.name} has only the target column; it needs at least one feature column")
+    target_index = header.index(target)
+    table = read_table(file, header, delimiter, target_index)
+    y, task, class_names, keep = _target(table, target_index, notes, cfg.task)
+    train = training_rows(int(keep.sum()), cfg, seed)
+    x, feature_names = _features(table, target_index, keep, train, notes)
     meta = DatasetMeta(
         name=table.name,
         task=task,
@@ -238,7 +305,7 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
         n_classes=len(class_names),
         class_names=class_names,
         feature_names=feature_names,
-        description=f"{table.name}: {len(table.rows)} rows, {len(feature_names)} features, target {target!r}",
+        description=f"{table.name}: {len(y)} rows, {len(feature_names)} features, target {target!r}",
         notes=notes,
     )
     return LoadedData(x, y, meta)
