@@ -1,0 +1,168 @@
+"""The engine's public API: what the app and the command line may use.
+
+Names are imported on first use (PEP 562), so `from tui_trainer.engine import TrainConfig`
+does not import torch: the app's first screen and `--help` stay fast. The groups:
+
+- config: the one typed configuration and its parsing;
+- events and control: what a run reports, and how another thread steers it;
+- descriptions: datasets, losses, optimizers and models described without training;
+- runs: past run directories, their lock, export, and the one safe weights loader.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    # config
+    "TrainConfig": "config",
+    "ConfigError": "config",
+    "field_type": "config",
+    "parse_value": "config",
+    # events and control
+    "Event": "events",
+    "EventListener": "events",
+    "BatchEnd": "events",
+    "DataProgress": "events",
+    "EpochEnd": "events",
+    "Evaluation": "events",
+    "LogMessage": "events",
+    "RunFinished": "events",
+    "RunPaused": "events",
+    "RunResumed": "events",
+    "RunStarted": "events",
+    "merge_batches": "events",
+    "TrainingControl": "control",
+    "Trainer": "trainer",
+    "warm_up": "warmup",
+    # descriptions
+    "dataset_specs": "datasets.registry",
+    "find_spec": "datasets.registry",
+    "data_problems": "validate",
+    "describe_model": "model",
+    "output_size": "model",
+    "detected_devices": "device",
+    "losses_for_task": "names",
+    "loss_task_problem": "names",
+    "REGRESSION_LOSSES": "names",
+    "USES_BETAS": "names",
+    "USES_MOMENTUM": "names",
+    # runs
+    "RunRecord": "history",
+    "RunCurves": "history",
+    "list_runs": "history",
+    "load_curves": "history",
+    "load_run_config": "history",
+    "load_summary": "history",
+    "RunInUse": "run_lock",
+    "check_not_in_use": "run_lock",
+    "ExportError": "export",
+    "export_run": "export",
+    "WeightsFileError": "weights_file",
+    "load_weights_file": "weights_file",
+    "describe_write_error": "runs",
+}
+
+__all__ = [
+    "BatchEnd",
+    "ConfigError",
+    "DataProgress",
+    "EpochEnd",
+    "Evaluation",
+    "Event",
+    "EventListener",
+    "ExportError",
+    "LogMessage",
+    "REGRESSION_LOSSES",
+    "RunCurves",
+    "RunFinished",
+    "RunInUse",
+    "RunPaused",
+    "RunRecord",
+    "RunResumed",
+    "RunStarted",
+    "TrainConfig",
+    "Trainer",
+    "TrainingControl",
+    "USES_BETAS",
+    "USES_MOMENTUM",
+    "WeightsFileError",
+    "check_not_in_use",
+    "data_problems",
+    "dataset_specs",
+    "describe_model",
+    "describe_write_error",
+    "detected_devices",
+    "export_run",
+    "field_type",
+    "find_spec",
+    "list_runs",
+    "load_curves",
+    "load_run_config",
+    "load_summary",
+    "load_weights_file",
+    "loss_task_problem",
+    "losses_for_task",
+    "merge_batches",
+    "output_size",
+    "parse_value",
+    "warm_up",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module_name}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # the type checker sees the real names; at run time they load on first use
+    from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
+    from tui_trainer.engine.control import TrainingControl
+    from tui_trainer.engine.datasets.registry import dataset_specs, find_spec
+    from tui_trainer.engine.device import detected_devices
+    from tui_trainer.engine.events import (
+        BatchEnd,
+        DataProgress,
+        EpochEnd,
+        Evaluation,
+        Event,
+        EventListener,
+        LogMessage,
+        RunFinished,
+        RunPaused,
+        RunResumed,
+        RunStarted,
+        merge_batches,
+    )
+    from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.history import (
+        RunCurves,
+        RunRecord,
+        list_runs,
+        load_curves,
+        load_run_config,
+        load_summary,
+    )
+    from tui_trainer.engine.model import describe_model, output_size
+    from tui_trainer.engine.names import (
+        REGRESSION_LOSSES,
+        USES_BETAS,
+        USES_MOMENTUM,
+        loss_task_problem,
+        losses_for_task,
+    )
+    from tui_trainer.engine.run_lock import RunInUse, check_not_in_use
+    from tui_trainer.engine.runs import describe_write_error
+    from tui_trainer.engine.trainer import Trainer
+    from tui_trainer.engine.validate import data_problems
+    from tui_trainer.engine.warmup import warm_up
+    from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
