@@ -107,8 +107,8 @@ def test_problems_lists_every_issue():
     config.optimizer.lr = -1
     config.model.hidden = [0]
     problems = config.problems()
-    assert any("optimizer.lr" in p for p in problems)
-    assert any("model.hidden" in p for p in problems)
+    assert any("optimizer.lr" in p.message and p.field == "optimizer.lr" for p in problems)
+    assert any("model.hidden" in p.message and p.field == "model.hidden" for p in problems)
 
 
 # ---- upper bounds, huge numbers, NUL, file encodings ----------------------------------------
@@ -130,7 +130,8 @@ def test_every_numeric_field_has_an_upper_bound_named_in_problems(name):
     above = high + 1 if isinstance(high, int) and field_type(name) in (int, list[int]) else high * 1.5
     problems = _with(name, above).problems()
     assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{name} must be between {low:,} and {high:,}, got ")
+    assert problems[0].field == name
+    assert problems[0].message.startswith(f"{name} must be between {low:,} and {high:,}, got ")
 
 
 def test_every_numeric_field_is_in_the_limits_table():
@@ -152,10 +153,11 @@ def test_hidden_layers_are_bounded_in_total_size_and_count():
     config = TrainConfig()
     config.model.hidden = [200_000, 100_000]
     (problem,) = config.problems()
-    assert problem.startswith("model.hidden 200000,100000 needs 20,000,000,000 weights")
+    assert problem.field == "model.hidden"
+    assert problem.message.startswith("model.hidden 200000,100000 needs 20,000,000,000 weights")
     config.model.hidden = [2] * (MAX_HIDDEN_LAYERS + 1)
     (problem,) = config.problems()
-    assert f"model.hidden has {MAX_HIDDEN_LAYERS + 1:,} layers" in problem
+    assert f"model.hidden has {MAX_HIDDEN_LAYERS + 1:,} layers" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -191,7 +193,8 @@ def test_huge_toml_numbers_are_refused_with_the_field(tmp_path):
                                   "dataset.target"])
 def test_nul_in_any_text_field_is_a_problem(name):
     problems = _with(name, "runs\0x").problems()
-    assert f"{name} contains a NUL character" in " ".join(problems)
+    assert [p.field for p in problems] == [name]
+    assert f"{name} contains a NUL character" in problems[0].message
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-32"])

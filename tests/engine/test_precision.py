@@ -38,8 +38,9 @@ def test_bad_amp_value_is_one_line_problem_naming_the_field():
     config.train.amp = "fp8"
     problems = config.problems()
     assert len(problems) == 1
-    assert problems[0].startswith("unknown train.amp 'fp8'") and "bf16" in problems[0]
-    assert "\n" not in problems[0]
+    assert problems[0].field == "train.amp"
+    assert problems[0].message.startswith("unknown train.amp 'fp8'") and "bf16" in problems[0].message
+    assert "\n" not in problems[0].message
 
 
 def test_compile_must_be_a_boolean():

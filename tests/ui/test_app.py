@@ -276,7 +276,7 @@ async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path):
 async def test_exploding_loss_fails_cleanly(make_config):
     config = make_config(epochs=3)
     config.optimizer.name = "sgd"
-    config.optimizer.lr = 1e12
+    config.optimizer.lr = 100.0  # the largest allowed; plain SGD on moons diverges at it
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")

@@ -18,7 +18,6 @@ from tui_trainer.ui.history import StepHistory, decimate
 from tui_trainer.ui.panels import estimated_parameters, model_summary
 from tui_trainer.ui.pixels import boundary_lines, boundary_wrong_mask, half_block_lines, image_to_rgb
 from tui_trainer.ui.run_view import format_eta
-from tui_trainer.ui.setup import _field_named
 
 
 def batch(step, losses):
@@ -105,11 +104,23 @@ def test_field_ids_round_trip_and_values_print_as_typed():
     assert format_value(True) == "true"
 
 
-def test_problems_are_placed_at_the_field_they_name_first():
-    fields = {"dataset.val_fraction": None, "dataset.name": None, "optimizer.momentum": None}
-    assert _field_named("dataset.val_fraction + dataset.test_fraction must", fields) == "dataset.val_fraction"
-    assert _field_named("optimizer.nesterov needs optimizer.momentum > 0", fields) == "optimizer.momentum"
-    assert _field_named("something else", fields) is None
+def test_every_problem_carries_the_config_field_it_belongs_to():
+    from tui_trainer.engine.config import TrainConfig, field_type
+
+    config = TrainConfig().with_overrides([])
+    config.dataset.val_fraction, config.dataset.test_fraction = 0.6, 0.5
+    config.optimizer.name, config.optimizer.momentum, config.optimizer.nesterov = "sgd", 0.0, True
+    config.model.hidden = [0]
+    config.train.amp = "fp8"
+    placed = {(p.field, p.message.split()[0]) for p in config.problems()}
+    assert placed == {
+        ("dataset.val_fraction", "dataset.val_fraction"),  # "... + dataset.test_fraction must leave"
+        ("optimizer.momentum", "optimizer.nesterov"),  # shown where the fix is typed
+        ("model.hidden", "model.hidden"),
+        ("train.amp", "unknown"),
+    }
+    for problem in config.problems():
+        field_type(problem.field)  # a real section.key
 
 
 def test_model_summary_counts_parameters_and_refuses_to_build_huge_models():

@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 from tui_trainer.engine.config_values import (
     MAX_TOY_SAMPLES,
     ConfigError,
+    Problem,
     coerce,
     limit_problems,
     parse_toml,
@@ -195,97 +196,96 @@ class TrainConfig:
     def check(self) -> "TrainConfig":
         """Raise ConfigError for the first problem that can be seen without data or torch."""
         for problem in self.problems():
-            raise ConfigError(problem)
+            raise ConfigError(problem.message)
         return self
 
-    def problems(self) -> list[str]:
-        """Every static problem, one line each, naming the field (the UI shows them all)."""
-        out: list[str] = []
+    def problems(self) -> list[Problem]:
+        """Every static problem as (field, one-line message); the UI shows each under its field."""
+        out: list[Problem] = []
         d, m, lo, o, s, t = (
             self.dataset, self.model, self.loss, self.optimizer, self.scheduler, self.train,
         )
         if not d.name.strip():
-            out.append("dataset.name is empty: pick a dataset (e.g. digits, spirals, csv:data.csv)")
+            out.append(Problem("dataset.name", "dataset.name is empty: pick a dataset (e.g. digits, spirals, csv:data.csv)"))
         if not 0.0 < d.val_fraction < 1.0:
-            out.append(f"dataset.val_fraction must be between 0 and 1 (exclusive), got {d.val_fraction}")
+            out.append(Problem("dataset.val_fraction", f"dataset.val_fraction must be between 0 and 1 (exclusive), got {d.val_fraction}"))
         if not 0.0 <= d.test_fraction < 1.0:
-            out.append(f"dataset.test_fraction must be in [0, 1), got {d.test_fraction}")
+            out.append(Problem("dataset.test_fraction", f"dataset.test_fraction must be in [0, 1), got {d.test_fraction}"))
         elif d.val_fraction + d.test_fraction >= 1.0:
-            out.append("dataset.val_fraction + dataset.test_fraction must leave some training data (< 1)")
+            out.append(Problem("dataset.val_fraction", "dataset.val_fraction + dataset.test_fraction must leave some training data (< 1)"))
         if d.batch_size < 1:
-            out.append(f"dataset.batch_size must be a positive integer, got {d.batch_size}")
+            out.append(Problem("dataset.batch_size", f"dataset.batch_size must be a positive integer, got {d.batch_size}"))
         if d.n_samples < 4:
-            out.append(f"dataset.n_samples must be between 4 and {MAX_TOY_SAMPLES:,}, got {d.n_samples}")
+            out.append(Problem("dataset.n_samples", f"dataset.n_samples must be between 4 and {MAX_TOY_SAMPLES:,}, got {d.n_samples}"))
         if d.noise < 0:
-            out.append(f"dataset.noise must be >= 0, got {d.noise}")
+            out.append(Problem("dataset.noise", f"dataset.noise must be >= 0, got {d.noise}"))
         if d.image_size < 4:
-            out.append(f"dataset.image_size must be at least 4 pixels, got {d.image_size}")
+            out.append(Problem("dataset.image_size", f"dataset.image_size must be at least 4 pixels, got {d.image_size}"))
         if d.num_workers < 0:
-            out.append(f"dataset.num_workers must be >= 0, got {d.num_workers}")
+            out.append(Problem("dataset.num_workers", f"dataset.num_workers must be >= 0, got {d.num_workers}"))
         _check_choice(out, "dataset.normalization", d.normalization, NORMALIZATIONS)
         _check_choice(out, "dataset.loader", d.loader, LOADERS)
         _check_choice(out, "dataset.task", d.task, TASKS)
         bad_hidden = [h for h in m.hidden if not isinstance(h, int) or isinstance(h, bool) or h <= 0]
         if bad_hidden:
-            out.append(f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}")
+            out.append(Problem("model.hidden", f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}"))
         _check_choice(out, "model.activation", m.activation, ACTIVATIONS)
         _check_choice(out, "model.init", m.init, INITS)
         if m.batch_norm and d.batch_size < 2:
-            out.append("model.batch_norm needs dataset.batch_size >= 2 (a batch of one has no variance)")
+            out.append(Problem("model.batch_norm", "model.batch_norm needs dataset.batch_size >= 2 (a batch of one has no variance)"))
         if not 0.0 <= m.dropout < 1.0:
-            out.append(f"model.dropout must be in [0, 1), got {m.dropout}")
+            out.append(Problem("model.dropout", f"model.dropout must be in [0, 1), got {m.dropout}"))
         _check_choice(out, "loss.name", lo.name, LOSSES)
         _check_choice(out, "optimizer.name", o.name, OPTIMIZERS)
         if not o.lr > 0:
-            out.append(f"optimizer.lr must be > 0, got {o.lr}")
+            out.append(Problem("optimizer.lr", f"optimizer.lr must be > 0, got {o.lr}"))
         if o.momentum < 0:
-            out.append(f"optimizer.momentum must be >= 0, got {o.momentum}")
+            out.append(Problem("optimizer.momentum", f"optimizer.momentum must be >= 0, got {o.momentum}"))
         if o.weight_decay < 0:
-            out.append(f"optimizer.weight_decay must be >= 0, got {o.weight_decay}")
+            out.append(Problem("optimizer.weight_decay", f"optimizer.weight_decay must be >= 0, got {o.weight_decay}"))
         if len(o.betas) != 2 or not all(0.0 <= b < 1.0 for b in o.betas):
-            out.append(f"optimizer.betas must be two numbers in [0, 1), got {o.betas}")
+            out.append(Problem("optimizer.betas", f"optimizer.betas must be two numbers in [0, 1), got {o.betas}"))
         if o.nesterov and o.name == "sgd" and o.momentum <= 0:
-            out.append("optimizer.nesterov needs optimizer.momentum > 0")
+            out.append(Problem("optimizer.momentum", "optimizer.nesterov needs optimizer.momentum > 0"))
         _check_choice(out, "scheduler.name", s.name, SCHEDULERS)
         if s.step_size < 1:
-            out.append(f"scheduler.step_size must be >= 1, got {s.step_size}")
+            out.append(Problem("scheduler.step_size", f"scheduler.step_size must be >= 1, got {s.step_size}"))
         if not 0.0 < s.gamma <= 1.0:
-            out.append(f"scheduler.gamma must be in (0, 1], got {s.gamma}")
+            out.append(Problem("scheduler.gamma", f"scheduler.gamma must be in (0, 1], got {s.gamma}"))
         if s.patience < 0:
-            out.append(f"scheduler.patience must be >= 0, got {s.patience}")
+            out.append(Problem("scheduler.patience", f"scheduler.patience must be >= 0, got {s.patience}"))
         if t.epochs < 1:
-            out.append(f"train.epochs must be >= 1, got {t.epochs}")
+            out.append(Problem("train.epochs", f"train.epochs must be >= 1, got {t.epochs}"))
         if t.patience < 0:
-            out.append(f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}")
+            out.append(Problem("train.patience", f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}"))
         if t.seed < 0:
-            out.append(f"train.seed must be between 0 and 2**63 - 1, got {t.seed}")
+            out.append(Problem("train.seed", f"train.seed must be between 0 and 2**63 - 1, got {t.seed}"))
         if not _valid_device_name(t.device):
-            out.append(
-                f"train.device must be auto, cpu, cuda, cuda:N or mps, got {t.device!r}"
-            )
+            out.append(Problem("train.device", f"train.device must be auto, cpu, cuda, cuda:N or mps, got {t.device!r}"))
         if t.report_every_ms < 10:
-            out.append(f"train.report_every_ms must be >= 10, got {t.report_every_ms}")
+            out.append(Problem("train.report_every_ms", f"train.report_every_ms must be >= 10, got {t.report_every_ms}"))
         _check_choice(out, "train.amp", t.amp, AMP_MODES)
         if t.n_samples_shown < 0:
-            out.append(f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}")
+            out.append(Problem("train.n_samples_shown", f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}"))
         if not t.output_dir.strip():
-            out.append("train.output_dir is empty: give a directory for run files (e.g. runs)")
-        out += limit_problems(self)
+            out.append(Problem("train.output_dir", "train.output_dir is empty: give a directory for run files (e.g. runs)"))
+        out += [Problem(field, message) for field, message in limit_problems(self)]
         for section in fields(self):
             for item in fields(getattr(self, section.name)):
                 value = getattr(getattr(self, section.name), item.name)
                 if isinstance(value, str) and "\0" in value:
                     # Paths with NUL cannot be opened ("embedded null byte" deep in the OS layer).
-                    out.append(f"{section.name}.{item.name} contains a NUL character (\\0); remove it")
+                    name = f"{section.name}.{item.name}"
+                    out.append(Problem(name, f"{name} contains a NUL character (\\0); remove it"))
         return out
 
 
 # ---- helpers ----------------------------------------------------------------------------
 
 
-def _check_choice(out: list[str], name: str, value: str, valid: tuple[str, ...]) -> None:
+def _check_choice(out: list[Problem], name: str, value: str, valid: tuple[str, ...]) -> None:
     if value not in valid:
-        out.append(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+        out.append(Problem(name, f"unknown {name} {value!r}; valid: {', '.join(valid)}"))
 
 
 def _valid_device_name(device: str) -> bool:

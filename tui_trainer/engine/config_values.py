@@ -13,11 +13,24 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, get_args, get_origin
 
 
 class ConfigError(ValueError):
     """A user-facing, one-line problem with the configuration. The message names the field."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with a config: the field it belongs to (`section.key`) and a one-line message
+    that names it. The app shows the message under that field."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # Generated toy sets live in memory: beyond this a typo would exhaust RAM instead of erroring.
@@ -82,26 +95,27 @@ def out_of_int64(name: str, value: int, raw: str | None = None) -> str | None:
     return f"{name} must be {allowed}, got {shown(raw if raw is not None else value)}"
 
 
-def limit_problems(config: Any) -> list[str]:
-    """Every value above its field's upper bound, one line each with the field's range."""
-    out: list[str] = []
+def limit_problems(config: Any) -> list[tuple[str, str]]:
+    """Every value above its field's upper bound: (field, one line with the field's range)."""
+    out: list[tuple[str, str]] = []
     for name, (low, high) in LIMITS.items():
         section, key = name.split(".")
         values = getattr(getattr(config, section), key)
         for value in values if isinstance(values, list) else [values]:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value > high:
-                out.append(f"{name} must be {range_text(name)}, got {shown(value)}")
+                out.append((name, f"{name} must be {range_text(name)}, got {shown(value)}"))
                 break
     hidden = [h for h in config.model.hidden if isinstance(h, int) and not isinstance(h, bool)]
     if len(config.model.hidden) > MAX_HIDDEN_LAYERS:
-        out.append(f"model.hidden has {len(config.model.hidden):,} layers; at most {MAX_HIDDEN_LAYERS:,} are allowed")
+        out.append(("model.hidden", f"model.hidden has {len(config.model.hidden):,} layers; at most {MAX_HIDDEN_LAYERS:,} are allowed"))
     elif all(0 < h <= LIMITS["model.hidden"][1] for h in hidden):
         weights = sum(a * b for a, b in zip(hidden, hidden[1:]))
         if weights > MAX_HIDDEN_WEIGHTS:
-            out.append(
+            out.append((
+                "model.hidden",
                 f"model.hidden {shown(','.join(map(str, hidden)))} needs {weights:,} weights between its layers; "
-                f"at most {MAX_HIDDEN_WEIGHTS:,} fit in memory, use smaller layers"
-            )
+                f"at most {MAX_HIDDEN_WEIGHTS:,} fit in memory, use smaller layers",
+            ))
     return out
 
 

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
+from tui_trainer.engine.config_values import Problem
 from tui_trainer.engine.datasets.meta import DatasetMeta
 from tui_trainer.engine.names import loss_task_problem
 
 
-def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[str]:
+def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[Problem]:
+    """Problems only the dataset's metadata can show, as (field, message) like `problems()`."""
     out = []
     problem = loss_task_problem(config.loss.name, meta.task, meta.n_classes, config.loss.one_hot)
     if problem:
-        out.append(f"loss.name: {problem}")
+        out.append(Problem("loss.name", f"loss.name: {problem}"))
     if config.dataset.batch_size > meta.n_train:
-        out.append(
+        out.append(Problem(
+            "dataset.batch_size",
             f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
-            f"({meta.n_train} samples of {meta.name}); lower it"
-        )
+            f"({meta.n_train} samples of {meta.name}); lower it",
+        ))
     if config.model.batch_norm and meta.n_train < 2:
-        out.append(
+        out.append(Problem(
+            "model.batch_norm",
             f"model.batch_norm needs at least 2 training samples ({meta.name} has {meta.n_train}); "
-            "raise dataset.n_samples or turn batch_norm off"
-        )
+            "raise dataset.n_samples or turn batch_norm off",
+        ))
     return out
 
 
 def check_against_data(config: TrainConfig, meta: DatasetMeta) -> None:
     for problem in data_problems(config, meta):
-        raise ConfigError(problem)
+        raise ConfigError(problem.message)

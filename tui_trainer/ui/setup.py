@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
 from tui_trainer.engine.datasets import find_spec, load_dataset
 from tui_trainer.engine.names import REGRESSION_LOSSES, USES_BETAS, USES_MOMENTUM, loss_task_problem, losses_for_task
+from tui_trainer.engine.config_values import Problem
 from tui_trainer.engine.validate import data_problems
 from tui_trainer.ui.fields import Field, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
@@ -189,7 +190,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
-        if "model.hidden" in self.parse_errors or any(p.startswith("model.hidden") for p in self.config.problems()):
+        if "model.hidden" in self.parse_errors or any(p.field == "model.hidden" for p in self.config.problems()):
             summary.update("fix the hidden sizes to see the layers")
             return
         try:
@@ -282,9 +283,10 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if self.meta is not None and self._meta_for == meta_key(self.config):
             problems += data_problems(self.config, self.meta)
         elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
-            problems.append(self.meta_note[2:])
+            problems.append(Problem("dataset.name", self.meta_note[2:]))
         if self.config.train.tensorboard and not self.tensorboard_installed:
-            problems.append(f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}")
+            message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
+            problems.append(Problem("train.tensorboard", message))
         fields = {f.key: f for f in self.query(Field)}
         shown: dict[str, str] = {}
         general: list[str] = []
@@ -294,11 +296,11 @@ class SetupColumn(VerticalScroll, can_focus=False):
             if key in fields and fields[key].display:
                 shown[key] = message
         for problem in problems:
-            key = _field_named(problem, fields)
-            if key is None or not fields[key].display:
-                general.append(problem)
-            elif key not in shown:
-                shown[key] = problem
+            field = fields.get(problem.field)
+            if field is None or not field.display:
+                general.append(problem.message)
+            elif problem.field not in shown:
+                shown[problem.field] = problem.message
         for key, field in fields.items():
             field.show_error(shown.get(key))
         self.problems = list(shown.values()) + general
@@ -327,13 +329,3 @@ class SetupColumn(VerticalScroll, can_focus=False):
         banner.update(message)
         banner.display = locked
         self.revalidate()
-
-
-def _field_named(problem: str, fields: dict[str, Field]) -> str | None:
-    """The field a problem message names first (messages start with or contain `section.key`)."""
-    best, best_at = None, len(problem) + 1
-    for key in fields:
-        at = problem.find(key)
-        if 0 <= at < best_at:
-            best, best_at = key, at
-    return best
