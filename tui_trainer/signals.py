@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED (cli imports this module, not the reverse)
+from tui_trainer.exit_codes import EXIT_INTERRUPTED
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 
@@ -50,6 +51,14 @@ class ExitAtOnce:
 
     def __call__(self, signum, frame) -> None:
         exit_interrupted(self.message)
+
+
+def set_exit_at_once_message(message: str) -> None:
+    """Change what the early handler (`cli.main`'s `ExitAtOnce`) says, if it is the one in place:
+    after a run, a signal cuts only the report short."""
+    current = signal.getsignal(signal.SIGINT)
+    if isinstance(current, ExitAtOnce):
+        current.message = message
 
 
 def handle_stop_signals(handler: Callable) -> Callable[[], None]:

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import torch
-
 from runs_helpers import numbers_only, read_metrics, read_summary
+
 from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, RunStarted

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from tui_trainer.engine import atomic
 from tui_trainer.engine.events import EpochEnd
-from tui_trainer.engine.run_lock import RunInUse, RunLock, check_not_in_use, holder
-from tui_trainer.engine.runs import RunDirectory, describe_write_error
+from tui_trainer.engine.rundir import atomic
+from tui_trainer.engine.rundir.lock import RunInUse, RunLock, check_not_in_use, holder
+from tui_trainer.engine.rundir.writer import RunDirectory, describe_write_error
 from tui_trainer.engine.trainer import Trainer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def test_a_held_lock_names_its_process_and_ends_with_it(tmp_path):
 def test_a_lock_left_by_a_killed_process_is_stale(tmp_path):
     child = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from tui_trainer.engine.run_lock import RunLock; "
+         "import sys, time; from tui_trainer.engine.rundir.lock import RunLock; "
          f"RunLock.acquire({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, env=_env(),
     )

@@ -14,11 +14,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from tui_trainer.engine.atomic import atomic_write
-from tui_trainer.engine.runs import _rebuild, read_weights, weights_path
+from tui_trainer.engine.datasets.meta import DatasetMeta
+from tui_trainer.engine.rundir.atomic import atomic_write
+from tui_trainer.engine.rundir.layout import EXPORT_FORMATS, WEIGHT_CHOICES, export_file_name, weights_path
+from tui_trainer.engine.rundir.weights import read_weights, rebuild_model
 
-EXPORT_FORMATS = ("torchscript", "onnx")
-WEIGHT_CHOICES = ("final", "best", "last")
 TOLERANCE = 1e-4  # absolute difference allowed between PyTorch and the reloaded export
 
 
@@ -61,7 +61,7 @@ def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
     return torch.randn(shape, generator=generator)
 
 
-def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[NormalizedModel, object]:
+def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[NormalizedModel, DatasetMeta]:
     if weights not in WEIGHT_CHOICES:
         raise ExportError(f"unknown weights {weights!r}; valid: {', '.join(WEIGHT_CHOICES)}")
     if not Path(run_path).expanduser().exists():
@@ -72,7 +72,7 @@ def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[Norma
         raise ExportError(f"no weights to export: {path} does not exist{hint}")
     payload = read_weights(path)  # WeightsFileError (a refused or damaged file) goes up as it is
     try:
-        model, _config, meta = _rebuild(payload)
+        model, _config, meta = rebuild_model(payload)
     except Exception as exc:
         raise ExportError(f"cannot load {path}: {' '.join(str(exc).split())[:160]}") from None
     normalizer = payload.get("normalizer") or {"mean": torch.zeros(()), "scale": torch.ones(())}
@@ -89,9 +89,7 @@ def export_run(
     model, meta = load_for_export(run_path, weights)
     run_path = Path(run_path).expanduser()
     base = run_path if run_path.is_dir() else run_path.parent
-    stem = "model" if weights == "final" else f"model-{weights}"
-    suffix = ".torchscript.pt" if fmt == "torchscript" else ".onnx"
-    target = Path(out) if out else base / f"{stem}{suffix}"
+    target = Path(out) if out else base / export_file_name(fmt, weights)
     # Checked on another batch size than the export used, so a fixed batch dimension is caught.
     check_input = example_inputs(meta, 7, seed=1)
     with torch.no_grad():

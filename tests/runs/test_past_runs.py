@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tui_trainer.engine.config import ConfigError
-from tui_trainer.engine.history import list_runs, load_curves, load_run_config, read_run
+from tui_trainer.engine.rundir.past_runs import list_runs, load_curves, load_run_config, read_run
 from tui_trainer.engine.trainer import Trainer
 
 

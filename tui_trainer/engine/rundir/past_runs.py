@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.run_lock import holder
+from tui_trainer.engine.rundir.layout import CONFIG_FILE, LAST_CHECKPOINT, METRICS_FILE, SUMMARY_FILE
+from tui_trainer.engine.rundir.lock import holder
 
-CONFIG_FILE, METRICS_FILE, SUMMARY_FILE = "config.toml", "metrics.jsonl", "summary.json"
-LAST_FILE = "last.pt"
 # Shown for runs without summary.json: still training, or killed before it finished.
 INCOMPLETE = "incomplete"
-# A run whose directory lock is held (engine/run_lock.py): it is training right now.
+# A run whose directory lock is held (`rundir.lock`): it is training right now.
 RUNNING = "running"
 
 
@@ -126,7 +125,7 @@ def read_run(path: str | Path) -> RunRecord:
     summary = _read_json(path / SUMMARY_FILE, problems)
     if summary is not None:
         _apply_summary(record, summary, problems)
-    record.resumable = (path / LAST_FILE).exists()
+    record.resumable = (path / LAST_CHECKPOINT).exists()
     record.problem = "; ".join(problems) or None
     pid = holder(path)
     if pid is not None:  # trained now, here or by another process: not incomplete, not resumable

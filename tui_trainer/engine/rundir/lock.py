@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 
 from tui_trainer.engine.config import ConfigError
+from tui_trainer.engine.rundir.layout import LOCK_FILE
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
-
-LOCK_FILE = ".lock"
 
 
 class RunInUse(ConfigError):
