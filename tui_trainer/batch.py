@@ -5,6 +5,7 @@ second aborts. What it prints while training is `batch_reporter`'s, the end's ta
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from collections.abc import Callable
@@ -122,10 +123,9 @@ def abort_now(console: Console | None) -> None:
     earlier version (atomic writes) and a resume removes any temp file, so nothing is lost that a
     finished epoch saved."""
     if console is not None and console.is_terminal:
-        try:
-            console.show_cursor(True)  # a live progress bar hides it
-        except OSError:  # the terminal is gone (SIGHUP)
-            pass
+        # A live progress bar hides the cursor; OSError: the terminal is gone (SIGHUP).
+        with contextlib.suppress(OSError):
+            console.show_cursor(True)
     exit_interrupted(ABORTED_MESSAGE)
 
 
@@ -143,11 +143,9 @@ def _install_interrupt_handlers(
         if control.stop_requested or (distributed is not None and distributed.stop_pending):
             abort_now(console)
         if console is not None:
-            try:
+            with contextlib.suppress(OSError):
                 console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping after the current batch "
                               "(press Ctrl-C again to abort)")
-            except OSError:
-                pass
         stop()
 
     restore = handle_stop_signals(handler)

@@ -103,7 +103,8 @@ class BatchReporter(EventListener):
             self.data_bar.start()
         task = self.data_tasks.get(event.what)
         if task is None:
-            task = self.data_tasks[event.what] = self.data_bar.add_task(event.what, total=event.total, amount="")
+            task = self.data_bar.add_task(event.what, total=event.total, amount="")
+            self.data_tasks[event.what] = task
         self.data_bar.update(task, completed=event.done, total=event.total, amount=amount)
 
     def _stop_data_bar(self) -> None:

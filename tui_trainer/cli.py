@@ -177,7 +177,9 @@ def _main(args: argparse.Namespace) -> int:
         return export_only(args)
     try:
         if args.sweep and args.batch is None:
-            raise ConfigError("--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)")
+            raise ConfigError(
+                "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
+            )
         if args.parallel != 1 and not args.sweep:
             raise ConfigError("--parallel only applies to sweeps: add --sweep KEY=VALUES")
         config = resolve_config(args)

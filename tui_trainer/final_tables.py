@@ -43,7 +43,10 @@ def confusion_table(evaluation: Evaluation) -> Table:
         cells = []
         for j in range(len(names)):
             count = int(matrix[i, j])
-            cells.append(f"[bold green]{count}[/]" if i == j else (f"[red]{count}[/]" if count else "[dim]0[/]"))
+            if i == j:
+                cells.append(f"[bold green]{count}[/]")
+            else:
+                cells.append(f"[red]{count}[/]" if count else "[dim]0[/]")
         table.add_row(name[:16], *cells, format_percent(evaluation.recall[i], 0))
     table.add_row(
         "precision", *[format_percent(p, 0) for p in evaluation.precision],

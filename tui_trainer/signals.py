@@ -11,6 +11,7 @@ Torch-free and Textual-free: imported on the way to `--help`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -23,7 +24,7 @@ from typing import NoReturn
 from tui_trainer.exit_codes import EXIT_INTERRUPTED
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 
 
 def exit_interrupted(message: str) -> NoReturn:
@@ -32,14 +33,10 @@ def exit_interrupted(message: str) -> NoReturn:
     a traceback and carries on. Every file tui-trainer writes is replaced atomically, so whatever
     is on disk is a complete earlier version."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
-    try:
+    with contextlib.suppress(OSError):  # OSError: no terminal left to tell (SIGHUP)
         os.write(2, (message + "\n").encode())
-    except OSError:  # no terminal left to tell (SIGHUP)
-        pass
     os._exit(EXIT_INTERRUPTED)
 
 

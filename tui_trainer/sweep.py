@@ -10,6 +10,7 @@ directories, `points/` (each point's config), `logs/` (output of parallel points
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -74,7 +75,7 @@ def run_sweep(
             raise ConfigError("--sweep cannot run under torchrun; run the sweep without torchrun")
         if parallel < 1:
             raise ConfigError(f"--parallel must be at least 1, got {parallel}")
-        points = grid_points(base, parse_axes(specs, set_keys))
+        points = grid_points(base, parse_axes(specs, list(set_keys)))
         _check_dataset_names(points)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -136,7 +137,7 @@ class Sweep:
                     pending.clear()
                 time.sleep(POLL_SECONDS)
         finally:
-            for result, process, log in running.values():  # only reached on an abort
+            for _result, process, _log in running.values():  # only reached on an abort
                 process.kill()
                 process.wait()
             restore()
@@ -196,7 +197,9 @@ class Sweep:
 
     def _log_tail(self, result: PointResult) -> str:
         path = self._log_path(result)
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()] if path.exists() else []
+        if not path.exists():
+            return ""
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
         return f": {lines[-1].strip()}" if lines else ""
 
     def _install_interrupt_handlers(self) -> Callable[[], None]:
@@ -207,11 +210,9 @@ class Sweep:
             if signum == signal.SIGHUP:
                 silence_hung_up_terminal()
             if not self.stopping:
-                try:
+                with contextlib.suppress(OSError):
                     self.console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
                                        "(Ctrl-C again aborts them)")
-                except OSError:
-                    pass
             self.stopping = True
             # SIGHUP is passed on as it came: a point printing to the closed terminal silences it too.
             passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
@@ -233,7 +234,9 @@ class Sweep:
             "name": self.dir.name,
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "parallel": self.parallel,
-            "axes": {key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys},
+            "axes": {
+                key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys
+            },
             "points": [
                 {"index": r.point.index + 1, "run_name": r.run_name, "params": r.point.params,
                  "config": str(self._config_path(r).relative_to(self.dir))}

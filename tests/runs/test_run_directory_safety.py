@@ -146,7 +146,9 @@ def test_torchs_zip_writer_failing_on_a_full_disk_reads_as_disk_full(tmp_path, m
     monkeypatch.setattr(atomic, "_disk_full", lambda directory: True)
     target = tmp_path / "best.pt"
     with pytest.raises(OSError) as caught:
-        atomic.atomic_write(target, lambda handle: torch.save({"w": torch.randn(5000)}, _FillsUp(handle, 3000)))
+        atomic.atomic_write(
+            target, lambda handle: torch.save({"w": torch.randn(5000)}, _FillsUp(handle, 3000))
+        )
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
     assert describe_write_error(caught.value).startswith(f"disk full while saving {target}: ")
     assert not target.exists() and not list(tmp_path.glob(".*.tmp"))

@@ -32,8 +32,8 @@ class _Payload:
 def clean_run(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
     config = TrainConfig().with_overrides(
-        ["dataset.name=moons", "dataset.n_samples=80", "dataset.batch_size=16", "model.hidden=8", "train.epochs=2",
-         "train.device=cpu", "train.n_samples_shown=0", f"train.output_dir={runs}"]
+        ["dataset.name=moons", "dataset.n_samples=80", "dataset.batch_size=16", "model.hidden=8",
+         "train.epochs=2", "train.device=cpu", "train.n_samples_shown=0", f"train.output_dir={runs}"]
     )
     result = Trainer(config).run()
     assert result.status == "completed", result.reason

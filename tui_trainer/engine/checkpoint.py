@@ -56,7 +56,9 @@ class CheckpointError(ConfigError):
 
 
 def rng_states(generator: torch.Generator) -> dict[str, Any]:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    numpy_state = np.random.get_state(legacy=True)
+    assert isinstance(numpy_state, tuple)  # legacy=True: the (kind, keys, pos, has_gauss, cached) form
+    kind, keys, pos, has_gauss, cached = numpy_state
     states: dict[str, Any] = {
         "torch": torch.get_rng_state(),
         "generator": generator.get_state(),

@@ -43,6 +43,9 @@ class ExportResult:
 class NormalizedModel(nn.Module):
     """The trained network with its input normalisation in front."""
 
+    mean: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor):
         super().__init__()
         self.model = model
@@ -102,7 +105,8 @@ def export_run(
     except (OSError, ExportError):
         raise
     except Exception as exc:
-        raise ExportError(f"{fmt} export failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        reason = " ".join(str(exc).split())[:200]
+        raise ExportError(f"{fmt} export failed: {type(exc).__name__}: {reason}") from None
     if outputs is None:
         return ExportResult(target, fmt, float("nan"), checked_with)
     diff = float((outputs - expected).abs().max()) if expected.numel() else 0.0
@@ -137,7 +141,7 @@ def _onnx(model: nn.Module, meta, target: Path, check_input: torch.Tensor):
         torch.onnx.export(
             model,
             (example_inputs(meta, 2, seed=0),),
-            buffer,
+            buffer,  # type: ignore[arg-type]  # a file object is documented to work; the annotation says path
             dynamo=False,
             input_names=["input"],
             output_names=["output"],

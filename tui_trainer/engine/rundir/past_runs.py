@@ -6,6 +6,7 @@ a file edited by hand): a row is always returned, with `problem` saying what cou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -105,10 +106,8 @@ def read_run(path: str | Path) -> RunRecord:
     path = Path(path)
     record = RunRecord(path=path, name=path.name)
     problems: list[str] = []
-    try:
+    with contextlib.suppress(OSError):
         record.started = path.stat().st_mtime
-    except OSError:
-        pass
     config = _read_config(path, problems)
     if config is not None:
         record.dataset = config.dataset.name
