@@ -43,9 +43,6 @@ class ExportResult:
 class NormalizedModel(nn.Module):
     """The trained network with its input normalisation in front."""
 
-    mean: torch.Tensor
-    scale: torch.Tensor
-
     def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor):
         super().__init__()
         self.model = model
@@ -53,7 +50,9 @@ class NormalizedModel(nn.Module):
         self.register_buffer("scale", scale.float().clone())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model((x.float() - self.mean) / self.scale)
+        # Buffers read back as Tensor | Module to mypy; a class-level annotation would fix that but
+        # breaks torch.jit.script (it cannot resolve the string annotation).
+        return self.model((x.float() - self.mean) / self.scale)  # type: ignore[operator]
 
 
 def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
