@@ -21,6 +21,7 @@ from tui_trainer.engine.config_values import (
     parse_toml,
     parse_value,
 )
+from tui_trainer.engine.layer_stack import parse_layers
 from tui_trainer.engine.names import (
     ACTIVATIONS,
     INITS,
@@ -61,6 +62,9 @@ class DatasetConfig:
 @dataclass
 class ModelConfig:
     hidden: list[int] = field(default_factory=lambda: [64, 32])
+    # A layer stack (conv32,pool,fc128 or lenet5, see engine/layer_stack.py); empty: the MLP of
+    # `hidden`, exactly as before the field existed.
+    layers: list[str] = field(default_factory=list)
     activation: str = "relu"
     dropout: float = 0.0
     batch_norm: bool = False
@@ -229,6 +233,11 @@ class TrainConfig:
         bad_hidden = [h for h in m.hidden if not isinstance(h, int) or isinstance(h, bool) or h <= 0]
         if bad_hidden:
             out.append(Problem("model.hidden", f"model.hidden sizes must be positive integers, got {bad_hidden[0]!r}"))
+        if m.layers:
+            try:
+                parse_layers(m.layers)
+            except ConfigError as exc:
+                out.append(Problem("model.layers", str(exc)))
         _check_choice(out, "model.activation", m.activation, ACTIVATIONS)
         _check_choice(out, "model.init", m.init, INITS)
         if m.batch_norm and d.batch_size < 2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.config_values import Problem
 from tui_trainer.engine.datasets.meta import DatasetMeta
+from tui_trainer.engine.layer_stack import infer_shapes, parse_layers
 from tui_trainer.engine.names import loss_task_problem
 
 
@@ -20,6 +21,12 @@ def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[Problem]:
             f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
             f"({meta.n_train} samples of {meta.name}); lower it",
         ))
+    if config.model.layers:
+        try:
+            infer_shapes(parse_layers(config.model.layers), tuple(meta.input_shape), meta.name,
+                         config.model.batch_norm)
+        except ConfigError as exc:
+            out.append(Problem("model.layers", str(exc)))
     if config.model.batch_norm and meta.n_train < 2:
         out.append(Problem(
             "model.batch_norm",

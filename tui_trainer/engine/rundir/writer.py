@@ -27,8 +27,11 @@ from tui_trainer.engine.rundir.lock import RunLock
 
 
 def default_run_name(config: TrainConfig) -> str:
-    hidden = "x".join(str(h) for h in config.model.hidden) or "linear"
-    return f"{config.dataset.name}-{hidden}-{config.optimizer.name}"
+    if config.model.layers:
+        shape = "-".join(config.model.layers)
+    else:
+        shape = "x".join(str(h) for h in config.model.hidden) or "linear"
+    return f"{config.dataset.name}-{shape}-{config.optimizer.name}"
 
 
 class RunDirectory:
