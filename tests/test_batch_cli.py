@@ -34,11 +34,13 @@ def test_batch_default_config_writes_run_directory(tmp_path):
     proc = run_cli("--batch", str(config), "--set", "optimizer.lr=0.01", "--output-dir", str(out))
     assert proc.returncode == 0, proc.stderr
     # Not a TTY: plain one-line-per-epoch logs, then the final tables.
-    epoch_lines = [l for l in proc.stdout.splitlines() if l.startswith("epoch ")]
+    epoch_lines = [line for line in proc.stdout.splitlines() if line.startswith("epoch ")]
     assert len(epoch_lines) == 3 and "val_acc" in epoch_lines[0] and "samples/s" in epoch_lines[0]
     assert "final metrics" in proc.stdout and "confusion matrix" in proc.stdout
     (run,) = list(out.iterdir())
-    assert {p.name for p in run.iterdir()} == {"config.toml", "metrics.jsonl", "summary.json", "model.pt", "last.pt", "best.pt"}
+    assert {p.name for p in run.iterdir()} == {
+        "config.toml", "metrics.jsonl", "summary.json", "model.pt", "last.pt", "best.pt"
+    }
     assert "lr = 0.01" in (run / "config.toml").read_text()
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
     summary = json.loads((run / "summary.json").read_text())
@@ -120,7 +122,9 @@ def test_terminal_progress_bar_per_epoch_shows_loss_accuracy_speed_and_eta(tmp_p
     shown = screen.getvalue()
     # The live bar is redrawn in place: its frames are still in the captured stream.
     assert "epoch 1/2" in shown and "epoch 2/2" in shown
-    frame = next(line for line in shown.replace("\r", "\n").splitlines() if "acc " in line and "epoch 2/2" in line)
+    frame = next(
+        line for line in shown.replace("\r", "\n").splitlines() if "acc " in line and "epoch 2/2" in line
+    )
     assert "loss " in frame and "samples/s" in frame and "ETA" in frame
     assert "run " in shown  # the whole run's bar under the epoch's
     assert "completed: trained 2 epochs" in shown

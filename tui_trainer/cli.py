@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_trainer import __version__
+from tui_trainer.engine.rundir.layout import CONFIG_FILE, EXPORT_FORMATS, WEIGHT_CHOICES
+from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_OK, INTERRUPTED_EARLY_MESSAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
-ABORTED_MESSAGE = ("tui-trainer: aborted; the run directory keeps every finished epoch "
-                   "(continue with tui-trainer --resume RUN_DIR)")
-INTERRUPTED_EARLY_MESSAGE = "tui-trainer: interrupted before training started"
-# Kept here, torch-free, for --help; engine.export checks the same names.
-EXPORT_FORMATS = ("torchscript", "onnx")
-WEIGHT_CHOICES = ("final", "best", "last")
+if TYPE_CHECKING:
+    from tui_trainer.engine import TrainConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def resolve_config(args: argparse.Namespace):
+def resolve_config(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the arguments describe; raises ConfigError with a one-line message."""
     from tui_trainer.engine.config import ConfigError, TrainConfig
 
@@ -135,20 +134,16 @@ def resolve_config(args: argparse.Namespace):
     return config.with_overrides(overrides)
 
 
-def resume_config_path(run_dir: str):
-    from pathlib import Path
-
-    from tui_trainer.engine.config import ConfigError
+def resume_config_path(run_dir: str) -> Path:
+    from tui_trainer.engine import ConfigError, check_not_in_use
 
     path = Path(run_dir).expanduser()
     if not path.is_dir():
         raise ConfigError(f"--resume needs a run directory, {run_dir!r} is not a directory")
-    if not (path / "config.toml").exists():
-        raise ConfigError(f"{run_dir} is not a run directory: it has no config.toml")
-    from tui_trainer.engine.run_lock import check_not_in_use
-
+    if not (path / CONFIG_FILE).exists():
+        raise ConfigError(f"{run_dir} is not a run directory: it has no {CONFIG_FILE}")
     check_not_in_use(path)  # before the data loads: the trainer takes the lock itself later
-    return path / "config.toml"
+    return path / CONFIG_FILE
 
 
 def export_only(args: argparse.Namespace) -> int:
@@ -157,7 +152,7 @@ def export_only(args: argparse.Namespace) -> int:
         print("tui-trainer: error: --export needs a run directory, e.g. tui-trainer --export onnx "
               "runs/<id>", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    from tui_trainer.batch import export_and_report
+    from tui_trainer.export_command import export_and_report
 
     return export_and_report(args.config, args.export, args.weights)
 
@@ -182,7 +177,9 @@ def _main(args: argparse.Namespace) -> int:
         return export_only(args)
     try:
         if args.sweep and args.batch is None:
-            raise ConfigError("--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)")
+            raise ConfigError(
+                "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
+            )
         if args.parallel != 1 and not args.sweep:
             raise ConfigError("--parallel only applies to sweeps: add --sweep KEY=VALUES")
         config = resolve_config(args)

@@ -11,6 +11,7 @@ Torch-free and Textual-free: imported on the way to `--help`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -20,9 +21,10 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED (cli imports this module, not the reverse)
+from tui_trainer.exit_codes import EXIT_INTERRUPTED
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+SIGNAL_NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 
 
 def exit_interrupted(message: str) -> NoReturn:
@@ -31,14 +33,10 @@ def exit_interrupted(message: str) -> NoReturn:
     a traceback and carries on. Every file tui-trainer writes is replaced atomically, so whatever
     is on disk is a complete earlier version."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
-    try:
+    with contextlib.suppress(OSError):  # OSError: no terminal left to tell (SIGHUP)
         os.write(2, (message + "\n").encode())
-    except OSError:  # no terminal left to tell (SIGHUP)
-        pass
     os._exit(EXIT_INTERRUPTED)
 
 
@@ -50,6 +48,14 @@ class ExitAtOnce:
 
     def __call__(self, signum, frame) -> None:
         exit_interrupted(self.message)
+
+
+def set_exit_at_once_message(message: str) -> None:
+    """Change what the early handler (`cli.main`'s `ExitAtOnce`) says, if it is the one in place:
+    after a run, a signal cuts only the report short."""
+    current = signal.getsignal(signal.SIGINT)
+    if isinstance(current, ExitAtOnce):
+        current.message = message
 
 
 def handle_stop_signals(handler: Callable) -> Callable[[], None]:

@@ -10,6 +10,7 @@ directories, `points/` (each point's config), `logs/` (output of parallel points
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -19,18 +20,31 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from tui_trainer.engine.atomic import atomic_write_text
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.distributed import launched_by_torchrun
-from tui_trainer.engine.runs import _slug
+from tui_trainer.engine.rundir.atomic import atomic_write_text
+from tui_trainer.engine.rundir.layout import (
+    SUMMARY_FILE,
+    SWEEP_LOGS_DIR,
+    SWEEP_MANIFEST_FILE,
+    SWEEP_POINTS_DIR,
+    SWEEP_TABLE_FILE,
+    find_run_dir,
+)
+from tui_trainer.engine.rundir.past_runs import load_curves, load_summary
+from tui_trainer.engine.rundir.writer import create_sweep_dir
 from tui_trainer.engine.sweep_grid import SweepPoint, grid_points, parse_axes, point_run_name
+from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from tui_trainer.formatting import format_number, format_percent
 from tui_trainer.signals import SIGNAL_NAMES, handle_stop_signals, silence_hung_up_terminal
 
 POLL_SECONDS = 0.1
@@ -44,7 +58,7 @@ class PointResult:
     status: str = "pending"  # then running, completed, early_stopped, stopped, failed or skipped
     reason: str = ""
     run_dir: Path | None = None
-    metrics: dict = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
     best_val_accuracy: float | None = None
     best_val_loss: float | None = None
     epochs_done: int | None = None
@@ -52,7 +66,7 @@ class PointResult:
 
 
 def run_sweep(
-    base: TrainConfig, specs: list[str], parallel: int = 1, set_keys: list[str] = (),
+    base: TrainConfig, specs: list[str], parallel: int = 1, set_keys: Sequence[str] = (),
     console: Console | None = None,
 ) -> int:
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -61,7 +75,7 @@ def run_sweep(
             raise ConfigError("--sweep cannot run under torchrun; run the sweep without torchrun")
         if parallel < 1:
             raise ConfigError(f"--parallel must be at least 1, got {parallel}")
-        points = grid_points(base, parse_axes(specs, set_keys))
+        points = grid_points(base, parse_axes(specs, list(set_keys)))
         _check_dataset_names(points)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -79,8 +93,8 @@ class Sweep:
         self.console = console
         self.parallel = min(parallel, len(points))
         self.keys = list(points[0].params)
-        self.dir = _create_sweep_dir(Path(base.train.output_dir).expanduser())
-        (self.dir / "points").mkdir()
+        self.dir = create_sweep_dir(Path(base.train.output_dir).expanduser())
+        (self.dir / SWEEP_POINTS_DIR).mkdir()
         width = len(str(len(points)))
         self.results = [PointResult(p, point_run_name(p, width)) for p in points]
         for result in self.results:
@@ -90,7 +104,7 @@ class Sweep:
         self.threads = _threads_per_point(self.parallel)
         self.gpus = _visible_gpus(points[0].config) if self.parallel > 1 else []
         self.stopping = False
-        self.running: dict[int, tuple[PointResult, subprocess.Popen, object]] = {}  # by slot
+        self.running: dict[int, tuple[PointResult, subprocess.Popen[bytes], IO[str] | None]] = {}  # by slot
         self._write_manifest()
 
     # ---- running ----------------------------------------------------------------------
@@ -123,18 +137,18 @@ class Sweep:
                     pending.clear()
                 time.sleep(POLL_SECONDS)
         finally:
-            for result, process, log in running.values():  # only reached on an abort
+            for _result, process, _log in running.values():  # only reached on an abort
                 process.kill()
                 process.wait()
             restore()
         self._write_csv()
         self.console.print(self.table())
-        self.console.print(f"sweep results: {self.dir / 'sweep.csv'}", markup=False, highlight=False)
+        self.console.print(f"sweep results: {self.dir / SWEEP_TABLE_FILE}", markup=False, highlight=False)
         if self.stopping:
             return EXIT_INTERRUPTED
         return EXIT_OK if all(r.status in FINISHED_OK for r in self.results) else EXIT_FAILED
 
-    def _start(self, result: PointResult, slot: int):
+    def _start(self, result: PointResult, slot: int) -> tuple[subprocess.Popen[bytes], IO[str] | None]:
         result.status = "running"
         self.console.print(
             f"[{result.point.index + 1}/{len(self.results)}] start {result.run_name}: {result.point.label()}",
@@ -146,8 +160,8 @@ class Sweep:
         command = [sys.executable, "-m", "tui_trainer", "--batch", str(self._config_path(result))]
         log = None
         if self.parallel > 1:  # interleaved progress bars are unreadable: each point gets a log
-            (self.dir / "logs").mkdir(exist_ok=True)
-            log = open(self.dir / "logs" / f"{result.run_name}.log", "w", encoding="utf-8")
+            self._log_path(result).parent.mkdir(exist_ok=True)
+            log = open(self._log_path(result), "w", encoding="utf-8")  # noqa: SIM115 (closed in run())
         # A new session: a terminal Ctrl-C reaches only us, and we pass exactly one on.
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
@@ -156,10 +170,10 @@ class Sweep:
         return process, log
 
     def _collect(self, result: PointResult, exit_code: int) -> None:
-        run_dir = next((p for p in sorted(self.dir.glob(f"*-{_slug(result.run_name)}")) if p.is_dir()), None)
+        run_dir = find_run_dir(self.dir, result.run_name)
         result.run_dir = run_dir
-        summary = _read_json(run_dir / "summary.json") if run_dir else None
-        if summary is None:
+        summary = load_summary(run_dir) if run_dir else None
+        if summary is None or run_dir is None:
             result.status = "failed"
             result.reason = f"exited with code {exit_code} before writing a summary" + self._log_tail(result)
         else:
@@ -167,13 +181,13 @@ class Sweep:
             result.metrics = summary.get("metrics", {})
             result.epochs_done, result.seconds = summary.get("epochs_done"), summary.get("wall_seconds")
             result.best_val_loss = result.metrics.get("best_val_loss")
-            accuracies = [r["val_accuracy"] for r in _read_jsonl(run_dir / "metrics.jsonl") if r.get("val_accuracy") is not None]
+            accuracies = [a for a in load_curves(run_dir).val_accuracy if a is not None]
             result.best_val_accuracy = max(accuracies) if accuracies else None
             summary["sweep"] = {
                 "name": self.dir.name, "dir": str(self.dir), "index": result.point.index + 1,
                 "points": len(self.results), "params": result.point.params,
             }
-            atomic_write_text(run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+            atomic_write_text(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
         self.console.print(
             f"[{result.point.index + 1}/{len(self.results)}] {result.status} {result.run_name}: "
             f"{_best_text(result)}{'; ' + result.reason if result.status not in FINISHED_OK else ''}",
@@ -182,23 +196,23 @@ class Sweep:
         self._write_csv()
 
     def _log_tail(self, result: PointResult) -> str:
-        path = self.dir / "logs" / f"{result.run_name}.log"
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()] if path.exists() else []
+        path = self._log_path(result)
+        if not path.exists():
+            return ""
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
         return f": {lines[-1].strip()}" if lines else ""
 
-    def _install_interrupt_handlers(self):
+    def _install_interrupt_handlers(self) -> Callable[[], None]:
         """First Ctrl-C, SIGTERM or SIGHUP: running points stop after their batch and save, no new
         point starts. A second one is passed on too, which makes the points abort."""
 
-        def handler(signum, frame):
+        def handler(signum: int, frame: FrameType | None) -> None:
             if signum == signal.SIGHUP:
                 silence_hung_up_terminal()
             if not self.stopping:
-                try:
+                with contextlib.suppress(OSError):
                     self.console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
                                        "(Ctrl-C again aborts them)")
-                except OSError:
-                    pass
             self.stopping = True
             # SIGHUP is passed on as it came: a point printing to the closed terminal silences it too.
             passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
@@ -210,21 +224,26 @@ class Sweep:
 
     # ---- files and the table ----------------------------------------------------------
     def _config_path(self, result: PointResult) -> Path:
-        return self.dir / "points" / f"{result.run_name}.toml"
+        return self.dir / SWEEP_POINTS_DIR / f"{result.run_name}.toml"
+
+    def _log_path(self, result: PointResult) -> Path:
+        return self.dir / SWEEP_LOGS_DIR / f"{result.run_name}.log"
 
     def _write_manifest(self) -> None:
         manifest = {
             "name": self.dir.name,
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "parallel": self.parallel,
-            "axes": {key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys},
+            "axes": {
+                key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys
+            },
             "points": [
                 {"index": r.point.index + 1, "run_name": r.run_name, "params": r.point.params,
                  "config": str(self._config_path(r).relative_to(self.dir))}
                 for r in self.results
             ],
         }
-        atomic_write_text(self.dir / "sweep.json", json.dumps(manifest, indent=2) + "\n")
+        atomic_write_text(self.dir / SWEEP_MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
     def _write_csv(self) -> None:
         fixed = ["index", *self.keys, "status", "best_val_accuracy", "best_val_loss"]
@@ -241,14 +260,14 @@ class Sweep:
                 _cell(r.best_val_loss), *(_cell(r.metrics.get(k)) for k in metric_keys),
                 _cell(r.epochs_done), _cell(r.seconds), str(r.run_dir or ""), r.reason,
             ])
-        atomic_write_text(self.dir / "sweep.csv", buffer.getvalue())
+        atomic_write_text(self.dir / SWEEP_TABLE_FILE, buffer.getvalue())
 
     def ranked(self) -> list[PointResult]:
         """Best first: by best validation accuracy for classification, loss for regression;
         points without a result come last."""
         by_accuracy = any(r.best_val_accuracy is not None for r in self.results)
 
-        def key(r: PointResult):
+        def key(r: PointResult) -> tuple[int, float, int]:
             value = r.best_val_accuracy if by_accuracy else r.best_val_loss
             if value is None:
                 return (1, 0.0, r.point.index)
@@ -268,8 +287,9 @@ class Sweep:
         table.add_column("epochs", justify="right")
         table.add_column("run")
         for r in self.ranked():
-            best = _pct(r.best_val_accuracy) if by_accuracy else _num(r.best_val_loss)
-            test = _pct(r.metrics.get("test_accuracy")) if by_accuracy else _num(r.metrics.get("test_loss"))
+            best = format_percent(r.best_val_accuracy) if by_accuracy else format_number(r.best_val_loss)
+            test = (format_percent(r.metrics.get("test_accuracy")) if by_accuracy
+                    else format_number(r.metrics.get("test_loss")))
             style = "" if r.status in FINISHED_OK else "red" if r.status == "failed" else "yellow"
             table.add_row(
                 str(r.point.index + 1), *r.point.params.values(), r.status, best, test,
@@ -286,19 +306,6 @@ def _check_dataset_names(points: list[SweepPoint]) -> None:
             find_spec(point.config.dataset.name)
         except ConfigError as exc:
             raise ConfigError(f"sweep point {point.index + 1} ({point.label()}): {exc}") from None
-
-
-def _create_sweep_dir(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1, 1000):
-        path = root / (f"sweep-{stamp}" if attempt == 1 else f"sweep-{stamp}-{attempt}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
-    raise OSError(f"cannot create a unique sweep directory under {root}")
 
 
 def _threads_per_point(parallel: int) -> int:
@@ -324,39 +331,17 @@ def _visible_gpus(config: TrainConfig) -> list[str]:
     return listed[:count] if listed else [str(i) for i in range(count)]
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, ValueError):
-        return []
-
-
 def _best_text(result: PointResult) -> str:
     if result.best_val_accuracy is not None:
-        return f"best val_acc {_pct(result.best_val_accuracy)}"
+        return f"best val_acc {format_percent(result.best_val_accuracy)}"
     if result.best_val_loss is not None:
-        return f"best val_loss {result.best_val_loss:.4g}"
+        return f"best val_loss {format_number(result.best_val_loss)}"
     return "no result"
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.2f}%"
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4g}"

@@ -5,7 +5,6 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 
 import pytest
 
@@ -48,7 +47,9 @@ def test_sequential_sweep_writes_runs_csv_and_ranked_table(moons_config, env):
         assert float(row["best_val_accuracy"]) >= float(row["val_accuracy"])
         summary = json.loads((sweep_dir / row["run_dir"].split("/")[-1] / "summary.json").read_text())
         assert summary["sweep"]["name"] == sweep_dir.name
-        assert summary["sweep"]["params"] == {"optimizer.lr": row["optimizer.lr"], "model.hidden": row["model.hidden"]}
+        assert summary["sweep"]["params"] == {
+            "optimizer.lr": row["optimizer.lr"], "model.hidden": row["model.hidden"]
+        }
     configs = {p.name: p for p in run_dirs}
     assert all((p / "config.toml").exists() and (p / "model.pt").exists() for p in configs.values())
     manifest = json.loads((sweep_dir / "sweep.json").read_text())
@@ -79,7 +80,8 @@ def test_parallel_sweep_runs_two_points_at_once_with_logs(moons_config, env):
     "sweep, message",
     [
         ("optimizer.lr=1e-3,0", "sweep point 2 (optimizer.lr=0): optimizer.lr must be > 0, got 0.0"),
-        ("dataset.name=moons,mons", "sweep point 2 (dataset.name=mons): unknown dataset.name 'mons'; valid: "),
+        ("dataset.name=moons,mons",
+         "sweep point 2 (dataset.name=mons): unknown dataset.name 'mons'; valid: "),
     ],
 )
 def test_bad_sweep_is_refused_before_anything_runs(sweep, message, moons_config, env):
@@ -123,4 +125,5 @@ def test_interrupt_stops_the_running_point_and_skips_the_rest(moons_config, env,
     assert process.returncode == 130, "".join(lines) + rest
     rows = read_csv(the_sweep_dir(output_dir))
     assert [r["status"] for r in rows] == ["stopped", "skipped"]
-    assert rows[0]["run_dir"] and (the_sweep_dir(output_dir) / rows[0]["run_dir"].split("/")[-1] / "model.pt").exists()
+    assert rows[0]["run_dir"]
+    assert (the_sweep_dir(output_dir) / rows[0]["run_dir"].split("/")[-1] / "model.pt").exists()

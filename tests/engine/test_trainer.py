@@ -16,7 +16,7 @@ from tui_trainer.engine.events import (
     RunResumed,
     RunStarted,
 )
-from tui_trainer.engine.runs import load_model
+from tui_trainer.engine.rundir.weights import load_model
 from tui_trainer.engine.trainer import Trainer, TrainingControl, train
 
 

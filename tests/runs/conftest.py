@@ -2,6 +2,7 @@ import pytest
 
 from tui_trainer.engine.config import TrainConfig
 
+
 @pytest.fixture
 def tiny_config(runs_dir):
     """A seconds-long CPU run: toy data, small MLP, dropout and a scheduler so their state matters."""

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from tui_trainer.cli import EXIT_BAD_CONFIG, EXIT_OK, build_parser, main, resolve_config
+from tui_trainer.cli import build_parser, main, resolve_config
 from tui_trainer.engine.trainer import Trainer
+from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_OK
 
 
 def test_resume_of_something_that_is_not_a_run_is_a_one_line_error(tmp_path, capsys):

@@ -53,7 +53,11 @@ def test_set_any_value_into_any_field(key, raw):
 
 
 @settings_
-@given(assignments=st.lists(st.one_of(st.text(max_size=40), st.tuples(st.sampled_from(FIELDS), values).map("=".join)), max_size=4))
+@given(
+    assignments=st.lists(
+        st.one_of(st.text(max_size=40), st.tuples(st.sampled_from(FIELDS), values).map("=".join)), max_size=4
+    )
+)
 def test_with_overrides_of_any_assignments(assignments):
     assert_valid_or_error(lambda: TrainConfig().with_overrides(assignments))
 

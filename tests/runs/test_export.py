@@ -6,10 +6,10 @@ import warnings
 import pytest
 import torch
 
-from tui_trainer.cli import EXPORT_FORMATS, WEIGHT_CHOICES, main
-from tui_trainer.engine import export as export_module
+from tui_trainer.cli import build_parser, main
 from tui_trainer.engine.export import ExportError, export_run, load_for_export
-from tui_trainer.engine.runs import load_model
+from tui_trainer.engine.rundir.layout import EXPORT_FORMATS, WEIGHT_CHOICES
+from tui_trainer.engine.rundir.weights import load_model
 from tui_trainer.engine.trainer import Trainer
 
 
@@ -27,9 +27,19 @@ def digits_run(tmp_path_factory):
     return result.run_dir
 
 
-def test_cli_and_engine_agree_on_names():
-    assert EXPORT_FORMATS == export_module.EXPORT_FORMATS
-    assert WEIGHT_CHOICES == export_module.WEIGHT_CHOICES
+def test_every_format_and_weights_choice_the_cli_offers_the_export_accepts(digits_run, tmp_path):
+    parser = build_parser()
+    for fmt in EXPORT_FORMATS:
+        for weights in WEIGHT_CHOICES:
+            args = parser.parse_args(["--export", fmt, "--weights", weights, str(digits_run)])
+            assert (args.export, args.weights) == (fmt, weights)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--export", "tflite", str(digits_run)])
+    # The one list the command line offers is the one export_run checks against.
+    result = export_run(digits_run, EXPORT_FORMATS[0], WEIGHT_CHOICES[-1], out=tmp_path / "m.pt")
+    assert result.path.exists()
+    with pytest.raises(ExportError, match="valid: " + ", ".join(EXPORT_FORMATS)):
+        export_run(digits_run, "tflite")
 
 
 def test_torchscript_export_takes_raw_pixels_and_matches(digits_run):

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from runs_helpers import read_metrics, read_summary
-from tui_trainer.engine import atomic
+
 from tui_trainer.engine.checkpoint import epochs_done, load_checkpoint
 from tui_trainer.engine.datasets import registry
 from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData
 from tui_trainer.engine.events import EpochEnd, RunStarted
-from tui_trainer.engine.runs import load_model
+from tui_trainer.engine.rundir import atomic
+from tui_trainer.engine.rundir.weights import load_model
 from tui_trainer.engine.trainer import Trainer
 
 KEPT_FILES = ("config.toml", "metrics.jsonl", "last.pt", "best.pt")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from runs_helpers import read_metrics, read_summary
-from tui_trainer.cli import EXIT_INTERRUPTED, EXIT_OK
+
 from tui_trainer.engine.checkpoint import epochs_done, load_checkpoint, save_checkpoint
 from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.history import list_runs
+from tui_trainer.engine.rundir.past_runs import list_runs
+from tui_trainer.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 
 REPO = Path(__file__).resolve().parents[2]
 

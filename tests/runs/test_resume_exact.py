@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import torch
-
 from runs_helpers import numbers_only, read_metrics, read_summary
+
 from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, RunStarted
@@ -107,7 +107,8 @@ def test_resume_from_a_damaged_checkpoint_fails_with_one_line(tiny_config):
     last.write_bytes(last.read_bytes()[:100])
     result = Trainer(config.with_overrides(["train.epochs=2"]), resume_from=first.run_dir).run()
     assert result.status == "failed"
-    assert "is not a readable weights file (it is truncated or damaged)" in result.reason and "\n" not in result.reason
+    assert "is not a readable weights file (it is truncated or damaged)" in result.reason
+    assert "\n" not in result.reason
 
 
 def test_checkpoints_hold_the_full_training_state(tiny_config):

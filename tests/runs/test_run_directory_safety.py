@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from tui_trainer.engine import atomic
 from tui_trainer.engine.events import EpochEnd
-from tui_trainer.engine.run_lock import RunInUse, RunLock, check_not_in_use, holder
-from tui_trainer.engine.runs import RunDirectory, describe_write_error
+from tui_trainer.engine.rundir import atomic
+from tui_trainer.engine.rundir.lock import RunInUse, RunLock, check_not_in_use, holder
+from tui_trainer.engine.rundir.writer import RunDirectory, describe_write_error
 from tui_trainer.engine.trainer import Trainer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def test_a_held_lock_names_its_process_and_ends_with_it(tmp_path):
 def test_a_lock_left_by_a_killed_process_is_stale(tmp_path):
     child = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from tui_trainer.engine.run_lock import RunLock; "
+         "import sys, time; from tui_trainer.engine.rundir.lock import RunLock; "
          f"RunLock.acquire({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, env=_env(),
     )
@@ -146,7 +146,9 @@ def test_torchs_zip_writer_failing_on_a_full_disk_reads_as_disk_full(tmp_path, m
     monkeypatch.setattr(atomic, "_disk_full", lambda directory: True)
     target = tmp_path / "best.pt"
     with pytest.raises(OSError) as caught:
-        atomic.atomic_write(target, lambda handle: torch.save({"w": torch.randn(5000)}, _FillsUp(handle, 3000)))
+        atomic.atomic_write(
+            target, lambda handle: torch.save({"w": torch.randn(5000)}, _FillsUp(handle, 3000))
+        )
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
     assert describe_write_error(caught.value).startswith(f"disk full while saving {target}: ")
     assert not target.exists() and not list(tmp_path.glob(".*.tmp"))

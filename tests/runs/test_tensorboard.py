@@ -25,7 +25,9 @@ def test_missing_tensorboard_is_a_one_line_failure(tiny_config, monkeypatch):
 
 
 def test_scalars_and_confusion_images_are_logged(tiny_config):
-    pytest.importorskip("tensorboard", reason="tensorboard not installed (pip install 'tui-trainer[tensorboard]')")
+    pytest.importorskip(
+        "tensorboard", reason="tensorboard not installed (pip install 'tui-trainer[tensorboard]')"
+    )
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     result = Trainer(tiny_config("train.tensorboard=true", "train.epochs=2")).run()

@@ -12,8 +12,8 @@ import torch
 
 from tui_trainer.cli import main
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine.rundir.weights import WeightsFileError, load_weights_file
 from tui_trainer.engine.trainer import Trainer
-from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
 
 WEIGHT_FILES = ("model.pt", "last.pt", "best.pt")
 
@@ -32,8 +32,8 @@ class _Payload:
 def clean_run(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
     config = TrainConfig().with_overrides(
-        ["dataset.name=moons", "dataset.n_samples=80", "dataset.batch_size=16", "model.hidden=8", "train.epochs=2",
-         "train.device=cpu", "train.n_samples_shown=0", f"train.output_dir={runs}"]
+        ["dataset.name=moons", "dataset.n_samples=80", "dataset.batch_size=16", "model.hidden=8",
+         "train.epochs=2", "train.device=cpu", "train.n_samples_shown=0", f"train.output_dir={runs}"]
     )
     result = Trainer(config).run()
     assert result.status == "completed", result.reason
@@ -116,5 +116,5 @@ def test_no_module_loads_pickles_without_weights_only():
         for path in package.rglob("*.py")
         if "torch.load(" in path.read_text()
     ]
-    assert callers == ["engine/weights_file.py"]
-    assert "weights_only=False" not in (package / "engine" / "weights_file.py").read_text()
+    assert callers == ["engine/rundir/weights.py"]
+    assert "weights_only=False" not in (package / "engine" / "rundir" / "weights.py").read_text()

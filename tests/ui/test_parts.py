@@ -11,13 +11,13 @@ from tui_trainer.engine.events import (
     Evaluation,
     LogMessage,
 )
+from tui_trainer.formatting import format_clock
 from tui_trainer.ui.confusion_view import confusion_renderable, matrix_table
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.fields import field_id, format_value, key_of
-from tui_trainer.ui.history import StepHistory, decimate
 from tui_trainer.ui.panels import estimated_parameters, model_summary
 from tui_trainer.ui.pixels import boundary_lines, boundary_wrong_mask, half_block_lines, image_to_rgb
-from tui_trainer.ui.run_view import format_eta
+from tui_trainer.ui.plot_history import StepHistory, decimate
 
 
 def batch(step, losses):
@@ -162,6 +162,6 @@ def test_ten_class_matrix_keeps_every_count_in_40_columns():
 
 
 def test_eta_format():
-    assert format_eta(None) == "-"
-    assert format_eta(75) == "1:15"
-    assert format_eta(3725) == "1:02:05"
+    assert format_clock(None) == "-"
+    assert format_clock(75) == "1:15"
+    assert format_clock(3725) == "1:02:05"

@@ -62,7 +62,7 @@ async def test_runs_screen_resume_and_load_run_no_code(tmp_path):
 
 
 async def test_a_run_training_elsewhere_shows_as_running_and_is_not_resumed(tmp_path):
-    from tui_trainer.engine.run_lock import RunLock
+    from tui_trainer.engine.rundir.lock import RunLock
 
     root = tmp_path / "runs"
     config = toy_config(root, epochs=2)

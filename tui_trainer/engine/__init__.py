@@ -6,7 +6,8 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - config: the one typed configuration and its parsing;
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
-- runs: past run directories, their lock, export, and the one safe weights loader.
+- runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
+  the one safe weights loader.
 """
 
 from __future__ import annotations
@@ -49,19 +50,24 @@ _EXPORTS: dict[str, str] = {
     "USES_BETAS": "names",
     "USES_MOMENTUM": "names",
     # runs
-    "RunRecord": "history",
-    "RunCurves": "history",
-    "list_runs": "history",
-    "load_curves": "history",
-    "load_run_config": "history",
-    "load_summary": "history",
-    "RunInUse": "run_lock",
-    "check_not_in_use": "run_lock",
+    "RunRecord": "rundir.past_runs",
+    "RunCurves": "rundir.past_runs",
+    "list_runs": "rundir.past_runs",
+    "load_curves": "rundir.past_runs",
+    "load_run_config": "rundir.past_runs",
+    "load_summary": "rundir.past_runs",
+    "RUNNING": "rundir.past_runs",
+    "is_sweep_dir": "rundir.layout",
+    "short_run_name": "rundir.layout",
+    "sweep_start_clock": "rundir.layout",
+    "RunInUse": "rundir.lock",
+    "check_not_in_use": "rundir.lock",
     "ExportError": "export",
     "export_run": "export",
-    "WeightsFileError": "weights_file",
-    "load_weights_file": "weights_file",
-    "describe_write_error": "runs",
+    "WeightsFileError": "rundir.weights",
+    "load_weights_file": "rundir.weights",
+    "load_model": "rundir.weights",
+    "describe_write_error": "rundir.writer",
 }
 
 __all__ = [
@@ -75,6 +81,7 @@ __all__ = [
     "ExportError",
     "LogMessage",
     "REGRESSION_LOSSES",
+    "RUNNING",
     "RunCurves",
     "RunFinished",
     "RunInUse",
@@ -96,9 +103,11 @@ __all__ = [
     "detected_devices",
     "export_run",
     "field_type",
+    "is_sweep_dir",
     "find_spec",
     "list_runs",
     "load_curves",
+    "load_model",
     "load_run_config",
     "load_summary",
     "load_weights_file",
@@ -107,6 +116,8 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "short_run_name",
+    "sweep_start_clock",
     "warm_up",
 ]
 
@@ -144,14 +155,6 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
-    from tui_trainer.engine.history import (
-        RunCurves,
-        RunRecord,
-        list_runs,
-        load_curves,
-        load_run_config,
-        load_summary,
-    )
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
         REGRESSION_LOSSES,
@@ -160,9 +163,19 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
-    from tui_trainer.engine.run_lock import RunInUse, check_not_in_use
-    from tui_trainer.engine.runs import describe_write_error
+    from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
+    from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
+    from tui_trainer.engine.rundir.past_runs import (
+        RUNNING,
+        RunCurves,
+        RunRecord,
+        list_runs,
+        load_curves,
+        load_run_config,
+        load_summary,
+    )
+    from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file
+    from tui_trainer.engine.rundir.writer import describe_write_error
     from tui_trainer.engine.trainer import Trainer
     from tui_trainer.engine.validate import data_problems
     from tui_trainer.engine.warmup import warm_up
-    from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file

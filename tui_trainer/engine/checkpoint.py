@@ -23,14 +23,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from tui_trainer.engine.atomic import atomic_write
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.events import EpochEnd
-from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
+from tui_trainer.engine.rundir.atomic import atomic_write
+from tui_trainer.engine.rundir.layout import LAST_CHECKPOINT
+from tui_trainer.engine.rundir.weights import WeightsFileError, load_weights_file
 
 CHECKPOINT_FORMAT = 1
-LAST_CHECKPOINT = "last.pt"
-BEST_CHECKPOINT = "best.pt"
 
 # Fields a resume may change: they steer the run, not the numbers it produces on a given device.
 RESUMABLE_FIELDS = frozenset(
@@ -57,7 +56,9 @@ class CheckpointError(ConfigError):
 
 
 def rng_states(generator: torch.Generator) -> dict[str, Any]:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    numpy_state = np.random.get_state(legacy=True)
+    assert isinstance(numpy_state, tuple)  # legacy=True: the (kind, keys, pos, has_gauss, cached) form
+    kind, keys, pos, has_gauss, cached = numpy_state
     states: dict[str, Any] = {
         "torch": torch.get_rng_state(),
         "generator": generator.get_state(),

@@ -170,7 +170,7 @@ class TrainConfig:
         return tomli_w.dumps(self.to_dict())
 
     def save(self, path: str | Path) -> None:
-        from tui_trainer.engine.atomic import atomic_write_text
+        from tui_trainer.engine.rundir.atomic import atomic_write_text
 
         atomic_write_text(Path(path), self.to_toml())
 

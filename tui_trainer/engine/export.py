@@ -14,11 +14,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from tui_trainer.engine.atomic import atomic_write
-from tui_trainer.engine.runs import _rebuild, read_weights, weights_path
+from tui_trainer.engine.datasets.meta import DatasetMeta
+from tui_trainer.engine.rundir.atomic import atomic_write
+from tui_trainer.engine.rundir.layout import EXPORT_FORMATS, WEIGHT_CHOICES, export_file_name, weights_path
+from tui_trainer.engine.rundir.weights import read_weights, rebuild_model
 
-EXPORT_FORMATS = ("torchscript", "onnx")
-WEIGHT_CHOICES = ("final", "best", "last")
 TOLERANCE = 1e-4  # absolute difference allowed between PyTorch and the reloaded export
 
 
@@ -50,7 +50,9 @@ class NormalizedModel(nn.Module):
         self.register_buffer("scale", scale.float().clone())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model((x.float() - self.mean) / self.scale)
+        # Buffers read back as Tensor | Module to mypy; a class-level annotation would fix that but
+        # breaks torch.jit.script (it cannot resolve the string annotation).
+        return self.model((x.float() - self.mean) / self.scale)  # type: ignore[operator]
 
 
 def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
@@ -61,7 +63,7 @@ def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
     return torch.randn(shape, generator=generator)
 
 
-def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[NormalizedModel, object]:
+def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[NormalizedModel, DatasetMeta]:
     if weights not in WEIGHT_CHOICES:
         raise ExportError(f"unknown weights {weights!r}; valid: {', '.join(WEIGHT_CHOICES)}")
     if not Path(run_path).expanduser().exists():
@@ -72,7 +74,7 @@ def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[Norma
         raise ExportError(f"no weights to export: {path} does not exist{hint}")
     payload = read_weights(path)  # WeightsFileError (a refused or damaged file) goes up as it is
     try:
-        model, _config, meta = _rebuild(payload)
+        model, _config, meta = rebuild_model(payload)
     except Exception as exc:
         raise ExportError(f"cannot load {path}: {' '.join(str(exc).split())[:160]}") from None
     normalizer = payload.get("normalizer") or {"mean": torch.zeros(()), "scale": torch.ones(())}
@@ -89,9 +91,7 @@ def export_run(
     model, meta = load_for_export(run_path, weights)
     run_path = Path(run_path).expanduser()
     base = run_path if run_path.is_dir() else run_path.parent
-    stem = "model" if weights == "final" else f"model-{weights}"
-    suffix = ".torchscript.pt" if fmt == "torchscript" else ".onnx"
-    target = Path(out) if out else base / f"{stem}{suffix}"
+    target = Path(out) if out else base / export_file_name(fmt, weights)
     # Checked on another batch size than the export used, so a fixed batch dimension is caught.
     check_input = example_inputs(meta, 7, seed=1)
     with torch.no_grad():
@@ -104,7 +104,8 @@ def export_run(
     except (OSError, ExportError):
         raise
     except Exception as exc:
-        raise ExportError(f"{fmt} export failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        reason = " ".join(str(exc).split())[:200]
+        raise ExportError(f"{fmt} export failed: {type(exc).__name__}: {reason}") from None
     if outputs is None:
         return ExportResult(target, fmt, float("nan"), checked_with)
     diff = float((outputs - expected).abs().max()) if expected.numel() else 0.0
@@ -139,7 +140,7 @@ def _onnx(model: nn.Module, meta, target: Path, check_input: torch.Tensor):
         torch.onnx.export(
             model,
             (example_inputs(meta, 2, seed=0),),
-            buffer,
+            buffer,  # type: ignore[arg-type]  # a file object is documented to work; the annotation says path
             dynamo=False,
             input_names=["input"],
             output_names=["output"],

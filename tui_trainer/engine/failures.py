@@ -12,7 +12,7 @@ import torch
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss
-from tui_trainer.engine.runs import describe_write_error
+from tui_trainer.engine.rundir.writer import describe_write_error
 
 
 def describe_failure(exc: Exception, config: TrainConfig) -> str:

@@ -13,6 +13,7 @@ import torch
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.events import BatchEnd, EpochEnd, Evaluation, EventListener, RunFinished, RunStarted
+from tui_trainer.engine.rundir.layout import TENSORBOARD_DIR
 
 CELL_PIXELS = 12  # each confusion cell becomes a square this wide in the image
 
@@ -53,12 +54,12 @@ class TensorBoardLogger(EventListener):
 
     def __init__(self, config: TrainConfig):
         self.writer_class = _summary_writer_class()
-        self.fallback_dir = Path(config.train.output_dir).expanduser() / "tensorboard"
+        self.fallback_dir = Path(config.train.output_dir).expanduser() / TENSORBOARD_DIR
         self.writer = None
         self.step = 0
 
     def on_run_start(self, event: RunStarted) -> None:
-        log_dir = Path(event.run_dir) / "tensorboard" if event.run_dir else self.fallback_dir
+        log_dir = Path(event.run_dir) / TENSORBOARD_DIR if event.run_dir else self.fallback_dir
         self.writer = self.writer_class(log_dir=str(log_dir))
         self.writer.add_text("config", "```toml\n" + event.config.to_toml() + "\n```", event.start_epoch)
 

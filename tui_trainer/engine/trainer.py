@@ -56,7 +56,7 @@ from tui_trainer.engine.model import build_model, count_parameters, layer_summar
 from tui_trainer.engine.precision import make_precision, maybe_compile
 from tui_trainer.engine.progress import TrainingProgress
 from tui_trainer.engine.report_cadence import ReportCadence, StepWindow
-from tui_trainer.engine.runs import RunDirectory, describe_write_error
+from tui_trainer.engine.rundir.writer import RunDirectory, describe_write_error
 from tui_trainer.engine.training_state import restore_training_state
 from tui_trainer.engine.validate import check_against_data
 

@@ -28,6 +28,7 @@ from textual.widgets import Button, Footer, Input, ProgressBar, Static, TabbedCo
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
 from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.confusion_view import ConfusionPane
@@ -42,7 +43,6 @@ from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-EXIT_INTERRUPTED = 130  # as cli.EXIT_INTERRUPTED: a signal, or q / ctrl+q stopped a run
 DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 # Actions of plain letter keys: while a field is typed into, the letters type instead, so the

@@ -10,6 +10,8 @@ from rich.text import Text
 from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
+from tui_trainer.formatting import format_percent
+
 MAX_CLASSES_SHOWN = 30
 
 
@@ -22,10 +24,6 @@ def heat_style(count: int, row_total: int, diagonal: bool) -> Style:
     if diagonal:
         return Style(color="black" if share > 0.5 else "white", bgcolor=f"rgb(0,{level},0)", bold=True)
     return Style(color="white", bgcolor=f"rgb({max(level, 110)},0,0)", bold=True)
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
 
 
 def matrix_table(counts: list[list[int]], names: list[str]) -> Table:
@@ -69,7 +67,7 @@ def confusion_renderable(evaluation, console):
     supports = matrix.sum(dim=1).tolist()
     for i, name in enumerate(names):
         metrics.add_row(
-            name[:20], _pct(evaluation.precision[i]), _pct(evaluation.recall[i]),
+            name[:20], format_percent(evaluation.precision[i], 0), format_percent(evaluation.recall[i], 0),
             f"{evaluation.f1[i]:.3f}", str(int(supports[i])),
         )
     macro = evaluation.extra.get("macro_f1")

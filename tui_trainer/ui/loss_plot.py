@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui_trainer.ui.history import Ema, StepHistory, decimate
+from tui_trainer.ui.plot_history import Ema, StepHistory, decimate
 from tui_trainer.ui.strip_plot import StripPlot
 
 

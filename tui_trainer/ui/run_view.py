@@ -19,6 +19,7 @@ from tui_trainer.engine.events import (
     RunResumed,
     RunStarted,
 )
+from tui_trainer.formatting import compact_rate, format_clock, format_epoch_line, run_header
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
@@ -30,23 +31,6 @@ PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
 EVALUATION_TABS = ("tab-confusion", "tab-samples")
 
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def compact_rate(value: float) -> str:
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e4:
-        return f"{value / 1e3:.0f}k"
-    return f"{value:,.0f}"
 
 
 class RunView(EventListener):
@@ -161,17 +145,8 @@ class RunView(EventListener):
     def _started(self, event: RunStarted) -> None:
         self.started = event
         self.state = "running"
-        c = event.config
-        hidden = ",".join(str(h) for h in c.model.hidden) or "none"
-        self.write(event.meta.summary())
-        self.write(
-            f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
-            f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}"
-        )
-        self.write(
-            f"device {event.device}; data {event.loader}; {event.steps_per_epoch} steps/epoch × "
-            f"{c.train.epochs} epochs"
-        )
+        for line in run_header(event):
+            self.write(line)
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "dim")
         bar = self.app.query_one("#progress-bar", ProgressBar)
@@ -181,7 +156,7 @@ class RunView(EventListener):
 
     def _show_earlier_epochs(self, event: RunStarted) -> None:
         """A resumed run's plot starts with the epochs it trained before."""
-        from tui_trainer.engine.history import load_curves
+        from tui_trainer.engine import load_curves
 
         curves = load_curves(event.run_dir)
         shown = 0
@@ -198,7 +173,6 @@ class RunView(EventListener):
         self.plot_dirty = True
 
     def _epoch(self, event: EpochEnd) -> None:
-        from tui_trainer.batch import format_epoch  # batch.py loads torch; events mean it is loaded
 
         self.last_epoch = event
         self.epochs_seen += 1
@@ -207,7 +181,7 @@ class RunView(EventListener):
             EpochPoint(event.epoch + 1, step, event.train_loss, event.val_loss,
                        event.train_accuracy, event.val_accuracy)
         )
-        self.write(format_epoch(event), "green" if event.improved else "")
+        self.write(format_epoch_line(event), "green" if event.improved else "")
 
     def _evaluation(self, event: Evaluation) -> None:
         # Validation results each epoch; the test split once at the end replaces them on screen.
@@ -268,7 +242,7 @@ class RunView(EventListener):
             if batch is not None:
                 parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
                 if self.state == "running":
-                    parts.append(f"ETA {format_eta(batch.eta_seconds)}")
+                    parts.append(f"ETA {format_clock(batch.eta_seconds)}")
                 parts.append(f"loss {batch.loss:.4f}")
             if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
                 parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")

@@ -8,18 +8,16 @@ the default order (newest first) keeps a sweep's runs together.
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_trainer.engine.history import RUNNING, RunRecord, list_runs, load_summary
+from tui_trainer.engine import RUNNING, RunRecord, is_sweep_dir, list_runs, load_summary, sweep_start_clock
+from tui_trainer.engine import short_run_name as short_name
+from tui_trainer.formatting import format_duration, format_loss, format_percent
 
-SWEEP_PREFIX = "sweep-"
 DAMAGED = "damaged"
-TIMESTAMP = re.compile(r"^\d{8}-\d{6}-")
 NAME_WIDTH = 26
-SWEEP_STAMP = re.compile(r"^sweep-\d{8}-(\d\d)(\d\d)(\d\d)")
 
 
 @dataclass
@@ -63,7 +61,7 @@ def collect_runs(root: str | Path) -> list[RunRow]:
     root = Path(root).expanduser()
     rows = [RunRow(record) for record in list_runs(root)]
     try:
-        sweeps = [p for p in root.iterdir() if p.is_dir() and p.name.startswith(SWEEP_PREFIX)]
+        sweeps = [p for p in root.iterdir() if is_sweep_dir(p)]
     except OSError:
         sweeps = []
     for sweep_dir in sweeps:
@@ -125,37 +123,14 @@ def sort_rows(rows: list[RunRow], column: SortColumn, descending: bool) -> list[
 # ---- text of the cells ------------------------------------------------------------------
 
 
-def short_name(name: str) -> str:
-    """A run's name without its timestamp prefix, for legends."""
-    return TIMESTAMP.sub("", name) or name
-
-
 def clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def format_epochs(record: RunRecord) -> str:
     if record.epochs_planned is None:
         return str(record.epochs)
     return f"{record.epochs}/{record.epochs_planned}"
-
-
-def format_percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.2f}%"
-
-
-def format_loss(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
 
 
 def format_status(record: RunRecord) -> str:
@@ -169,8 +144,7 @@ def format_sweep(row: RunRow) -> str:
     """Short enough for a narrow column: the sweep's start time and the point number."""
     if not row.sweep:
         return ""
-    stamp = SWEEP_STAMP.match(row.sweep)
-    name = f"{stamp[1]}:{stamp[2]}:{stamp[3]}" if stamp else clip(row.sweep, 12)
+    name = sweep_start_clock(row.sweep) or clip(row.sweep, 12)
     return f"{name} #{row.sweep_index}" if row.sweep_index else name
 
 

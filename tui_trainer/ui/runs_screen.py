@@ -14,9 +14,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tui_trainer.engine import RunCurves, RunInUse, check_not_in_use, load_curves, load_run_config
 from tui_trainer.engine.config import ConfigError
-from tui_trainer.engine.run_lock import RunInUse, check_not_in_use
-from tui_trainer.engine.history import RunCurves, load_curves, load_run_config
 from tui_trainer.ui.resume_dialog import ResumeDialog
 from tui_trainer.ui.runs_data import (
     SORT_COLUMNS,

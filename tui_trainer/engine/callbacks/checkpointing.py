@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tui_trainer.engine.callbacks.base import Callback
-from tui_trainer.engine.checkpoint import BEST_CHECKPOINT, LAST_CHECKPOINT, save_checkpoint
+from tui_trainer.engine.checkpoint import save_checkpoint
 from tui_trainer.engine.events import EpochEnd
+from tui_trainer.engine.rundir.layout import BEST_CHECKPOINT, LAST_CHECKPOINT
 from tui_trainer.engine.training_state import capture_training_state
 
 

@@ -13,7 +13,7 @@ from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import meta_to_dict, normalizer_state
 from tui_trainer.engine.device import describe_device
 from tui_trainer.engine.events import EpochEnd, RunFinished
-from tui_trainer.engine.runs import environment_info
+from tui_trainer.engine.rundir.writer import environment_info
 
 
 class RunWriter(Callback):

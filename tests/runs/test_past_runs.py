@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tui_trainer.engine.config import ConfigError
-from tui_trainer.engine.history import list_runs, load_curves, load_run_config, read_run
+from tui_trainer.engine.rundir.past_runs import list_runs, load_curves, load_run_config, read_run
 from tui_trainer.engine.trainer import Trainer
 
 
@@ -13,7 +13,8 @@ def test_a_finished_run_is_listed_with_its_numbers(tiny_config, runs_dir):
     result = Trainer(tiny_config("train.epochs=2", "optimizer.lr=0.01")).run()
     (record,) = list_runs(runs_dir)
     assert str(record.path) == result.run_dir
-    assert (record.dataset, record.model, record.optimizer, record.lr) == ("spirals", "16x8 relu", "adam", 0.01)
+    described = (record.dataset, record.model, record.optimizer, record.lr)
+    assert described == ("spirals", "16x8 relu", "adam", 0.01)
     assert record.epochs == 2 and record.status == "completed" and record.problem is None
     assert record.best_val_loss == result.metrics["best_val_loss"]
     assert record.duration is not None and record.duration > 0 and record.resumable
@@ -30,7 +31,9 @@ def test_damaged_and_partial_directories_still_give_rows(tiny_config, runs_dir):
     broken = runs_dir / "20990101-000000-broken"
     broken.mkdir()
     (broken / "config.toml").write_text("this is [not toml")
-    (broken / "metrics.jsonl").write_text('{"epoch": 1, "val_loss": 0.5, "val_accuracy": 0.8}\n{"epoch": 2, "val_lo')
+    (broken / "metrics.jsonl").write_text(
+        '{"epoch": 1, "val_loss": 0.5, "val_accuracy": 0.8}\n{"epoch": 2, "val_lo'
+    )
     (broken / "summary.json").write_text("{")
     killed = runs_dir / "20990101-000001-killed"
     killed.mkdir()
@@ -70,7 +73,9 @@ def write_damaged_runs(root):
         "20990101-000011-deepjson": ("metrics.jsonl", b"[" * 100_000 + b"\n"),
         "20990101-000012-latin1": ("config.toml", '[train]\nrun_name = "café"\n'.encode("latin-1")),
         "20990101-000013-deepsummary": ("summary.json", b"[" * 100_000),
-        "20990101-000014-infepoch": ("metrics.jsonl", b'{"epoch": 1e999}\n{"epoch": 1, "val_loss": 1' + b"0" * 400 + b"}\n"),
+        "20990101-000014-infepoch": (
+            "metrics.jsonl", b'{"epoch": 1e999}\n{"epoch": 1, "val_loss": 1' + b"0" * 400 + b"}\n"
+        ),
     }
     for name, (file, content) in damaged.items():
         (root / name).mkdir(parents=True)
@@ -91,7 +96,9 @@ def test_each_damaged_directory_gets_its_own_row_and_the_rest_are_listed(tiny_co
     assert records[good.name].problem is None and records[good.name].status == "completed"
     assert records[utf16.name].problem is None and records[utf16.name].dataset == "spirals"
     reasons = {name: records[name].problem for name in damaged}
-    assert reasons["20990101-000010-bigint"] == "config.toml is not a usable config: an integer has more than 4,300 digits"
+    assert reasons["20990101-000010-bigint"] == (
+        "config.toml is not a usable config: an integer has more than 4,300 digits"
+    )
     assert "1 unreadable line(s) in metrics.jsonl" in reasons["20990101-000011-deepjson"]
     assert "config.toml is not UTF-8 text" in reasons["20990101-000012-latin1"]
     assert "summary.json unreadable: nested too deeply" in reasons["20990101-000013-deepsummary"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, BinaryIO
+from typing import BinaryIO
 
 
 def _read_umask() -> int:
@@ -18,7 +20,7 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write through `write(fileobj)` to a temp file beside `path`, fsync, then rename over it.
 
     The folder must exist: a run directory deleted while its run trains is reported, not
@@ -46,10 +48,8 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise _naming(exc, path) from exc
         raise

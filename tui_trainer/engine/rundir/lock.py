@@ -9,17 +9,17 @@ exist, the pid written in the file is checked for a live process instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from tui_trainer.engine.config import ConfigError
+from tui_trainer.engine.rundir.layout import LOCK_FILE
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
-
-LOCK_FILE = ".lock"
 
 
 class RunInUse(ConfigError):
@@ -57,10 +57,8 @@ class RunLock:
                 return cls(directory, fd)
             except BaseException:
                 if fd is not None:
-                    try:
+                    with contextlib.suppress(OSError):
                         os.close(fd)
-                    except OSError:
-                        pass
                 raise
         raise RunInUse(in_use_message(directory, _read_pid(path)))  # pragma: no cover
 
@@ -68,10 +66,9 @@ class RunLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
+        # OSError: the directory is gone or read-only; the lock ends with the file's last close.
+        with contextlib.suppress(OSError):
             os.unlink(self.directory / LOCK_FILE)
-        except OSError:
-            pass  # the directory is gone or read-only: the lock ends with the file's last close
         os.close(fd)
 
 

@@ -6,6 +6,7 @@ a file edited by hand): a row is always returned, with `problem` saying what cou
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -14,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.run_lock import holder
+from tui_trainer.engine.rundir.layout import CONFIG_FILE, LAST_CHECKPOINT, METRICS_FILE, SUMMARY_FILE
+from tui_trainer.engine.rundir.lock import holder
 
-CONFIG_FILE, METRICS_FILE, SUMMARY_FILE = "config.toml", "metrics.jsonl", "summary.json"
-LAST_FILE = "last.pt"
 # Shown for runs without summary.json: still training, or killed before it finished.
 INCOMPLETE = "incomplete"
-# A run whose directory lock is held (engine/run_lock.py): it is training right now.
+# A run whose directory lock is held (`rundir.lock`): it is training right now.
 RUNNING = "running"
 
 
@@ -106,10 +106,8 @@ def read_run(path: str | Path) -> RunRecord:
     path = Path(path)
     record = RunRecord(path=path, name=path.name)
     problems: list[str] = []
-    try:
+    with contextlib.suppress(OSError):
         record.started = path.stat().st_mtime
-    except OSError:
-        pass
     config = _read_config(path, problems)
     if config is not None:
         record.dataset = config.dataset.name
@@ -126,7 +124,7 @@ def read_run(path: str | Path) -> RunRecord:
     summary = _read_json(path / SUMMARY_FILE, problems)
     if summary is not None:
         _apply_summary(record, summary, problems)
-    record.resumable = (path / LAST_FILE).exists()
+    record.resumable = (path / LAST_CHECKPOINT).exists()
     record.problem = "; ".join(problems) or None
     pid = holder(path)
     if pid is not None:  # trained now, here or by another process: not incomplete, not resumable

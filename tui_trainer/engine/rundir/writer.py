@@ -1,25 +1,29 @@
-"""The run directory: config as run, per-epoch metrics, summary, the trained model, checkpoints.
-
-Layout (every file written atomically): config.toml, metrics.jsonl, summary.json, model.pt (the
-weights when the run ended), last.pt and best.pt (full training state, see `engine.checkpoint`).
-"""
+"""Writing a run directory (and a sweep's): creating it under a free name, then each of its files
+atomically. The names and what each file holds are `layout`'s."""
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import json
 import platform
-import re
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tui_trainer.engine.atomic import atomic_write, atomic_write_text
 from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.run_lock import RunLock
-from tui_trainer.engine.weights_file import WeightsFileError, load_weights_file
+from tui_trainer.engine.rundir.atomic import atomic_write, atomic_write_text
+from tui_trainer.engine.rundir.layout import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    SUMMARY_FILE,
+    TEMP_FILE_GLOB,
+    run_dir_names,
+    sweep_dir_names,
+    timestamp,
+)
+from tui_trainer.engine.rundir.lock import RunLock
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -28,10 +32,6 @@ def default_run_name(config: TrainConfig) -> str:
     else:
         shape = "x".join(str(h) for h in config.model.hidden) or "linear"
     return f"{config.dataset.name}-{shape}-{config.optimizer.name}"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or "run"
 
 
 class RunDirectory:
@@ -49,15 +49,13 @@ class RunDirectory:
             self.lock = None
 
     @classmethod
-    def create(cls, config: TrainConfig) -> "RunDirectory":
+    def create(cls, config: TrainConfig) -> RunDirectory:
         root = Path(config.train.output_dir).expanduser()
-        name = _slug(config.train.run_name or default_run_name(config))
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = config.train.run_name or default_run_name(config)
         try:
             root.mkdir(parents=True, exist_ok=True)
-            for attempt in range(1, 1000):
-                suffix = "" if attempt == 1 else f"-{attempt}"
-                path = root / f"{stamp}-{name}{suffix}"
+            for dir_name in run_dir_names(name, timestamp()):
+                path = root / dir_name
                 try:
                     path.mkdir()
                 except FileExistsError:
@@ -68,7 +66,7 @@ class RunDirectory:
         raise OSError(f"cannot create a unique run directory under {root}")
 
     @classmethod
-    def open(cls, path: str | Path, records: list[dict[str, Any]]) -> "RunDirectory":
+    def open(cls, path: str | Path, records: list[dict[str, Any]]) -> RunDirectory:
         """An existing run directory being resumed; `records` are the epochs its checkpoint holds,
         so metrics of an epoch finished after that checkpoint are replaced, never duplicated."""
         path = Path(path)
@@ -80,12 +78,12 @@ class RunDirectory:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
         run_dir = cls(path, lock)
         run_dir.metrics = [dict(r) for r in records]
-        for leftover in run_dir.path.glob(".*.tmp"):  # temp files of a write killed midway
+        for leftover in run_dir.path.glob(TEMP_FILE_GLOB):  # temp files of a write killed midway
             leftover.unlink(missing_ok=True)
         return run_dir
 
     def write_config(self, config: TrainConfig) -> None:
-        config.save(self.path / "config.toml")
+        config.save(self.path / CONFIG_FILE)
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         # Rewritten whole and atomically: a crash never leaves a half-written last line.
@@ -94,7 +92,7 @@ class RunDirectory:
         atomic_write_text(self.path / "metrics.jsonl", text)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        atomic_write_text(self.path / "summary.json", json.dumps(summary, indent=2) + "\n")
+        atomic_write_text(self.path / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
 
     def save_model(
         self,
@@ -107,7 +105,7 @@ class RunDirectory:
         payload = {"state_dict": state, "config": config.to_dict(), "meta": meta_dict}
         if normalizer is not None:
             payload["normalizer"] = normalizer
-        atomic_write(self.path / "model.pt", lambda handle: torch.save(payload, handle))
+        atomic_write(self.path / MODEL_FILE, lambda handle: torch.save(payload, handle))
 
 
 def environment_info() -> dict[str, str]:
@@ -122,53 +120,21 @@ def environment_info() -> dict[str, str]:
     return info
 
 
-WEIGHT_FILES = {"final": "model.pt", "model": "model.pt", "last": "last.pt", "best": "best.pt"}
-
-
-def weights_path(path: str | Path, which: str = "final") -> Path:
-    """The weights file of a run: `path` itself when a file, else the run directory's
-    model.pt ("final"), last.pt ("last") or best.pt ("best")."""
-    path = Path(path).expanduser()
-    if not path.is_dir():
-        return path
-    if which not in WEIGHT_FILES:
-        raise ValueError(f"unknown weights {which!r}; valid: final, last, best")
-    return path / WEIGHT_FILES[which]
-
-
-def load_model(path: str | Path, which: str = "final"):
-    """Rebuild a model saved in a run directory (model.pt, or last.pt / best.pt with `which`):
-    returns (model, config, meta)."""
-    payload = read_weights(weights_path(path, which))
-    return _rebuild(payload)
-
-
-def read_weights(path: Path) -> dict[str, Any]:
-    """A weights file's payload, through the one safe loader (no pickled code runs)."""
-    payload = load_weights_file(path)
-    if "state_dict" not in payload:
-        raise WeightsFileError(f"{path} is not a tui-trainer weights file (no model weights in it)")
-    return payload
-
-
-def _rebuild(payload: dict[str, Any]):
-    from tui_trainer.engine.datasets.base import DatasetMeta
-    from tui_trainer.engine.model import build_model
-
-    config = TrainConfig.from_dict(payload["config"])
-    meta_dict = dict(payload["meta"])
-    meta_dict["input_shape"] = tuple(meta_dict["input_shape"])
-    meta_dict = {k: v for k, v in meta_dict.items() if k in DatasetMeta.__dataclass_fields__}
-    meta = DatasetMeta(**meta_dict)
-    model = build_model(config, meta)
-    model.load_state_dict(payload["state_dict"])
-    return model, config, meta
+def create_sweep_dir(root: Path) -> Path:
+    """A new, empty `sweep-<timestamp>` directory under `root` (made if missing)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for dir_name in sweep_dir_names(timestamp()):
+        path = root / dir_name
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise OSError(f"cannot create a unique sweep directory under {root}")
 
 
 def describe_write_error(exc: OSError) -> str:
     """One line for a failed save, with the fix for the common causes."""
-    import errno
-
     if exc.errno is None:  # already a composed message, e.g. from RunDirectory.create
         return " ".join(str(exc).split())
     where = f" {exc.filename}" if exc.filename else ""
