@@ -259,7 +259,7 @@ def test_run_directory_files(runs_dir):
     assert summary["status"] == "completed" and summary["versions"]["torch"] == torch.__version__
     assert math.isclose(summary["metrics"]["val_accuracy"], lines[-1]["val_accuracy"])
     model, loaded_config, meta = load_model(run)
-    assert loaded_config == config and meta.n_classes == 2
+    assert loaded_config == expected and meta.n_classes == 2
     assert model(torch.zeros(4, 2)).shape == (4, 2)
 
 
