@@ -29,8 +29,9 @@ def write_table(tmp_path: Path, name: str, target: str) -> str:
 
 def train_defaults(tmp_path: Path, name: str, target: str) -> tuple[dict, str]:
     dataset = write_table(tmp_path, name, target)
-    done = run_cli(tmp_path, "--batch", "--set", f"dataset.name={dataset}", "--set", f"dataset.target={target}",
-                   "--set", "train.device=cpu", "--set", f"train.output_dir={tmp_path / 'runs'}")
+    done = run_cli(tmp_path, "--batch", "--set", f"dataset.name={dataset}", "--set",
+                   f"dataset.target={target}", "--set", "train.device=cpu",
+                   "--set", f"train.output_dir={tmp_path / 'runs'}")
     assert done.returncode == 0, done.stderr[-2000:]
     (run,) = (tmp_path / "runs").iterdir()
     return json.loads((run / "summary.json").read_text())["metrics"], (run / "config.toml").read_text()

@@ -24,7 +24,8 @@ def regression_csv(tmp_path, n=300, seed=0):
     x = rng.normal(size=(n, 2))
     y = 1000 + 300 * x[:, 0] - 200 * x[:, 1] + rng.normal(scale=5, size=n)
     path = tmp_path / "table.csv"
-    path.write_text("a,b,price\n" + "".join(f"{r[0]:.5f},{r[1]:.5f},{t:.3f}\n" for r, t in zip(x, y, strict=True)))
+    rows = "".join(f"{r[0]:.5f},{r[1]:.5f},{t:.3f}\n" for r, t in zip(x, y, strict=True))
+    path.write_text("a,b,price\n" + rows)
     return path
 
 
