@@ -46,11 +46,6 @@ class NormalizedModel(nn.Module):
     """The trained network with its input normalisation in front and, for a standardised
     regression target, the target's scaling undone behind (identity otherwise)."""
 
-    mean: torch.Tensor
-    scale: torch.Tensor
-    target_mean: torch.Tensor
-    target_scale: torch.Tensor
-
     def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor,
                  target_mean: float = 0.0, target_scale: float = 1.0):
         super().__init__()
