@@ -46,7 +46,7 @@ def test_set_overrides_parse_types():
 def test_with_overrides_leaves_original_untouched():
     config = TrainConfig()
     config.with_overrides(["train.epochs=99"])
-    assert config.train.epochs == 10
+    assert config.train.epochs == 0  # auto
 
 
 def test_field_type_for_text_inputs():
@@ -66,7 +66,7 @@ def test_field_type_for_text_inputs():
         ("optimizer.lr=fast", "optimizer.lr must be a number"),
         ("optimizer.lr=nan", "finite"),
         ("model.activation=swish", "unknown model.activation 'swish'; valid: relu, leaky_relu"),
-        ("loss.name=hinge", "unknown loss.name 'hinge'; valid: cross_entropy"),
+        ("loss.name=hinge", "unknown loss.name 'hinge'; valid: auto, cross_entropy"),
         ("optimizer.name=lion", "unknown optimizer.name 'lion'; valid: sgd, adam"),
         ("scheduler.name=cyclic", "unknown scheduler.name"),
         ("train.device=tpu", "train.device must be auto, cpu, cuda, cuda:N or mps"),
@@ -74,7 +74,7 @@ def test_field_type_for_text_inputs():
         ("dataset.val_fraction=1.5", "dataset.val_fraction must be between 0 and 1"),
         ("dataset.batch_size=0", "dataset.batch_size must be a positive integer"),
         ("model.dropout=1", "model.dropout must be in [0, 1)"),
-        ("train.epochs=0", "train.epochs must be >= 1"),
+        ("train.epochs=-1", "train.epochs must be >= 1, or auto (0)"),
         ("model.batch_norm=maybe", "model.batch_norm must be true or false"),
         ("train.epochs", "--set expects key=value"),
         ("epochs=3", "section.field"),

@@ -191,7 +191,7 @@ def test_nan_loss_on_cpu_is_caught_at_its_own_step_before_the_update(runs_dir):
     "overrides, fragment",
     [
         (["dataset.batch_size=5000"], "dataset.batch_size 5000 is larger than the training split"),
-        (["dataset.name=linear"], "loss cross_entropy needs class labels"),
+        (["dataset.name=linear", "loss.name=cross_entropy"], "loss cross_entropy needs class labels"),
         (["loss.name=mse"], "needs one-hot targets: set loss.one_hot = true"),
         (["dataset.name=blobs", "loss.name=bce_with_logits"], "bce_with_logits is binary but the dataset has 4 classes"),
         (["dataset.name=nope"], "unknown dataset.name 'nope'"),
@@ -249,14 +249,17 @@ def test_run_directory_files(runs_dir):
     result = train(config)
     run = runs_dir / result.run_dir.split("/")[-1]
     assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "summary.json"]
-    assert TrainConfig.load(run / "config.toml") == config
+    # The saved config records the loss `auto` resolved to, so a resume trains with the same one.
+    expected = config.copy()
+    expected.loss.name = "cross_entropy"
+    assert config.loss.name == "auto" and TrainConfig.load(run / "config.toml") == expected
     lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2, 3]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["versions"]["torch"] == torch.__version__
     assert math.isclose(summary["metrics"]["val_accuracy"], lines[-1]["val_accuracy"])
     model, loaded_config, meta = load_model(run)
-    assert loaded_config == config and meta.n_classes == 2
+    assert loaded_config == expected and meta.n_classes == 2
     assert model(torch.zeros(4, 2)).shape == (4, 2)
 
 

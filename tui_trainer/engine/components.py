@@ -29,8 +29,24 @@ OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
 }
 
 
-def build_loss(config: TrainConfig) -> nn.Module:
+def build_loss(config: TrainConfig, y_train: torch.Tensor | None = None, n_classes: int = 0) -> nn.Module:
+    """The configured loss (`auto` already resolved), weighted per class with
+    `loss.class_weights = balanced` (the weights come from the training targets `y_train`)."""
+    class_weights = class_weights_for(config, y_train, n_classes) if y_train is not None else None
+    if class_weights is not None and config.loss.name in ("cross_entropy", "nll"):
+        return LOSS_CLASSES[config.loss.name](weight=class_weights)
     return LOSS_CLASSES[config.loss.name]()
+
+
+def class_weights_for(config: TrainConfig, y_train: torch.Tensor, n_classes: int) -> torch.Tensor | None:
+    """`loss.class_weights = balanced`: n / (classes * count) per class, from the training split
+    (scikit-learn's "balanced"); a class absent from it gets weight 0. None when not asked for."""
+    if config.loss.class_weights != "balanced" or n_classes < 2:
+        return None
+    counts = torch.bincount(y_train.view(-1).long().cpu(), minlength=n_classes).double()
+    balanced = counts.sum() / (n_classes * counts.clamp(min=1))
+    weights = torch.where(counts > 0, balanced, torch.zeros_like(counts))
+    return weights.float()
 
 
 def build_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:

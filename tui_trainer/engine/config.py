@@ -24,13 +24,15 @@ from tui_trainer.engine.config_values import (
 from tui_trainer.engine.layer_stack import parse_layers
 from tui_trainer.engine.names import (
     ACTIVATIONS,
+    CLASS_WEIGHTS,
     INITS,
-    LOSSES,
+    LOSS_CHOICES,
     NORMALIZATIONS,
     OPTIMIZERS,
     SCHEDULERS,
     LOADERS,
     AMP_MODES,
+    TARGET_NORMALIZATIONS,
     TASKS,
 )
 
@@ -49,6 +51,9 @@ class DatasetConfig:
     test_fraction: float = 0.1
     batch_size: int = 64
     normalization: str = "standardize"
+    # Regression targets: auto standardises them with the training split's mean and std (the
+    # network trains on the scaled target; metrics and exports are in the original units).
+    target_normalization: str = "auto"
     # Size and noise of the generated toy sets (spirals, moons, ...); ignored by real data.
     n_samples: int = 1000
     noise: float = 0.1
@@ -73,7 +78,10 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    name: str = "cross_entropy"
+    # auto: cross_entropy for classification, mse for regression (engine/auto_settings.py).
+    name: str = "auto"
+    # balanced: cross_entropy/nll weigh each class by inverse frequency in the training split.
+    class_weights: str = "none"
     # Regression losses (MSE, L1, Huber) on class labels need one-hot targets; off means "refuse".
     one_hot: bool = False
 
@@ -98,8 +106,9 @@ class SchedulerConfig:
 
 @dataclass
 class TrainSettings:
-    epochs: int = 10
-    # Early stopping on validation loss; 0 turns it off.
+    # 0 (written `auto` with --set) picks the count from the data: engine/auto_settings.py.
+    epochs: int = 0
+    # Early stopping on validation loss; 0 turns it off (with auto epochs it picks a patience).
     patience: int = 0
     seed: int = 0
     device: str = "auto"
@@ -244,7 +253,15 @@ class TrainConfig:
             out.append(Problem("model.batch_norm", "model.batch_norm needs dataset.batch_size >= 2 (a batch of one has no variance)"))
         if not 0.0 <= m.dropout < 1.0:
             out.append(Problem("model.dropout", f"model.dropout must be in [0, 1), got {m.dropout}"))
-        _check_choice(out, "loss.name", lo.name, LOSSES)
+        _check_choice(out, "dataset.target_normalization", d.target_normalization, TARGET_NORMALIZATIONS)
+        _check_choice(out, "loss.name", lo.name, LOSS_CHOICES)
+        _check_choice(out, "loss.class_weights", lo.class_weights, CLASS_WEIGHTS)
+        if lo.class_weights == "balanced" and lo.name not in ("auto", "cross_entropy", "nll"):
+            out.append(Problem(
+                "loss.class_weights",
+                f"loss.class_weights=balanced applies to cross_entropy and nll, not {lo.name}; "
+                "set loss.class_weights=none or pick one of those losses",
+            ))
         _check_choice(out, "optimizer.name", o.name, OPTIMIZERS)
         if not o.lr > 0:
             out.append(Problem("optimizer.lr", f"optimizer.lr must be > 0, got {o.lr}"))
@@ -263,8 +280,8 @@ class TrainConfig:
             out.append(Problem("scheduler.gamma", f"scheduler.gamma must be in (0, 1], got {s.gamma}"))
         if s.patience < 0:
             out.append(Problem("scheduler.patience", f"scheduler.patience must be >= 0, got {s.patience}"))
-        if t.epochs < 1:
-            out.append(Problem("train.epochs", f"train.epochs must be >= 1, got {t.epochs}"))
+        if t.epochs < 0:
+            out.append(Problem("train.epochs", f"train.epochs must be >= 1, or auto (0), got {t.epochs}"))
         if t.patience < 0:
             out.append(Problem("train.patience", f"train.patience must be >= 0 (0 turns early stopping off), got {t.patience}"))
         if t.seed < 0:

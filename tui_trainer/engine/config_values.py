@@ -65,6 +65,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "train.report_every_ms": (10, 3_600_000),
     "train.n_samples_shown": (0, 10_000),
 }
+# Integer fields where `auto` is written as 0 (the value is chosen from the data at set-up).
+AUTO_ZERO_FIELDS = frozenset({"train.epochs"})
 # Integers outside this range do not fit the 64-bit C integers torch, time and the OS use.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 SHOWN_CHARS = 40
@@ -161,6 +163,8 @@ def coerce(value: Any, expected: Any, name: str) -> Any:
             return value
         raise ConfigError(f"{name} must be true or false, got {shown(value)}")
     if expected is int:
+        if name in AUTO_ZERO_FIELDS and value == "auto":
+            return 0
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
@@ -200,6 +204,8 @@ def parse_value(raw: str, expected: Any, name: str) -> Any:
             return False
         raise ConfigError(f"{name} must be true or false, got {shown(repr(raw))}")
     if expected is int:
+        if name in AUTO_ZERO_FIELDS and raw.strip().lower() == "auto":
+            return 0
         return _fits_int64(_parse_int(raw, name), name, raw)
     if expected is float:
         try:

@@ -7,8 +7,8 @@ stay in host memory and stream through a DataLoader with workers and pinned memo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import torch
 from torch.utils.data import BatchSampler, DataLoader, TensorDataset
@@ -16,6 +16,7 @@ from torch.utils.data import BatchSampler, DataLoader, TensorDataset
 from tui_trainer.engine.config import DatasetConfig
 from tui_trainer.engine.datasets.base import DatasetSplits, Normalizer, Split
 from tui_trainer.engine.distributed import shard_indices
+from tui_trainer.engine.target_scaling import TargetScaling
 
 # Fraction of free accelerator memory the data may take before we stream instead.
 DEVICE_MEMORY_SHARE = 0.5
@@ -47,6 +48,8 @@ class PlacedData:
     eval_normalizer: Normalizer
     device: torch.device
     num_workers: int = 0
+    # Regression targets: the training split's y is stored scaled; evaluation unscales outputs.
+    target_scaling: TargetScaling | None = None
     # Under torchrun each rank trains its own shard of every epoch's permutation.
     rank: int = 0
     world_size: int = 1
@@ -99,7 +102,9 @@ class PlacedData:
             yield xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
 
 
-def place_data(data: DatasetSplits, device: torch.device, cfg: DatasetConfig, has_batch_norm: bool = True) -> PlacedData:
+def place_data(
+    data: DatasetSplits, device: torch.device, cfg: DatasetConfig, has_batch_norm: bool = True
+) -> PlacedData:
     mode = choose_loader(cfg.loader, data, device)
     normalizer = data.normalizer.to(device)
     if mode == "tensor":
@@ -115,6 +120,9 @@ def place_data(data: DatasetSplits, device: torch.device, cfg: DatasetConfig, ha
     else:
         train, val, test = data.train, data.val, data.test
         batch_normalizer = normalizer
+    target_scaling = TargetScaling.from_meta(data.meta)
+    if target_scaling is not None:
+        train = Split(train.x, target_scaling.scale_targets(train.y))
     return PlacedData(
         mode=mode,
         train=train,
@@ -126,4 +134,5 @@ def place_data(data: DatasetSplits, device: torch.device, cfg: DatasetConfig, ha
         eval_normalizer=normalizer,
         device=device,
         num_workers=cfg.num_workers,
+        target_scaling=target_scaling,
     )

@@ -15,6 +15,7 @@ from tui_trainer.engine.events import (
     SamplePrediction,
 )
 from tui_trainer.engine.metrics import ConfusionMatrix, regression_metrics
+from tui_trainer.engine.target_scaling import TargetScaling
 
 EVAL_CHUNK = 8192
 BOUNDARY_SHAPE = (40, 80)  # rows, cols: about a terminal panel's worth of cells
@@ -59,13 +60,21 @@ def evaluate(
     loss_fn: nn.Module,
     device: torch.device,
     detailed: bool = True,
+    target_scaling: TargetScaling | None = None,
 ) -> Evaluation:
+    """The split's loss (on the target as trained, i.e. scaled), and metrics, samples and plots'
+    data in the target's own units: model outputs are unscaled before anything is measured."""
     was_training = model.training
     model.eval()
     try:
         outputs = run_model(model, split, normalizer, device)
         y = split.y.to(device)
-        loss = float(loss_fn(outputs, prepare_targets(config, y, meta.n_classes)))
+        targets = prepare_targets(config, y, meta.n_classes)
+        if target_scaling is not None:
+            loss = float(loss_fn(outputs, target_scaling.scale_targets(targets)))
+            outputs = target_scaling.unscale(outputs)
+        else:
+            loss = float(loss_fn(outputs, targets))
         if meta.task == "classification":
             result = _classification(outputs, y, split, split_name, epoch, loss, config, meta, detailed)
             if detailed and meta.input_shape == (2,):

@@ -1,7 +1,9 @@
 """Export a run's model to TorchScript or ONNX, checked by reloading and comparing outputs.
 
 The exported graph takes raw inputs (the stored pixel values or features, batch first) and applies
-the training split's normalisation itself, so it needs nothing from tui-trainer to be used.
+the training split's normalisation itself, so it needs nothing from tui-trainer to be used. A
+regression model trained on a standardised target also undoes that scaling: its outputs are in the
+target's original units.
 """
 
 from __future__ import annotations
@@ -41,18 +43,23 @@ class ExportResult:
 
 
 class NormalizedModel(nn.Module):
-    """The trained network with its input normalisation in front."""
+    """The trained network with its input normalisation in front and, for a standardised
+    regression target, the target's scaling undone behind (identity otherwise)."""
 
-    def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor):
+    def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor,
+                 target_mean: float = 0.0, target_scale: float = 1.0):
         super().__init__()
         self.model = model
         self.register_buffer("mean", mean.float().clone())
         self.register_buffer("scale", scale.float().clone())
+        self.register_buffer("target_mean", torch.tensor(float(target_mean)))
+        self.register_buffer("target_scale", torch.tensor(float(target_scale)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Buffers read back as Tensor | Module to mypy; a class-level annotation would fix that but
         # breaks torch.jit.script (it cannot resolve the string annotation).
-        return self.model((x.float() - self.mean) / self.scale)  # type: ignore[operator]
+        outputs = self.model((x.float() - self.mean) / self.scale)  # type: ignore[operator]
+        return outputs * self.target_scale + self.target_mean  # type: ignore[operator]
 
 
 def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:
@@ -78,7 +85,10 @@ def load_for_export(run_path: str | Path, weights: str = "final") -> tuple[Norma
     except Exception as exc:
         raise ExportError(f"cannot load {path}: {' '.join(str(exc).split())[:160]}") from None
     normalizer = payload.get("normalizer") or {"mean": torch.zeros(()), "scale": torch.ones(())}
-    wrapped = NormalizedModel(model, normalizer["mean"], normalizer["scale"]).eval()
+    target_mean = meta.target_mean if meta.target_mean is not None else 0.0
+    target_scale = meta.target_scale if meta.target_scale is not None else 1.0
+    wrapped = NormalizedModel(model, normalizer["mean"], normalizer["scale"], target_mean, target_scale)
+    wrapped.eval()
     return wrapped, meta
 
 

@@ -9,6 +9,13 @@ INITS = ("default", "xavier", "kaiming", "orthogonal")
 LOSSES = ("cross_entropy", "nll", "mse", "l1", "smooth_l1", "huber", "bce_with_logits")
 CLASSIFICATION_LOSSES = ("cross_entropy", "nll", "bce_with_logits")
 REGRESSION_LOSSES = ("mse", "l1", "smooth_l1", "huber")
+# What loss.name may be set to: `auto` is the task's default loss (`default_loss`), chosen once
+# the dataset is known; the run's saved config records the loss it resolved to.
+LOSS_CHOICES = ("auto", *LOSSES)
+# How much each class counts in cross_entropy/nll: balanced weighs classes by inverse frequency.
+CLASS_WEIGHTS = ("none", "balanced")
+# Regression targets: auto standardises them (training split's mean and std), none keeps them raw.
+TARGET_NORMALIZATIONS = ("auto", "standardize", "none")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
 # Optimizers whose update uses these settings; the UI shows only the fields that apply.
 USES_MOMENTUM = ("sgd", "rmsprop")
@@ -22,6 +29,7 @@ TASKS = ("auto", "classification", "regression")
 AMP_MODES = ("auto", "off", "bf16", "fp16")
 
 LOSS_LABELS = {
+    "auto": "auto (follows the task)",
     "cross_entropy": "CrossEntropy",
     "nll": "NLL (LogSoftmax output)",
     "mse": "MSE",
@@ -32,8 +40,15 @@ LOSS_LABELS = {
 }
 
 
+def default_loss(task: str) -> str:
+    """The loss `loss.name = auto` stands for: cross_entropy for classes, mse for regression."""
+    return "mse" if task == "regression" else "cross_entropy"
+
+
 def loss_task_problem(loss: str, task: str, n_classes: int, one_hot: bool) -> str | None:
     """Why `loss` does not fit the dataset's task, or None when it fits."""
+    if loss == "auto":
+        return None
     if task == "regression" and loss in CLASSIFICATION_LOSSES:
         return (
             f"loss {loss} needs class labels but the dataset is a regression target; "
@@ -57,7 +72,7 @@ def loss_task_problem(loss: str, task: str, n_classes: int, one_hot: bool) -> st
 def losses_for_task(task: str, n_classes: int) -> tuple[str, ...]:
     """Losses that fit a task as it stands (regression losses on classes need one-hot)."""
     if task == "regression":
-        return REGRESSION_LOSSES
+        return ("auto", *REGRESSION_LOSSES)
     if n_classes == 2:
-        return CLASSIFICATION_LOSSES
-    return ("cross_entropy", "nll")
+        return ("auto", *CLASSIFICATION_LOSSES)
+    return ("auto", "cross_entropy", "nll")

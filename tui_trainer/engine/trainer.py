@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from tui_trainer.engine import checkpoint
+from tui_trainer.engine.auto_settings import resolve_for_data
 from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
 from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import (
@@ -140,15 +141,15 @@ class Trainer:
 
             self.listeners.insert(0, TensorBoardLogger(config))
         self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
-        def progress(what, done, total):
-            self.emit(DataProgress(what, done, total))
-
-        data = self.data or load_dataset(config.dataset, config.train.seed, self.data_progress or progress)
-        meta = self.meta = data.meta
-        for note in meta.notes:
+        progress = self.data_progress or (lambda what, done, n: self.emit(DataProgress(what, done, n)))
+        data = self.data or load_dataset(config.dataset, config.train.seed, progress)
+        meta, dist_run = data.meta, self.distributed
+        # `auto` settings are decided now the data is known; config.toml and checkpoints keep the result.
+        config, notes = resolve_for_data(config, meta, dist_run.world_size if dist_run else 1)
+        for note in meta.notes + notes:
             self.emit(LogMessage(note))
         check_against_data(config, meta)
-        dist_run = self.distributed
+        self.config, self.meta, self.early_stopping.patience = config, meta, config.train.patience
         device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = self.model = build_model(config, meta).to(device)
@@ -156,7 +157,7 @@ class Trainer:
         self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
         self.precision = make_precision(config.train.amp, device)
         self.train_model = maybe_compile(self.train_model, config.train.compile)
-        self.loss_fn = build_loss(config)
+        self.loss_fn = build_loss(config, data.train.y, meta.n_classes).to(device)
         self.optimizer = build_optimizer(config, model.parameters())
         self.scheduler = build_scheduler(config, self.optimizer)
         self.generator = torch.Generator().manual_seed(config.train.seed)
@@ -363,8 +364,8 @@ class Trainer:
     def _evaluate(self, split: str, epoch: int, detailed: bool = True):
         data = self.placed.val if split == "val" else self.placed.test
         normalizer = self.placed.eval_normalizer
-        args = (self.config, self.meta, normalizer, self.loss_fn, self.device)
-        return evaluate(self.model, data, split, epoch, *args, detailed=detailed)
+        args = (self.config, self.meta, normalizer, self.loss_fn, self.device, detailed)
+        return evaluate(self.model, data, split, epoch, *args, target_scaling=self.placed.target_scaling)
 
     # ---- the end ----------------------------------------------------------------------
     def _finish(self, status: str, reason: str) -> RunFinished:

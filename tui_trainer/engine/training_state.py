@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui_trainer.engine import checkpoint
+from tui_trainer.engine.target_scaling import adopt_saved_scaling
 
 
 def capture_training_state(trainer: Any) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def capture_training_state(trainer: Any) -> dict[str, Any]:
 def restore_training_state(trainer: Any, payload: dict[str, Any]) -> None:
     """Put a freshly built run back into the state a checkpoint recorded (either layout)."""
     trainer.model.load_state_dict(payload["state_dict"])
+    adopt_saved_scaling(trainer, payload)  # the scaled targets' mean and std ride in the meta
     trainer.optimizer.load_state_dict(payload["optimizer"])
     if trainer.scheduler is not None and payload.get("scheduler") is not None:
         trainer.scheduler.load_state_dict(payload["scheduler"])

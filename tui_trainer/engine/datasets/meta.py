@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass
@@ -23,6 +23,10 @@ class DatasetMeta:
     n_test: int = 0
     # Choices the loader made for the user (target column picked, columns dropped); shown as log lines.
     notes: list[str] = field(default_factory=list)
+    # Regression targets the network trains on are (y - target_mean) / target_scale; None when
+    # the target is used as it is (classification, dataset.target_normalization=none, old runs).
+    target_mean: float | None = None
+    target_scale: float | None = None
 
     @property
     def n_inputs(self) -> int:

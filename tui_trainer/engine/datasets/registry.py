@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any
 
 from tui_trainer.engine.config import ConfigError, DatasetConfig
 from tui_trainer.engine.datasets.meta import LoadProgress
@@ -36,7 +37,7 @@ class LazyLoader:
     def target(self) -> Loader:
         return getattr(importlib.import_module(self.module), self.name)
 
-    def __call__(self, *args, **kwargs) -> "LoadedData":
+    def __call__(self, *args, **kwargs) -> LoadedData:
         return self.target()(*args, **kwargs)
 
     def __repr__(self) -> str:
@@ -52,6 +53,9 @@ class DatasetSpec:
     # Prefixed specs (csv:, folder:) take the rest of the name as a path.
     prefix: bool = False
     needs_download: bool = False
+    # `section.field` -> value used when the user left that field at its default; the run's log
+    # names them (engine/auto_settings.py).
+    recommended: dict[str, Any] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}
@@ -157,15 +161,28 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
             raise ConfigError(f"dataset {meta.name} has {present} class: classification needs at least 2")
     meta.n_train, meta.n_val, meta.n_test = len(train), len(val), len(test) if test is not None else 0
     normalizer = Normalizer.fit(train.x, cfg.normalization, meta.is_image)
+    meta.target_mean, meta.target_scale = target_statistics(train.y, meta.task, cfg.target_normalization)
     return DatasetSplits(train=train, val=val, test=test, meta=meta, normalizer=normalizer)
+
+
+def target_statistics(y_train, task: str, method: str) -> tuple[float | None, float | None]:
+    """Mean and std a regression target is standardised with (training split only), or Nones."""
+    if task != "regression" or method == "none":
+        return None, None
+    y = y_train.double()
+    mean = float(y.mean())
+    std = float(y.std()) if y.numel() > 1 else 0.0
+    return mean, std if std > 1e-12 and std == std else 1.0
 
 
 def _register_defaults() -> None:
     from tui_trainer.engine.datasets import torchvision_sets  # torch-free until a set is read
 
     package = "tui_trainer.engine.datasets."
+    # digits keeps its 10 epochs (97% validation accuracy in about 200 steps).
     register(DatasetSpec("digits", LazyLoader(package + "builtin", "digits"), "builtin",
-                         "8×8 handwritten digits, 1,797 images, 10 classes"))
+                         "8×8 handwritten digits, 1,797 images, 10 classes",
+                         recommended={"train.epochs": 10}))
     for name, text in (
         ("spirals", "2-D, 3 spiral arms"),
         ("moons", "2-D, two half moons"),
