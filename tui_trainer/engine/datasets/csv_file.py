@@ -277,7 +277,7 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
 
 
 def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
-    from tui_trainer.engine.datasets.registry import resolve_path
+    from tui_trainer.engine.datasets.paths import resolve_path
 
     file = resolve_path(cfg, path)
     check_file(file)

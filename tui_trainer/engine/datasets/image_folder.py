@@ -61,7 +61,7 @@ def load_image_folder(
     from torchvision import transforms
     from torchvision.datasets import ImageFolder
 
-    from tui_trainer.engine.datasets.registry import resolve_path
+    from tui_trainer.engine.datasets.paths import resolve_path
 
     root = resolve_path(cfg, path)
     _check_layout(root, path)  # before ImageFolder, whose own errors are less clear

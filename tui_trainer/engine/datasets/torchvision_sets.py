@@ -56,7 +56,7 @@ def _dataset_class(vision: VisionSet):
 
 
 def data_root(cfg: DatasetConfig) -> Path:
-    from tui_trainer.engine.datasets.registry import data_dir
+    from tui_trainer.engine.datasets.paths import data_dir
 
     return data_dir(cfg)
 
