@@ -119,11 +119,11 @@ class TrainSettings:
     n_samples_shown: int = 32
     # Also log scalars and confusion matrices for TensorBoard into <run dir>/tensorboard.
     tensorboard: bool = False
-    # Mixed precision: "auto" (bf16 on CUDA with bf16 support, else off), "off", "bf16", "fp16"
-    # (CUDA only, with a gradient scaler). See engine/precision.py.
+    # Mixed precision: "auto" (float32 everywhere: bf16 measured slower for these small models),
+    # "off", "bf16" (CUDA or CPU), "fp16" (CUDA only, with a gradient scaler). See engine/precision.py.
     amp: str = "auto"
-    # torch.compile the training forward pass: off by default, as it measured no faster for
-    # these small MLPs on CPU and costs seconds of compiling before the first step.
+    # torch.compile the training forward pass: off by default: no faster for these small models
+    # on CPU, and seconds of compiling before the first step.
     compile: bool = False
 
 

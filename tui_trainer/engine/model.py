@@ -208,10 +208,9 @@ def _layer_output(layer: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, 
 
 def describe_model(config: TrainConfig, meta: DatasetMeta) -> tuple[list[LayerInfo], int]:
     """Summary rows and total parameter count for a config, from a model built on the "meta"
-    device: shapes only, no memory and no kernels. The app calls this on its UI thread, and a
-    real build there (initialising a 256×256 weight runs an OpenMP-parallel kernel) gives that
-    thread an OpenMP team of its own, which made the training thread's small kernels ~5× slower
-    on 2 cores (README, Performance)."""
+    device: shapes only, no memory and no kernels. The app calls this on its UI thread, where a
+    real build would run OpenMP-parallel initialisers and give that thread an OpenMP team that
+    competes with training (docs/performance-notes.md)."""
     shapes_only = config.copy()
     shapes_only.model.init = "default"  # initialisers such as orthogonal_ have no meta kernels
     with torch.device("meta"):

@@ -1,7 +1,8 @@
 """The valid names for every choice in the config, kept free of torch so they load instantly.
 
-The builders in `model`, `losses` and `optim` map these names to PyTorch classes; a test checks
-the two stay in step.
+The builders in `engine/model.py` (activations, inits) and `engine/components.py` (losses,
+optimizers, schedulers) map these names to PyTorch classes; tests/engine/test_components.py checks
+that every name builds.
 """
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "elu", "tanh", "sigmoid")

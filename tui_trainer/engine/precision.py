@@ -1,9 +1,8 @@
 """Mixed precision and compilation for the training step, chosen per device from the config.
 
-`train.amp = "auto"` trains in float32 on every device. Measured on an H100 (README,
-Performance), bf16 autocast made the MLPs trained here 1.3-1.6x slower, not faster: their
-matrices are too small for tensor cores to pay back the extra cast kernels in a loop that is
-bound by kernel launches. "bf16" (CUDA or CPU) and "fp16" (CUDA, always with a gradient scaler so
+`train.amp = "auto"` trains in float32 on every device: the models trained here are too small for
+tensor cores to pay back autocast's extra cast kernels in a loop bound by kernel launches (the
+measurements are in README, Performance). "bf16" (CUDA or CPU) and "fp16" (CUDA, always with a gradient scaler so
 small fp16 gradients do not flush to zero) are there to opt in for wide models and large batches.
 Evaluation always runs in float32.
 """
