@@ -7,30 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.toy_config import toy_config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-MOONS_TOML = """\
-[dataset]
-name = "moons"
-n_samples = 600
-noise = 0.15
-batch_size = 32
-
-[model]
-hidden = [32, 32]
-
-[optimizer]
-lr = 0.01
-
-[train]
-epochs = {epochs}
-device = "cpu"
-output_dir = "{output_dir}"
-"""
-
-
 def write_moons_config(path: Path, output_dir: Path, epochs: int = 15) -> Path:
-    path.write_text(MOONS_TOML.format(epochs=epochs, output_dir=output_dir.as_posix()))
+    config = toy_config(
+        output_dir, "dataset.n_samples=600", "dataset.noise=0.15", "model.hidden=32,32", "optimizer.lr=0.01",
+        "loss.name=cross_entropy", f"train.epochs={epochs}", "train.n_samples_shown=32",
+    )
+    config.save(path)
     return path
 
 

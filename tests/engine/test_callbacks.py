@@ -3,6 +3,7 @@
 import dataclasses
 import typing
 
+from tests.toy_config import toy_config
 from tui_trainer.engine import events
 from tui_trainer.engine.callbacks import Callback
 from tui_trainer.engine.checkpoint import load_checkpoint
@@ -13,11 +14,10 @@ from tui_trainer.engine.trainer import Trainer
 
 
 def small_config(runs_dir, epochs: int = 4) -> TrainConfig:
-    return TrainConfig().with_overrides([
-        "dataset.name=spirals", "dataset.n_samples=120", "dataset.batch_size=16", "model.hidden=8",
-        f"train.epochs={epochs}", "train.device=cpu", "train.report_every_ms=10",
-        f"train.output_dir={runs_dir}",
-    ])
+    return toy_config(
+        runs_dir, "dataset.name=spirals", "dataset.n_samples=120", "dataset.batch_size=16", "model.hidden=8",
+        f"train.epochs={epochs}", "train.report_every_ms=10",
+    )
 
 
 class EpochCounter(Callback):

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.toy_config import toy_config
 from tui_trainer.engine.config import TrainConfig
 
 
@@ -8,7 +9,8 @@ def tiny_config(runs_dir):
     """A seconds-long CPU run: toy data, small MLP, dropout and a scheduler so their state matters."""
 
     def make(*overrides: str) -> TrainConfig:
-        base = [
+        return toy_config(
+            runs_dir,
             "dataset.name=spirals",
             "dataset.n_samples=120",
             "dataset.batch_size=16",
@@ -18,10 +20,8 @@ def tiny_config(runs_dir):
             "scheduler.step_size=1",
             "scheduler.gamma=0.9",
             "train.epochs=4",
-            "train.device=cpu",
             "train.n_samples_shown=2",
-            f"train.output_dir={runs_dir}",
-        ]
-        return TrainConfig().with_overrides(base + list(overrides))
+            *overrides,
+        )
 
     return make

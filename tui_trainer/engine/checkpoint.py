@@ -48,6 +48,10 @@ RESUMABLE_FIELDS = frozenset(
 )
 
 
+# Fields whose `auto` the first session resolved and saved: asking `auto` again continues with it.
+DECIDED_AT_SET_UP = frozenset({"loss.name"})
+
+
 class CheckpointError(ConfigError):
     """A checkpoint that is missing, unreadable or does not fit the run it should continue."""
 
@@ -133,11 +137,14 @@ def resume_problems(saved: TrainConfig, config: TrainConfig) -> list[str]:
     for section, values in old.items():
         for key, value in values.items():
             name = f"{section}.{key}"
-            if name not in RESUMABLE_FIELDS and new[section][key] != value:
-                out.append(
-                    f"{name} cannot change on resume (run has {value!r}, asked {new[section][key]!r}); "
-                    "start a new run instead"
-                )
+            if name in RESUMABLE_FIELDS or new[section][key] == value:
+                continue
+            if name in DECIDED_AT_SET_UP and new[section][key] == "auto":
+                continue  # the saved config holds what `auto` resolved to for this run
+            out.append(
+                f"{name} cannot change on resume (run has {value!r}, asked {new[section][key]!r}); "
+                "start a new run instead"
+            )
     return out
 
 
