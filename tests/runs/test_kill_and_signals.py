@@ -83,7 +83,7 @@ def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, si
     process = start_batch(runs_dir)
     try:
         for line in process.stdout:
-            if line.startswith("epoch 2/"):
+            if line.split()[:2] == ["epoch", "2/400"]:
                 break
         process.send_signal(signum)
         out, err = process.communicate(timeout=60)
@@ -111,7 +111,7 @@ def test_second_ctrl_c_aborts_at_once_without_a_traceback(runs_dir):
     process = start_batch(runs_dir)
     try:
         for line in process.stdout:
-            if line.startswith("epoch 2/"):
+            if line.split()[:2] == ["epoch", "2/400"]:
                 break
         process.send_signal(signal.SIGINT)
         time.sleep(0.01)
