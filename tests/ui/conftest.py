@@ -1,7 +1,9 @@
 import asyncio
 import time
+from dataclasses import dataclass
 
 import pytest
+from textual.app import App
 
 from tui_trainer.engine.config import TrainConfig
 
@@ -38,3 +40,27 @@ def make_config(tmp_path):
         return toy_config(tmp_path / "runs", **kwargs)
 
     return make
+
+
+@dataclass
+class SentNotification:
+    message: str
+    title: str
+    severity: str
+
+
+def notifications(app: App) -> list[SentNotification]:
+    """What `app.notify` was called with so far (recorded by the fixture below)."""
+    return vars(app).setdefault("sent_notifications", [])
+
+
+@pytest.fixture(autouse=True)
+def record_notifications(monkeypatch):
+    """Every app records its notifications, read with `notifications(app)`."""
+    notify = App.notify
+
+    def recording(self, message, *, title="", severity="information", **kwargs):
+        notifications(self).append(SentNotification(str(message), title, severity))
+        return notify(self, message, title=title, severity=severity, **kwargs)
+
+    monkeypatch.setattr(App, "notify", recording)

@@ -3,7 +3,9 @@ redraws beyond their budget; and the fast ANSI path the plot is drawn through.""
 
 from rich.console import Console
 from rich.text import Text
+from textual import messages
 from textual.app import App
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Static
 
@@ -122,23 +124,45 @@ async def test_hidden_tabs_are_drawn_when_shown_by_key_or_by_click(make_config):
         assert len(samples_shows) == 1  # the hidden Samples tab waits
 
 
+class LayoutCountingScreen(Screen):
+    """A screen of one EventLog that records each layout pass a widget asks it for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout_requests: list[object] = []
+
+    def compose(self):
+        yield EventLog()
+
+    def on_layout(self, message: messages.Layout) -> None:  # before Screen's own handler
+        self.layout_requests.append(message.widget)
+
+
+class LogApp(App):
+    def get_default_screen(self) -> Screen:
+        return LayoutCountingScreen()
+
+
 async def test_a_line_added_to_an_overflowing_log_costs_no_layout_pass():
-    app = app_showing(EventLog)
+    app = LogApp()
     async with app.run_test(size=(60, 10)) as pilot:
         log = app.query_one(EventLog)
         for i in range(30):
             log.write(f"line {i}")
         await pilot.pause()
         assert log.show_vertical_scrollbar
-        layouts = []
-        refresh_layout = app.screen._refresh_layout
-        app.screen._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+        screen = app.screen
+        assert isinstance(screen, LayoutCountingScreen)
+        screen.layout_requests.clear()  # the first lines grew the log: their layouts were needed
         log.write("the newest line")
         await pilot.pause()
         await pilot.pause()
-        assert layouts == []
+        assert screen.layout_requests == []
         assert log.vertical_scrollbar.window_virtual_size == 31
         assert shown_lines(log)[-1].startswith("the newest line")  # scrolled to the end
+        log.clear()  # the check sees layout requests: clearing shrinks the log and asks for one
+        await pilot.pause()
+        assert screen.layout_requests
 
 
 async def test_a_hidden_evaluation_is_drawn_with_its_own_runs_dataset(make_config, tmp_path):

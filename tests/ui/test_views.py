@@ -6,7 +6,7 @@ from dataclasses import replace
 from textual.geometry import Region
 from textual.widgets import Footer, Static
 
-from tests.ui.conftest import toy_config, wait_for
+from tests.ui.conftest import notifications, toy_config, wait_for
 from tests.ui.test_app import log_of, meta_loaded, screen_text
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
@@ -242,6 +242,6 @@ async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(mak
 
         monkeypatch.setattr(samples_view, "boundary_lines", broken)
         grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
-        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in notifications(app)),
                        what="the notification")
         assert shown_lines(grid) == before and app.is_running

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 
-from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine import TrainConfig
 from tui_trainer.signals import handle_stop_signals
 from tui_trainer.ui.app import TrainerApp
 

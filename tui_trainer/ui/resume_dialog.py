@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui_trainer.engine.history import RunRecord
+from tui_trainer.engine import RunRecord
 
 
 def default_epochs(record: RunRecord) -> int:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_trainer.engine.history import RUNNING, RunRecord, list_runs, load_summary
+from tui_trainer.engine import RUNNING, RunRecord, list_runs, load_summary
 
 SWEEP_PREFIX = "sweep-"
 DAMAGED = "damaged"

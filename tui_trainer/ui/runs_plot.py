@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from tui_trainer.engine.history import RunCurves
+from tui_trainer.engine import RunCurves
 from tui_trainer.ui.strip_plot import StripPlot
 
 COLORS = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white")
