@@ -15,6 +15,7 @@ pressed the heavy imports are done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -31,7 +32,12 @@ from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.engine import TrainConfig, TrainingControl
-from tui_trainer.signals import EXIT_INTERRUPTED, exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
+from tui_trainer.signals import (
+    EXIT_INTERRUPTED,
+    exit_once_done,
+    handle_stop_signals_in_loop,
+    silence_hung_up_terminal,
+)
 from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
@@ -53,7 +59,8 @@ PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
 TABS = "show the Training, Confusion, Samples tab"
 LEAVE = "leave a field, so letter keys work as commands again"
 QUIT = "quit (a running run is stopped and saved first)"
-PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
+PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name",
+               "o": "#cfg-optimizer-name"}
 
 
 class TrainerApp(App):
@@ -67,10 +74,13 @@ class TrainerApp(App):
         Binding("enter", "start", "Start", show=False, tooltip=START),
         Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
         Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
-        Binding("r", "restart", "Restart", tooltip="restart: stop the run and start again with the current settings"),
+        Binding("r", "restart", "Restart",
+                tooltip="restart: stop the run and start again with the current settings"),
         Binding("a", "toggle_metric", "Loss/Acc", tooltip="plot accuracy instead of loss (and back)"),
-        Binding("R", "runs", "Runs", tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume"),
-        Binding("e", "toggle_mistakes", "Mistakes", show=False, tooltip="Samples: show only the mistakes (and back)"),
+        Binding("R", "runs", "Runs",
+                tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume"),
+        Binding("e", "toggle_mistakes", "Mistakes", show=False,
+                tooltip="Samples: show only the mistakes (and back)"),
         Binding("d", "focus_panel('d')", "Dataset", show=False, tooltip=PANELS),
         Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
         Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
@@ -150,14 +160,13 @@ class TrainerApp(App):
         warm_up()
         devices = detected_devices()
         freeze_imported_objects()
-        try:
+        with contextlib.suppress(RuntimeError):  # the app closed while loading
             self.call_from_thread(self.setup.show_devices, devices)
-        except RuntimeError:
-            pass  # the app closed while loading
 
     def _greet(self) -> None:
         source = config_source(self.initial_config, self.config_path)
-        self.view.write(f"tui-trainer ready {source}; runs are saved under {self.initial_config.train.output_dir}/")
+        output_dir = self.initial_config.train.output_dir
+        self.view.write(f"tui-trainer ready {source}; runs are saved under {output_dir}/")
         self.view.write("s or Enter starts training · Tab moves between fields · ? shows every key", "dim")
 
     @property
@@ -200,7 +209,8 @@ class TrainerApp(App):
         setup = self.setup
         setup.start_requested = False
         if setup.problems:
-            self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
+            title = f"cannot start: {len(setup.problems)} problem(s)"
+            self.notify(setup.problems[0], title=title, severity="error")
             return
         if setup.checking:
             setup.start_requested = True  # it posts ReadyToStart when the check is done
@@ -262,10 +272,8 @@ class TrainerApp(App):
         self.view.status.state = "stopping"
         worker = self.worker
         if worker is not None:
-            try:
+            with contextlib.suppress(Exception):  # a failed or cancelled worker has nothing more to wait for
                 await worker.wait()
-            except Exception:  # a failed or cancelled worker has nothing more to wait for
-                pass
         self.view.drain()
 
     async def action_restart(self) -> None:

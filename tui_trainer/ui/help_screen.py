@@ -52,7 +52,9 @@ def declared_bindings(node: DOMNode) -> list[Binding]:
     return bindings
 
 
-def key_rows(bindings: Iterable[Binding], key_display: Callable[[Binding], str], prefix: str = "") -> list[tuple[str, str]]:
+def key_rows(
+    bindings: Iterable[Binding], key_display: Callable[[Binding], str], prefix: str = ""
+) -> list[tuple[str, str]]:
     """(keys, what they do), one row per text: keys doing the same thing share a row."""
     rows: dict[str, list[str]] = {}
     for binding in bindings:

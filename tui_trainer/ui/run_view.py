@@ -385,7 +385,8 @@ class RunView(Vertical, EventListener):
         self._plot_drawn_at = 0.0  # the final state is drawn at once
         self.status.state = event.status
         if event.ok or event.status == "stopped":
-            self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", "bold green" if event.ok else "yellow")
+            style = "bold green" if event.ok else "yellow"
+            self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", style)
             self.notify(f"{event.status}: {event.reason}", severity="information" if event.ok else "warning")
         else:
             self.write(f"run failed: {event.reason}", "bold red")

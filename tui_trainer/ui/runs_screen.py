@@ -47,6 +47,7 @@ MARK = "●"
 STATUS_STYLES = {"completed": "green", "early_stopped": "green", "stopped": "yellow", "failed": "red",
                  "running": "bold cyan"}
 LEGEND_WIDTH = 24
+MARK_HELP = "mark a run; the plot overlays the marked runs' loss curves"
 LOAD = "load the run's config into the setup panels"
 SORT = "sort by the next column / reverse the order (or click a header)"
 BACK = "re-read the runs directory / back"
@@ -60,7 +61,7 @@ class RunsTable(DataTable):
 class RunsScreen(Screen[None]):
     # The tooltips are the help screen's text for each key.
     BINDINGS = [
-        Binding("space", "mark", "Mark", tooltip="mark a run; the plot overlays the marked runs' loss curves"),
+        Binding("space", "mark", "Mark", tooltip=MARK_HELP),
         Binding("s", "sort", "Sort", tooltip=SORT),
         Binding("S", "reverse", "Reverse", show=False, tooltip=SORT),
         Binding("l", "load", "Load config", tooltip=LOAD),
@@ -145,13 +146,15 @@ class RunsScreen(Screen[None]):
         self.rows = sort_rows(self.rows, self.sort_column, self.descending)
         table.clear()
         for row in self.rows:
-            cells: list[str | Text] = list(row_cells(row))
+            plain = row_cells(row)
+            cells: list[str | Text] = list(plain)
             status_at = 2
             running = row.record.status == "running"
-            style = "red" if row.record.problem and not running else STATUS_STYLES.get(row.record.status, "yellow")
-            cells[status_at] = Text(cells[status_at], style=style)
+            status_style = STATUS_STYLES.get(row.record.status, "yellow")
+            style = "red" if row.record.problem and not running else status_style
+            cells[status_at] = Text(plain[status_at], style=style)
             if row.record.problem:
-                cells[0] = Text(cells[0], style="red")
+                cells[0] = Text(plain[0], style="red")
             table.add_row(MARK if row.key in self.marked else "", *cells, key=row.key)
         if current is not None and current.key in {r.key for r in self.rows}:
             table.move_cursor(row=table.get_row_index(current.key))
@@ -161,7 +164,8 @@ class RunsScreen(Screen[None]):
     def _show_title(self) -> None:
         arrow = "↓" if self.descending else "↑"
         n = len(self.rows)
-        parts = [f"Runs in {self.root}", f"{n} run{'s' * (n != 1)}", f"sorted by {self.sort_column.title} {arrow}"]
+        parts = [f"Runs in {self.root}", f"{n} run{'s' * (n != 1)}",
+                 f"sorted by {self.sort_column.title} {arrow}"]
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
         if not self.rows:

@@ -11,6 +11,7 @@ the check ran) and the check ends with no edit in between, the column posts `Rea
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from textual import work
@@ -211,7 +212,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
-        if "model.hidden" in self.parse_errors or any(p.field == "model.hidden" for p in self.config.problems()):
+        hidden_wrong = any(p.field == "model.hidden" for p in self.config.problems())
+        if "model.hidden" in self.parse_errors or hidden_wrong:
             summary.update("fix the hidden sizes to see the layers")
             return
         try:
@@ -271,10 +273,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         except Exception as exc:  # unreadable files and the like: one line, never a crash
             reason = " ".join(str(exc).split()) or type(exc).__name__
             note = f"! cannot load {config.dataset.name}: {reason}"
-        try:
+        with contextlib.suppress(RuntimeError):  # the app closed while loading
             self.app.call_from_thread(self._meta_loaded, key, meta, note)
-        except RuntimeError:
-            pass  # the app closed while loading
 
     def _meta_loaded(self, key: tuple[Any, ...], meta: DatasetMeta | None, note: str | None) -> None:
         if meta is not None:
