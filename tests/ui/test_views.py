@@ -3,18 +3,20 @@
 import re
 from dataclasses import replace
 
+from textual.binding import Binding
 from textual.geometry import Region
 from textual.widgets import Footer, Static
 
 from tests.ui.conftest import notifications, toy_config, wait_for
 from tests.ui.test_app import log_of, meta_loaded, screen_text
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.ui import samples_view
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.loss_plot import LossPlot
-from tui_trainer.ui import samples_view
 from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
 
 
@@ -99,6 +101,25 @@ async def test_help_body_has_focus_and_scrolls_with_keys(tmp_path):
         assert "close this help" in screen_text(app)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_lists_every_key_the_app_and_the_runs_screen_bind(tmp_path):
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        text = " ".join(screen_text(app).split())
+        for binding in [*TrainerApp.BINDINGS, *RunsScreen.BINDINGS]:
+            assert isinstance(binding, Binding)
+            assert binding.tooltip and binding.tooltip in text, binding
+        # keys doing one thing share a row; Textual's own keys (Tab, the palette) are listed too
+        def row(keys: str, text_start: str) -> bool:
+            return re.search(re.escape(keys) + r"\s*" + re.escape(text_start), text) is not None
+
+        assert row("d / m / l / o", "jump to the Dataset, Model, Loss, Optimizer panel")
+        assert row("s / ⏎", "start training") and row("q / ^q", "quit")
+        assert row("space", "Runs: mark a run") and row("r / esc / q", "Runs: re-read")
+        assert row("^p", "command palette") and row("tab", "Focus Next")
 
 
 async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
