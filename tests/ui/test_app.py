@@ -12,14 +12,12 @@ from textual.widgets import Button, Input, Select, Static
 from tests.ui.conftest import notifications, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
-from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.launch import resume_note
 from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SampleGrid
 from tui_trainer.ui.setup import SetupColumn
-
 
 CLEAR = ("home", "ctrl+k")  # Input: cursor to start, delete to the end
 

@@ -19,7 +19,7 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.run_view import PLOT_BUDGET, PLOT_INTERVAL, PLOT_INTERVAL_MAX
-from tui_trainer.ui.samples_view import SamplesPane, SampleGrid
+from tui_trainer.ui.samples_view import SampleGrid, SamplesPane
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:
@@ -67,7 +67,8 @@ async def test_the_plot_draws_what_plotext_built_with_each_colour():
         drawn = [cells(plot.render_line(y)) for y in range(height)]
         # plotext's own output for the same data, decoded and rendered by Rich (the widget's
         # style adds nothing: every cell has plotext's colours)
-        expected = [cells(strip.apply_style(plot.rich_style)) for strip in rich_strips(plot.plot_text(), width)[:height]]
+        strips = rich_strips(plot.plot_text(), width)[:height]
+        expected = [cells(strip.apply_style(plot.rich_style)) for strip in strips]
         assert drawn == expected
         assert any("smoothed" in line for line in plot.text_lines())
         assert plot.draws >= 1 and plot.draw_seconds > 0

@@ -2,7 +2,7 @@
 
 import threading
 
-from textual.widgets import Button, Checkbox, Input, Select
+from textual.widgets import Button, Input, Select
 
 from tests.ui.conftest import notifications, toy_config, wait_for
 from tests.ui.test_app import field_error, meta_loaded
@@ -146,16 +146,17 @@ async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
         target = app.query_one("#cfg-dataset-target", Input)
         size = app.query_one("#cfg-dataset-image_size", Input)
-        gray = app.query_one("#cfg-dataset-grayscale", Checkbox)
         assert not shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
 
         await type_dataset_name(pilot, f"csv:{csv}")
-        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name, what="the CSV's metadata")
+        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name,
+                       what="the CSV's metadata")
         assert shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
         await pilot.press("tab")
         assert app.focused is target
         await pilot.press(*"nope")
-        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"), what="the target error")
+        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"),
+                       what="the target error")
         assert app.query_one("#start", Button).disabled
         await pilot.press("ctrl+a", "ctrl+k", *"a")
         await wait_for(pilot, lambda: not setup.checking, what="the fixed target")

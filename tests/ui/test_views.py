@@ -15,8 +15,8 @@ from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
-from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
 
 
@@ -131,7 +131,7 @@ async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
         log = app.query_one(EventLog)
         await pilot.press("t")
         # One line (25 columns) once shown, not wrapped at 20 as it was written.
-        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [line.text.rstrip() for line in log.lines],
+        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [ln.text.rstrip() for ln in log.lines],
                        what="the log to re-wrap")
         width = log.scrollable_content_region.width
         texts = [line.text.rstrip() for line in log.lines]
@@ -177,7 +177,8 @@ async def test_start_up_line_names_the_config_file_and_the_overrides(tmp_path):
     changed = TrainConfig.load(path).with_overrides(["train.epochs=7"])
     async with TrainerApp(changed, config_path=str(path)).run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
-        assert f"on the config from {path} with overrides (train.epochs)" in " ".join(log_of(pilot.app).split())
+        shown = " ".join(log_of(pilot.app).split())
+        assert f"on the config from {path} with overrides (train.epochs)" in shown
 
     async with TrainerApp(toy_config(tmp_path / "runs")).run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
@@ -208,7 +209,8 @@ async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_co
         # A new evaluation is drawn by a worker thread, then shown without a key press.
         wrong = replace(evaluation, samples=[replace(s, predicted=1 - s.target) for s in evaluation.samples])
         grid.show(wrong, app.view.started.meta)
-        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)), what="the redrawn grid")
+        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)),
+                       what="the redrawn grid")
         assert len(shown_predictions(grid)) == 12
 
         await pilot.press("c")  # an evaluation arriving while the tab is hidden is shown on return
