@@ -58,6 +58,13 @@ DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples", "datas
              "dataset.image_size", "dataset.grayscale")
 
 
+def load_error_field(message: str) -> str:
+    """The field a dataset's load error belongs to: a ConfigError's message starts with the field
+    it names (`dataset.target 'x' is not a column ...`); anything else is about the name."""
+    first = message.split(" ", 1)[0].rstrip(":")
+    return first if first in DATA_KEYS else "dataset.name"
+
+
 def meta_key(config: TrainConfig) -> tuple:
     d = config.dataset
     return (d.name, d.val_fraction, d.test_fraction, d.n_samples, d.noise, d.image_size,
@@ -66,9 +73,6 @@ def meta_key(config: TrainConfig) -> tuple:
 
 class SetupColumn(VerticalScroll, can_focus=False):
     """Tab moves between the fields themselves; the column scrolls to keep the focused one in view."""
-
-    class Changed(Message):
-        """The draft config or its problems changed."""
 
     class ReadyToStart(Message):
         """The dataset check that `s` waited for is done (it may have found a problem)."""
@@ -303,7 +307,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if self.meta is not None and self._meta_for == meta_key(self.config):
             problems += data_problems(self.config, self.meta)
         elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
-            problems.append(Problem("dataset.name", self.meta_note[2:]))
+            problems.append(Problem(load_error_field(self.meta_note[2:]), self.meta_note[2:]))
         if self.config.train.tensorboard and not self.tensorboard_installed:
             message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
             problems.append(Problem("train.tensorboard", message))
@@ -338,7 +342,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
             button.label = "Checking the dataset…"
         else:
             button.label = "Start training (s)"
-        self.post_message(self.Changed())
 
     def set_locked(self, locked: bool, message: str = "") -> None:
         """Block edits while a run trains, with a banner saying why."""
