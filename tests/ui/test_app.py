@@ -240,6 +240,8 @@ async def test_help_screen_and_command_palette(tmp_path):
     config.train.output_dir = str(tmp_path)
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert static_text(app, "#progress-line") == "ready — press s to train, ? for help"
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

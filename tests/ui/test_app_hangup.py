@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tui_trainer.engine.checkpoint import load_checkpoint
+from tui_trainer.engine.checkpoint import epochs_done, load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def test_sighup_mid_run_stops_after_the_batch_saves_everything_and_exits_130(tmp
     assert summary["status"] == "stopped"
     assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == summary["epochs_done"] >= 1
     assert torch.load(run_dir / "model.pt", weights_only=True)["state_dict"]
-    assert load_checkpoint(run_dir / "last.pt")["epoch"] == summary["epochs_done"]
+    assert epochs_done(load_checkpoint(run_dir / "last.pt")) == summary["epochs_done"]
 
 
 def test_sighup_from_a_closed_terminal_stops_batch_with_complete_files(tmp_path):
@@ -131,5 +131,5 @@ def test_sighup_from_a_closed_terminal_stops_batch_with_complete_files(tmp_path)
     (run_dir,) = [p for p in output.iterdir() if p.is_dir()]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "stopped"
-    assert load_checkpoint(run_dir / "last.pt")["epoch"] == summary["epochs_done"] >= 1
+    assert epochs_done(load_checkpoint(run_dir / "last.pt")) == summary["epochs_done"] >= 1
     assert torch.load(run_dir / "model.pt", weights_only=True)["state_dict"]

@@ -140,10 +140,10 @@ class RunStatus(Vertical):
         """Update the line, asking for a layout pass only when its wrapped height changes: a
         layout of the whole screen costs tens of milliseconds of UI-thread time, which at ten
         updates a second would be taken from the training thread (the GIL)."""
-        if not self.is_mounted:
-            return
+        line = next(self.query("#progress-line").results(Static), None)
+        if line is None:
+            return  # not composed yet: on_mount shows the state
         text = self.text()
-        line = self.query_one("#progress-line", Static)
         width = line.content_size.width
         rows = len(Text(text).wrap(self.app.console, width)) if width > 0 else -1
         line.update(text, layout=rows != self._rows or rows < 0)
