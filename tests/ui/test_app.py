@@ -1,15 +1,21 @@
 """Pilot tests: the real keys, on the real engine, with tiny toy runs."""
 
-import html
 import json
-import re
 from pathlib import Path
 
 import pytest
 import torch
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Select
 
-from tests.ui.conftest import notifications, wait_for
+from tests.ui.conftest import (
+    field_error,
+    log_of,
+    meta_loaded,
+    notifications,
+    screen_text,
+    static_text,
+    wait_for,
+)
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.help_screen import HelpScreen
@@ -20,31 +26,6 @@ from tui_trainer.ui.samples_view import SampleGrid
 from tui_trainer.ui.setup import SetupColumn
 
 CLEAR = ("home", "ctrl+k")  # Input: cursor to start, delete to the end
-
-
-def screen_text(app) -> str:
-    """What the terminal shows, as plain text (from the SVG screenshot's text runs)."""
-    svg = app.export_screenshot()
-    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg)
-    return html.unescape("".join(runs)).replace("\xa0", " ")
-
-
-def log_of(app) -> str:
-    return "".join(line.text for line in app.query_one("#log").lines)
-
-
-def static_text(app, selector) -> str:
-    return str(app.query_one(selector, Static).render())
-
-
-def field_error(app, key) -> str:
-    field = app.query_one(SetupColumn).field(key)
-    return str(field.query_one(".field-error", Static).render())
-
-
-def meta_loaded(app, name):
-    setup = app.query_one(SetupColumn)
-    return setup.meta is not None and setup.meta.name == name
 
 
 async def test_default_app_opens_on_digits_and_edits_model_and_dataset(tmp_path):

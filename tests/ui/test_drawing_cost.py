@@ -9,9 +9,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Static
 
-from tests.ui.conftest import wait_for
-from tests.ui.test_app import screen_text
-from tests.ui.test_views import shown_lines, train_to_the_end
+from tests.ui.conftest import screen_text, shown_lines, train_to_the_end, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.ansi_strips import ansi_strips
 from tui_trainer.ui.app import TrainerApp

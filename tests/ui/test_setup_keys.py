@@ -4,8 +4,7 @@ import threading
 
 from textual.widgets import Button, Input, Select
 
-from tests.ui.conftest import notifications, toy_config, wait_for
-from tests.ui.test_app import field_error, meta_loaded
+from tests.ui.conftest import field_error, meta_loaded, notifications, toy_config, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.setup import SetupColumn

@@ -4,11 +4,18 @@ import re
 from dataclasses import replace
 
 from textual.binding import Binding
-from textual.geometry import Region
 from textual.widgets import Footer, Static
 
-from tests.ui.conftest import notifications, toy_config, wait_for
-from tests.ui.test_app import log_of, meta_loaded, screen_text
+from tests.ui.conftest import (
+    log_of,
+    meta_loaded,
+    notifications,
+    screen_text,
+    shown_lines,
+    toy_config,
+    train_to_the_end,
+    wait_for,
+)
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui import samples_view
 from tui_trainer.ui.app import TrainerApp
@@ -18,20 +25,6 @@ from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
-
-
-def shown_lines(widget) -> list[str]:
-    """The widget's lines as drawn at its current size."""
-    width, height = widget.size
-    return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
-
-
-async def train_to_the_end(pilot, dataset: str) -> None:
-    """Start a run once `dataset`'s metadata has loaded, as a user would, and wait for its end."""
-    app = pilot.app
-    await wait_for(pilot, lambda: meta_loaded(app, dataset), what=f"{dataset} metadata")
-    await pilot.press("s")
-    await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
 
 
 def footer_keys(app) -> dict[str, object]:
