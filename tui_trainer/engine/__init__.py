@@ -145,8 +145,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the type checker sees the real names; at run time they load on first use
     from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
     from tui_trainer.engine.config_values import Problem
-    from tui_trainer.engine.datasets.meta import DatasetMeta
     from tui_trainer.engine.control import TrainingControl
+    from tui_trainer.engine.datasets.meta import DatasetMeta
     from tui_trainer.engine.datasets.registry import dataset_specs, find_spec, load_dataset
     from tui_trainer.engine.device import detected_devices
     from tui_trainer.engine.events import (
@@ -179,8 +179,8 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         LOSS_LABELS,
         LOSSES,
         OPTIMIZERS,
-        SCHEDULERS,
         REGRESSION_LOSSES,
+        SCHEDULERS,
         USES_BETAS,
         USES_MOMENTUM,
         loss_task_problem,
