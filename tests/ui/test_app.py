@@ -1,18 +1,23 @@
 """Pilot tests: the real keys, on the real engine, with tiny toy runs."""
 
-import html
 import json
-import re
 from pathlib import Path
 
 import pytest
 import torch
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Select
 
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import (
+    field_error,
+    log_of,
+    meta_loaded,
+    notifications,
+    screen_text,
+    static_text,
+    wait_for,
+)
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
-from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.launch import resume_note
 from tui_trainer.ui.loss_plot import LossPlot
@@ -20,33 +25,7 @@ from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SampleGrid
 from tui_trainer.ui.setup import SetupColumn
 
-
 CLEAR = ("home", "ctrl+k")  # Input: cursor to start, delete to the end
-
-
-def screen_text(app) -> str:
-    """What the terminal shows, as plain text (from the SVG screenshot's text runs)."""
-    svg = app.export_screenshot()
-    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg)
-    return html.unescape("".join(runs)).replace("\xa0", " ")
-
-
-def log_of(app) -> str:
-    return "".join(line.text for line in app.query_one("#log").lines)
-
-
-def static_text(app, selector) -> str:
-    return str(app.query_one(selector, Static).render())
-
-
-def field_error(app, key) -> str:
-    field = app.query_one("#cfg-" + key.replace(".", "-", 1)).parent.parent
-    return str(field.query_one(".field-error", Static).render())
-
-
-def meta_loaded(app, name):
-    setup = app.query_one(SetupColumn)
-    return setup.meta is not None and setup.meta.name == name
 
 
 async def test_default_app_opens_on_digits_and_edits_model_and_dataset(tmp_path):
@@ -81,7 +60,7 @@ async def test_default_app_opens_on_digits_and_edits_model_and_dataset(tmp_path)
         # Dataset select: open it, move to "moons", choose it.
         await pilot.press("escape", "d", "enter")
         pick = app.query_one("#cfg-ui-dataset_pick", Select)
-        options = [value for _, value in pick._options]
+        options = [value for _, value in pick.offered]
         for _ in range(options.index("moons") - options.index("digits")):
             await pilot.press("down")
         await pilot.press("enter")
@@ -112,10 +91,10 @@ async def test_invalid_batch_size_and_loss_mismatch_are_shown_next_to_fields(tmp
 
         # A regression loss on class labels is offered only with one-hot targets.
         loss = app.query_one("#cfg-loss-name", Select)
-        assert "mse" not in [value for _, value in loss._options]
+        assert not loss.offers("mse")
         setup.set_value("loss.one_hot", True)
         await pilot.pause(0.1)
-        assert "mse" in [value for _, value in loss._options]
+        assert loss.offers("mse")
         setup.set_value("loss.name", "mse")
         await pilot.pause(0.1)
         assert not setup.problems
@@ -168,7 +147,7 @@ async def test_pause_resume_stop_and_locked_setup(make_config):
         assert setup.locked and app.query_one("#panel-model").disabled
         await pilot.press("m")  # editing is refused with a message, not silently
         assert app.focused is None or app.focused.id != "cfg-model-hidden"
-        assert any("locked while training" in str(n.message) for n in app._notifications)
+        assert any("locked while training" in str(n.message) for n in notifications(app))
 
         await pilot.press("p")
         await wait_for(pilot, lambda: app.view.state == "paused", what="the pause")
@@ -227,7 +206,7 @@ async def test_failed_run_is_reported_and_app_stays_usable(make_config):
         assert app.view.finished.status == "failed"
         log_text = "".join(line.text for line in app.query_one("#log").lines)
         assert "run failed" in log_text and "cuda" in log_text
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" for n in notifications(app))
         setup = app.query_one(SetupColumn)
         assert not setup.locked
         setup.set_value("train.device", "cpu")
@@ -242,6 +221,8 @@ async def test_help_screen_and_command_palette(tmp_path):
     config.train.output_dir = str(tmp_path)
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert static_text(app, "#progress-line") == "ready — press s to train, ? for help"
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")

@@ -4,7 +4,7 @@ the failure is shown, the setup unlocks, the failed run's files say so, and a fi
 import json
 from pathlib import Path
 
-from tests.ui.conftest import wait_for
+from tests.ui.conftest import notifications, wait_for
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.setup import SetupColumn
 
@@ -24,7 +24,7 @@ async def test_nan_loss_is_reported_and_a_fixed_run_then_trains(make_config):
         await wait_for(pilot, lambda: app.view.finished is not None, what="the failure")
         failed = app.view.finished
         assert failed.status == "failed" and "lower the learning rate" in failed.reason
-        assert any(n.severity == "error" and "loss became" in n.message for n in app._notifications)
+        assert any(n.severity == "error" and "loss became" in n.message for n in notifications(app))
         assert not setup.locked
         failed_dir = Path(failed.run_dir)
         assert json.loads((failed_dir / "summary.json").read_text())["status"] == "failed"

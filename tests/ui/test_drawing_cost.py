@@ -3,13 +3,13 @@ redraws beyond their budget; and the fast ANSI path the plot is drawn through.""
 
 from rich.console import Console
 from rich.text import Text
+from textual import messages
 from textual.app import App
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Static
 
-from tests.ui.conftest import wait_for
-from tests.ui.test_app import screen_text
-from tests.ui.test_views import shown_lines, train_to_the_end
+from tests.ui.conftest import screen_text, shown_lines, train_to_the_end, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.ansi_strips import ansi_strips
 from tui_trainer.ui.app import TrainerApp
@@ -17,7 +17,7 @@ from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.run_view import PLOT_BUDGET, PLOT_INTERVAL, PLOT_INTERVAL_MAX
-from tui_trainer.ui.samples_view import SamplesPane, SampleGrid
+from tui_trainer.ui.samples_view import SampleGrid, SamplesPane
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:
@@ -65,7 +65,8 @@ async def test_the_plot_draws_what_plotext_built_with_each_colour():
         drawn = [cells(plot.render_line(y)) for y in range(height)]
         # plotext's own output for the same data, decoded and rendered by Rich (the widget's
         # style adds nothing: every cell has plotext's colours)
-        expected = [cells(strip.apply_style(plot.rich_style)) for strip in rich_strips(plot.plot_text(), width)[:height]]
+        strips = rich_strips(plot.plot_text(), width)[:height]
+        expected = [cells(strip.apply_style(plot.rich_style)) for strip in strips]
         assert drawn == expected
         assert any("smoothed" in line for line in plot.text_lines())
         assert plot.draws >= 1 and plot.draw_seconds > 0
@@ -122,23 +123,45 @@ async def test_hidden_tabs_are_drawn_when_shown_by_key_or_by_click(make_config):
         assert len(samples_shows) == 1  # the hidden Samples tab waits
 
 
+class LayoutCountingScreen(Screen):
+    """A screen of one EventLog that records each layout pass a widget asks it for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layout_requests: list[object] = []
+
+    def compose(self):
+        yield EventLog()
+
+    def on_layout(self, message: messages.Layout) -> None:  # before Screen's own handler
+        self.layout_requests.append(message.widget)
+
+
+class LogApp(App):
+    def get_default_screen(self) -> Screen:
+        return LayoutCountingScreen()
+
+
 async def test_a_line_added_to_an_overflowing_log_costs_no_layout_pass():
-    app = app_showing(EventLog)
+    app = LogApp()
     async with app.run_test(size=(60, 10)) as pilot:
         log = app.query_one(EventLog)
         for i in range(30):
             log.write(f"line {i}")
         await pilot.pause()
         assert log.show_vertical_scrollbar
-        layouts = []
-        refresh_layout = app.screen._refresh_layout
-        app.screen._refresh_layout = lambda *a, **k: (layouts.append(1), refresh_layout(*a, **k))
+        screen = app.screen
+        assert isinstance(screen, LayoutCountingScreen)
+        screen.layout_requests.clear()  # the first lines grew the log: their layouts were needed
         log.write("the newest line")
         await pilot.pause()
         await pilot.pause()
-        assert layouts == []
+        assert screen.layout_requests == []
         assert log.vertical_scrollbar.window_virtual_size == 31
         assert shown_lines(log)[-1].startswith("the newest line")  # scrolled to the end
+        log.clear()  # the check sees layout requests: clearing shrinks the log and asks for one
+        await pilot.pause()
+        assert screen.layout_requests
 
 
 async def test_a_hidden_evaluation_is_drawn_with_its_own_runs_dataset(make_config, tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Checkbox, Input
 
-from tests.ui.conftest import toy_config, wait_for
+from tests.ui.conftest import notifications, toy_config, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.trainer import train
 from tui_trainer.ui.app import TrainerApp
@@ -156,7 +156,7 @@ async def test_load_puts_a_runs_config_into_the_setup_panels(runs_root):
         await move_to(pilot, screen, "broken")
         await pilot.press("enter")
         assert isinstance(app.screen, RunsScreen)
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" for n in notifications(app))
         assert setup.config.model.hidden == [8]
 
 
@@ -199,7 +199,7 @@ async def test_resume_refused_by_the_engine_shows_its_reason(tmp_path):
         assert app.view.finished.status == "failed"
         log_text = "".join(line.text for line in app.query_one("#log").lines)
         assert "optimizer.lr cannot change on resume" in log_text
-        assert any("cannot change on resume" in str(n.message) for n in app._notifications)
+        assert any("cannot change on resume" in str(n.message) for n in notifications(app))
         assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 2
         assert not app.query_one(SetupColumn).locked
 
@@ -267,7 +267,7 @@ async def test_damaged_run_directories_each_get_a_damaged_row(tmp_path):
         assert sorted(names(screen)) == sorted(["good", "utf16", *damaged])
         title = str(screen.query_one("#runs-title").render())
         assert "5 runs" in title and "cannot list" not in title
-        assert not any(n.severity == "error" for n in app._notifications)
+        assert not any(n.severity == "error" for n in notifications(app))
         for name, (_, _, reason) in damaged.items():
             await move_to(pilot, screen, name)
             row = screen.table.get_row_at(screen.table.cursor_row)

@@ -2,10 +2,9 @@
 
 import threading
 
-from textual.widgets import Button, Checkbox, Input, Select
+from textual.widgets import Button, Input, Select
 
-from tests.ui.conftest import toy_config, wait_for
-from tests.ui.test_app import field_error, meta_loaded
+from tests.ui.conftest import field_error, meta_loaded, notifications, toy_config, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.setup import SetupColumn
@@ -17,6 +16,10 @@ def digits_app(tmp_path, epochs: int = 10) -> TrainerApp:
     config.train.epochs = epochs
     config.train.device = "cpu"
     return TrainerApp(config)
+
+
+def shown(setup: SetupColumn, key: str) -> bool:
+    return setup.field(key).display
 
 
 def count_rebuilds(select: Select) -> list[int]:
@@ -74,7 +77,7 @@ async def test_mse_can_be_picked_after_typing_a_regression_set(tmp_path):
         await type_dataset_name(pilot, "sine")
         await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
         loss = app.query_one("#cfg-loss-name", Select)
-        offered = [value for _, value in loss._options]
+        offered = [value for _, value in loss.offered]
         assert offered[:4] == ["mse", "l1", "smooth_l1", "huber"]
         assert loss.value == "cross_entropy" and "loss.name" in " ".join(setup.problems)
 
@@ -101,7 +104,7 @@ async def test_an_unknown_dataset_name_is_an_error_at_once_and_enter_does_not_st
         assert app.query_one("#start", Button).disabled
         await pilot.press("enter")
         assert app.worker is None
-        assert any("unknown dataset.name" in str(n.message) for n in app._notifications)
+        assert any("unknown dataset.name" in str(n.message) for n in notifications(app))
         assert not setup.checking
 
 
@@ -142,16 +145,17 @@ async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
         target = app.query_one("#cfg-dataset-target", Input)
         size = app.query_one("#cfg-dataset-image_size", Input)
-        gray = app.query_one("#cfg-dataset-grayscale", Checkbox)
-        assert not target.parent.parent.display and not size.parent.parent.display
+        assert not shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
 
         await type_dataset_name(pilot, f"csv:{csv}")
-        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name, what="the CSV's metadata")
-        assert target.parent.parent.display and not size.parent.parent.display
+        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name,
+                       what="the CSV's metadata")
+        assert shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
         await pilot.press("tab")
         assert app.focused is target
         await pilot.press(*"nope")
-        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"), what="the target error")
+        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"),
+                       what="the target error")
         assert app.query_one("#start", Button).disabled
         await pilot.press("ctrl+a", "ctrl+k", *"a")
         await wait_for(pilot, lambda: not setup.checking, what="the fixed target")
@@ -159,7 +163,8 @@ async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_
         assert setup.meta.task == "regression"  # 60 distinct numbers
 
         await type_dataset_name(pilot, f"folder:{tmp_path}")
-        assert size.parent.parent.display and gray.parent.parent.display and not target.parent.parent.display
+        assert shown(setup, "dataset.image_size") and shown(setup, "dataset.grayscale")
+        assert not shown(setup, "dataset.target")
         await pilot.press("tab")
         assert app.focused is size
         await pilot.press("ctrl+a", "ctrl+k", "2")

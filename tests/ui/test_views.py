@@ -3,33 +3,28 @@
 import re
 from dataclasses import replace
 
-from textual.geometry import Region
+from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from tests.ui.conftest import toy_config, wait_for
-from tests.ui.test_app import log_of, meta_loaded, screen_text
+from tests.ui.conftest import (
+    log_of,
+    meta_loaded,
+    notifications,
+    screen_text,
+    shown_lines,
+    toy_config,
+    train_to_the_end,
+    wait_for,
+)
 from tui_trainer.engine.config import TrainConfig
+from tui_trainer.ui import samples_view
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.help_screen import HelpScreen
 from tui_trainer.ui.loss_plot import LossPlot
-from tui_trainer.ui import samples_view
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import RegressionScatter, SampleGrid
-
-
-def shown_lines(widget) -> list[str]:
-    """The widget's lines as drawn at its current size."""
-    width, height = widget.size
-    return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
-
-
-async def train_to_the_end(pilot, dataset: str) -> None:
-    """Start a run once `dataset`'s metadata has loaded, as a user would, and wait for its end."""
-    app = pilot.app
-    await wait_for(pilot, lambda: meta_loaded(app, dataset), what=f"{dataset} metadata")
-    await pilot.press("s")
-    await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
 
 
 def footer_keys(app) -> dict[str, object]:
@@ -101,6 +96,25 @@ async def test_help_body_has_focus_and_scrolls_with_keys(tmp_path):
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_lists_every_key_the_app_and_the_runs_screen_bind(tmp_path):
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        text = " ".join(screen_text(app).split())
+        for binding in [*TrainerApp.BINDINGS, *RunsScreen.BINDINGS]:
+            assert isinstance(binding, Binding)
+            assert binding.tooltip and binding.tooltip in text, binding
+        # keys doing one thing share a row; Textual's own keys (Tab, the palette) are listed too
+        def row(keys: str, text_start: str) -> bool:
+            return re.search(re.escape(keys) + r"\s*" + re.escape(text_start), text) is not None
+
+        assert row("d / m / l / o", "jump to the Dataset, Model, Loss, Optimizer panel")
+        assert row("s / ⏎", "start training") and row("q / ^q", "quit")
+        assert row("space", "Runs: mark a run") and row("r / esc / q", "Runs: re-read")
+        assert row("^p", "command palette") and row("tab", "Focus Next")
+
+
 async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
     app = TrainerApp(make_config(epochs=2))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -110,7 +124,7 @@ async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
         log = app.query_one(EventLog)
         await pilot.press("t")
         # One line (25 columns) once shown, not wrapped at 20 as it was written.
-        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [line.text.rstrip() for line in log.lines],
+        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [ln.text.rstrip() for ln in log.lines],
                        what="the log to re-wrap")
         width = log.scrollable_content_region.width
         texts = [line.text.rstrip() for line in log.lines]
@@ -156,7 +170,8 @@ async def test_start_up_line_names_the_config_file_and_the_overrides(tmp_path):
     changed = TrainConfig.load(path).with_overrides(["train.epochs=7"])
     async with TrainerApp(changed, config_path=str(path)).run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
-        assert f"on the config from {path} with overrides (train.epochs)" in " ".join(log_of(pilot.app).split())
+        shown = " ".join(log_of(pilot.app).split())
+        assert f"on the config from {path} with overrides (train.epochs)" in shown
 
     async with TrainerApp(toy_config(tmp_path / "runs")).run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "ready" in log_of(pilot.app), what="the first log line")
@@ -187,7 +202,8 @@ async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_co
         # A new evaluation is drawn by a worker thread, then shown without a key press.
         wrong = replace(evaluation, samples=[replace(s, predicted=1 - s.target) for s in evaluation.samples])
         grid.show(wrong, app.view.started.meta)
-        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)), what="the redrawn grid")
+        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)),
+                       what="the redrawn grid")
         assert len(shown_predictions(grid)) == 12
 
         await pilot.press("c")  # an evaluation arriving while the tab is hidden is shown on return
@@ -242,6 +258,6 @@ async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(mak
 
         monkeypatch.setattr(samples_view, "boundary_lines", broken)
         grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
-        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in app._notifications),
+        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in notifications(app)),
                        what="the notification")
         assert shown_lines(grid) == before and app.is_running

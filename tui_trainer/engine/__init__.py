@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     # config
     "TrainConfig": "config",
     "ConfigError": "config",
+    "Problem": "config_values",
     "field_type": "config",
     "parse_value": "config",
     # events and control
@@ -40,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
+    "load_dataset": "datasets.registry",
+    "DatasetMeta": "datasets.meta",
     "data_problems": "validate",
     "describe_model": "model",
     "output_size": "model",
@@ -49,6 +52,11 @@ _EXPORTS: dict[str, str] = {
     "REGRESSION_LOSSES": "names",
     "USES_BETAS": "names",
     "USES_MOMENTUM": "names",
+    "ACTIVATIONS": "names",
+    "LOSSES": "names",
+    "LOSS_LABELS": "names",
+    "OPTIMIZERS": "names",
+    "SCHEDULERS": "names",
     # runs
     "RunRecord": "rundir.past_runs",
     "RunCurves": "rundir.past_runs",
@@ -71,6 +79,15 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ACTIVATIONS",
+    "DatasetMeta",
+    "LOSSES",
+    "LOSS_LABELS",
+    "OPTIMIZERS",
+    "Problem",
+    "RUNNING",
+    "SCHEDULERS",
+    "load_dataset",
     "BatchEnd",
     "ConfigError",
     "DataProgress",
@@ -137,8 +154,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the type checker sees the real names; at run time they load on first use
     from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
+    from tui_trainer.engine.config_values import Problem
     from tui_trainer.engine.control import TrainingControl
-    from tui_trainer.engine.datasets.registry import dataset_specs, find_spec
+    from tui_trainer.engine.datasets.meta import DatasetMeta
+    from tui_trainer.engine.datasets.registry import dataset_specs, find_spec, load_dataset
     from tui_trainer.engine.device import detected_devices
     from tui_trainer.engine.events import (
         BatchEnd,
@@ -157,7 +176,12 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.export import ExportError, export_run
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
+        ACTIVATIONS,
+        LOSS_LABELS,
+        LOSSES,
+        OPTIMIZERS,
         REGRESSION_LOSSES,
+        SCHEDULERS,
         USES_BETAS,
         USES_MOMENTUM,
         loss_task_problem,

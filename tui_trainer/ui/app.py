@@ -1,10 +1,10 @@
 """The Textual app: setup on the left, the live run on the right, training in a worker thread.
 
-The engine's callback runs on the training thread and only appends to an `EventBuffer`; a 4 Hz
-timer on the UI thread drains it and updates the widgets, so the screen redraws at most four times
-a second however fast the loop reports. Every millisecond the UI thread spends drawing is taken
-from the training thread (the GIL): at 10 Hz the app trained ~0.8x as fast as --batch on 2 cores,
-at 4 Hz at the same speed (bench/app_speed.py). Keys are handled at once, not on this timer.
+The engine's callback runs on the training thread and only appends to an `EventBuffer`; the
+right-hand `RunView` drains it on a 4 Hz timer, so the screen redraws at most four times a second
+however fast the loop reports (see run_view.DRAIN_INTERVAL). Widgets tell the app what the user
+asked for with messages (`SetupColumn.ReadyToStart`, `RunsScreen.LoadConfig`,
+`RunsScreen.ResumeRequested`); the app owns the training worker and acts on them.
 
 Start-up: nothing on the path to the first screen imports torch, torchvision or scikit-learn
 (a test checks it). Right after the first paint a worker thread imports the training engine and
@@ -15,41 +15,48 @@ pressed the heavy imports are done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, ProgressBar, Static, TabbedContent, TabPane
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine import TrainConfig, TrainingControl
 from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
 from tui_trainer.ui.config_source import config_source
-from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
-from tui_trainer.ui.event_log import EventLog
-from tui_trainer.ui.help_screen import HelpScreen
+from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
-from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.run_view import RunView
+from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SamplesPane
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 
-DRAIN_INTERVAL = 0.25  # seconds: the UI redraws at most this often from training events (see above)
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 # Actions of plain letter keys: while a field is typed into, the letters type instead, so the
 # footer hides them (and shows how to leave the field).
 LETTER_ACTIONS = {"start", "pause", "stop", "restart", "toggle_metric", "runs", "toggle_mistakes",
                   "focus_panel", "show_tab", "help", "quit"}
-PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name", "o": "#cfg-optimizer-name"}
+START = "start training with the settings on the left"
+PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
+TABS = "show the Training, Confusion, Samples tab"
+LEAVE = "leave a field, so letter keys work as commands again"
+QUIT = "quit (a running run is stopped and saved first)"
+PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name",
+               "o": "#cfg-optimizer-name"}
 
 
 class TrainerApp(App):
@@ -57,30 +64,34 @@ class TrainerApp(App):
     TITLE = "tui-trainer"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     AUTO_FOCUS = None  # start with no field focused so `s` trains at once
+    # The tooltips are the help screen's text for each key (help_screen.py reads these bindings).
     BINDINGS = [
-        Binding("s", "start", "Start"),
-        Binding("enter", "start", "Start", show=False),
-        Binding("p", "pause", "Pause"),
-        Binding("x", "stop", "Stop"),
-        Binding("r", "restart", "Restart"),
-        Binding("a", "toggle_metric", "Loss/Acc"),
-        Binding("R", "runs", "Runs"),
-        Binding("e", "toggle_mistakes", "Mistakes", show=False),
-        Binding("d", "focus_panel('d')", "Dataset", show=False),
-        Binding("m", "focus_panel('m')", "Model", show=False),
-        Binding("l", "focus_panel('l')", "Loss", show=False),
-        Binding("o", "focus_panel('o')", "Optim", show=False),
-        Binding("t", "show_tab('tab-train')", "Train", show=False),
-        Binding("c", "show_tab('tab-confusion')", "Confusion", show=False),
-        Binding("v", "show_tab('tab-samples')", "Samples", show=False),
-        Binding("escape", "leave_field", "Leave field"),  # shown while typing
-        Binding("escape", "unfocus", show=False),  # the same for a select or a checkbox
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("s", "start", "Start", tooltip=START),
+        Binding("enter", "start", "Start", show=False, tooltip=START),
+        Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
+        Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
+        Binding("r", "restart", "Restart",
+                tooltip="restart: stop the run and start again with the current settings"),
+        Binding("a", "toggle_metric", "Loss/Acc", tooltip="plot accuracy instead of loss (and back)"),
+        Binding("R", "runs", "Runs",
+                tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume"),
+        Binding("e", "toggle_mistakes", "Mistakes", show=False,
+                tooltip="Samples: show only the mistakes (and back)"),
+        Binding("d", "focus_panel('d')", "Dataset", show=False, tooltip=PANELS),
+        Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
+        Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
+        Binding("o", "focus_panel('o')", "Optim", show=False, tooltip=PANELS),
+        Binding("t", "show_tab('tab-train')", "Train", show=False, tooltip=TABS),
+        Binding("c", "show_tab('tab-confusion')", "Confusion", show=False, tooltip=TABS),
+        Binding("v", "show_tab('tab-samples')", "Samples", show=False, tooltip=TABS),
+        Binding("escape", "leave_field", "Leave field", tooltip=LEAVE),  # shown while typing
+        Binding("escape", "unfocus", show=False, tooltip=LEAVE),  # the same for a select or a checkbox
+        Binding("question_mark", "help", "Help", tooltip="this help (↑ ↓ PgUp PgDn scroll it)"),
+        Binding("q", "quit", "Quit", tooltip=QUIT),
         # While a field is typed into, `q` types, so the footer shows ctrl+q instead (this
         # binding); elsewhere `q` is shown and ctrl+q quits just the same (the hidden one).
-        Binding("ctrl+q", "quit_key('field')", "Quit", priority=True),
-        Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True),
+        Binding("ctrl+q", "quit_key('field')", "Quit", priority=True, tooltip=QUIT),
+        Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True, tooltip=QUIT),
     ]
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
@@ -88,8 +99,9 @@ class TrainerApp(App):
         self.initial_config = config or TrainConfig()
         self.config_path = config_path
         self.events = EventBuffer()
-        self.view = RunView(self)
-        self.control = None
+        # Made here, not looked up: launch.resume_note reads its last run after the app has closed.
+        self.view = RunView(self.events, id="right")
+        self.control: TrainingControl | None = None
         self.worker: Worker | None = None
         self._quitting = False
         self.quit_stopped_run = False  # quitting stopped a run: run_app says how to resume it
@@ -100,21 +112,11 @@ class TrainerApp(App):
 
     # ---- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        # GPUs are looked for (which needs torch) after the first paint; see _preload_engine.
+        # GPUs are looked for (which needs torch) after the first paint; see preload_engine.
         devices = [f"cpu {os.cpu_count() or 1} cores (looking for GPUs…)"]
         with Horizontal(id="main"):
             yield SetupColumn(self.initial_config, devices, id="setup")
-            with Vertical(id="right"):
-                yield Static("", id="progress-line")
-                yield ProgressBar(total=1, id="progress-bar", show_eta=False)
-                with TabbedContent(id="tabs"):
-                    with TabPane("Training (t)", id="tab-train"):
-                        yield LossPlot(id="plot")
-                        yield EventLog(id="log", max_lines=2000)
-                    with TabPane("Confusion (c)", id="tab-confusion"):
-                        yield ConfusionPane(id="confusion")
-                    with TabPane("Samples (v)", id="tab-samples"):
-                        yield SamplesPane(id="samples")
+            yield self.view
         yield Footer(compact=True)
 
     def on_load(self) -> None:
@@ -122,10 +124,8 @@ class TrainerApp(App):
         asyncio.get_running_loop().set_default_executor(ThreadPerTaskExecutor())
 
     def on_mount(self) -> None:
-        self.set_interval(DRAIN_INTERVAL, self.drain_events)
-        self.view.update_progress()
         self.call_after_refresh(self._greet)
-        self.call_after_refresh(self._preload_engine)
+        self.call_after_refresh(self.preload_engine)
         self._restore_signals = handle_stop_signals_in_loop(asyncio.get_running_loop(), self.on_stop_signal)
         if self.signal_before_mount is not None:
             self.on_stop_signal(self.signal_before_mount)
@@ -148,28 +148,21 @@ class TrainerApp(App):
             exit_once_done(self.training_done, 5.0, "tui-trainer: the terminal closed; the run is saved")
         self.call_later(self.quit_saving, EXIT_INTERRUPTED)
 
-    def _preload_engine(self) -> None:
+    @work(thread=True, group="preload", exit_on_error=False)
+    def preload_engine(self) -> None:
         """Import torch and the engine off the UI thread so the first `s` trains at once."""
-        setup = self.setup
+        from tui_trainer.engine import detected_devices, warm_up
 
-        def preload() -> None:
-            from tui_trainer.engine.warmup import warm_up
-
-            warm_up()
-            from tui_trainer.engine.device import detected_devices
-
-            devices = detected_devices()
-            freeze_imported_objects()
-            try:
-                self.call_from_thread(setup.show_devices, devices)
-            except RuntimeError:
-                pass  # the app closed while loading
-
-        self.run_worker(preload, name="preload", group="preload", thread=True, exit_on_error=False)
+        warm_up()
+        devices = detected_devices()
+        freeze_imported_objects()
+        with contextlib.suppress(RuntimeError):  # the app closed while loading
+            self.call_from_thread(self.setup.show_devices, devices)
 
     def _greet(self) -> None:
         source = config_source(self.initial_config, self.config_path)
-        self.view.write(f"tui-trainer ready {source}; runs are saved under {self.initial_config.train.output_dir}/")
+        output_dir = self.initial_config.train.output_dir
+        self.view.write(f"tui-trainer ready {source}; runs are saved under {output_dir}/")
         self.view.write("s or Enter starts training · Tab moves between fields · ? shows every key", "dim")
 
     @property
@@ -180,25 +173,17 @@ class TrainerApp(App):
     def training(self) -> bool:
         return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
 
-    # ---- events from the engine -------------------------------------------------------
-    def drain_events(self) -> None:
-        events = self.events.drain()
-        if events:
-            self.view.apply(events)
-        else:
-            self.view.flush_plot()
-
+    # ---- the training worker ----------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self.worker or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
-        self.drain_events()
+        self.view.drain()
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             text = " ".join(str(error).split()) or type(error).__name__
             self.view.write(f"training thread failed: {type(error).__name__}: {text}", "bold red")
             self.notify(f"{type(error).__name__}: {text}", title="training failed", severity="error")
-            self.view.state = "failed"
-            self.view.update_progress()
+            self.view.status.state = "failed"
         self.setup.set_locked(False)
 
     # ---- actions ----------------------------------------------------------------------
@@ -218,12 +203,13 @@ class TrainerApp(App):
             self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
             return
         setup = self.setup
-        setup.start_when_checked = False
+        setup.start_requested = False
         if setup.problems:
-            self.notify(setup.problems[0], title=f"cannot start: {len(setup.problems)} problem(s)", severity="error")
+            title = f"cannot start: {len(setup.problems)} problem(s)"
+            self.notify(setup.problems[0], title=title, severity="error")
             return
         if setup.checking:
-            setup.start_when_checked = True
+            setup.start_requested = True  # it posts ReadyToStart when the check is done
             self.notify(f"Checking {setup.config.dataset.name}: training starts when it is ready.", timeout=3)
             return
         self.start_training(setup.config.copy())
@@ -233,37 +219,30 @@ class TrainerApp(App):
         if self.training:
             self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
             return
-        from tui_trainer.engine.control import TrainingControl
-
-        setup = self.setup
         self.control = control = TrainingControl()
-        self.events.drain()
         self.view.reset()
         if resume_from is not None:
             self.view.write(f"resuming {Path(resume_from).name} up to epoch {config.train.epochs}", "bold")
         else:
             self.view.write(f"starting: {config.dataset.name}, {config.train.epochs} epochs", "bold")
-        setup.set_locked(True, LOCKED_MESSAGE)
+        self.setup.set_locked(True, LOCKED_MESSAGE)
         if self.focused is not None and self.focused.disabled:
             self.set_focus(None)
-        events = self.events
-        done = self.training_done
-        done.clear()
+        self.training_done.clear()
+        self.worker = self.train(config, control, resume_from)
 
-        def train() -> None:
-            # Imported here, on the worker thread: if the preload is still running, the UI
-            # thread must not block on the import lock.
-            from tui_trainer.engine.trainer import Trainer
-            from tui_trainer.engine.warmup import warm_up
+    @work(thread=True, name="training", group="training", exit_on_error=False)
+    def train(self, config: TrainConfig, control: TrainingControl, resume_from: str | Path | None) -> None:
+        # Imported here, on the worker thread: if the preload is still running, the UI
+        # thread must not block on the import lock.
+        from tui_trainer.engine import Trainer, warm_up
 
-            try:
-                warm_up()  # every import a run makes (cached once the preload has run it)...
-                freeze_imported_objects()  # ...is done before the freeze, and no run object exists yet
-                Trainer(config, events.put, control, resume_from=resume_from).run()
-            finally:
-                done.set()
-
-        self.worker = self.run_worker(train, name="training", group="training", thread=True, exit_on_error=False)
+        try:
+            warm_up()  # every import a run makes (cached once the preload has run it)...
+            freeze_imported_objects()  # ...is done before the freeze, and no run object exists yet
+            Trainer(config, self.events.put, control, resume_from=resume_from).run()
+        finally:
+            self.training_done.set()
 
     def action_pause(self) -> None:
         if not self.training or self.control is None:
@@ -271,11 +250,10 @@ class TrainerApp(App):
             return
         if self.control.paused:
             self.control.resume()
-            self.view.state = "running"
+            self.view.status.state = "running"
         else:
             self.control.pause()
-            self.view.state = "pausing"
-        self.view.update_progress()
+            self.view.status.state = "pausing"
 
     async def action_stop(self) -> None:
         if not self.training:
@@ -287,15 +265,12 @@ class TrainerApp(App):
         """Ask the loop to stop after the current batch and wait until it has saved the run."""
         if self.control is not None:
             self.control.stop()
-        self.view.state = "stopping"
-        self.view.update_progress()
+        self.view.status.state = "stopping"
         worker = self.worker
         if worker is not None:
-            try:
+            with contextlib.suppress(Exception):  # a failed or cancelled worker has nothing more to wait for
                 await worker.wait()
-            except Exception:  # a failed or cancelled worker has nothing more to wait for
-                pass
-        self.drain_events()
+        self.view.drain()
 
     async def action_restart(self) -> None:
         if self.training:
@@ -322,27 +297,17 @@ class TrainerApp(App):
 
     def action_toggle_metric(self) -> None:
         metric = self.query_one(LossPlot).toggle_metric()
-        self.show_tab("tab-train")
+        self.view.show_tab("tab-train")
         self.notify(f"plot shows {metric}", timeout=2)
 
     def action_toggle_mistakes(self) -> None:
         self.view.tab_shown("tab-samples")  # the newest evaluation first, then its mistakes
         only = self.query_one(SamplesPane).toggle_mistakes()
-        self.show_tab("tab-samples")
+        self.view.show_tab("tab-samples")
         self.notify("showing only mistakes" if only else "showing all samples", timeout=2)
 
     def action_show_tab(self, tab: str) -> None:
-        self.show_tab(tab)
-
-    def show_tab(self, tab: str) -> None:
-        # The tab's new content first, so it is laid out in the same pass as the switch.
-        self.view.tab_shown(tab)
-        self.query_one(TabbedContent).active = tab
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        # Tabs switched by mouse or from the tab bar's own keys.
-        if event.pane.id:
-            self.view.tab_shown(event.pane.id)
+        self.view.show_tab(tab)
 
     def action_focus_panel(self, key: str) -> None:
         if self.setup.locked:
@@ -359,17 +324,46 @@ class TrainerApp(App):
         self.set_focus(None)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        main = self.screen_stack[0]
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "command palette")
+        self.push_screen(HelpScreen([
+            ("", [*declared_bindings(self), *declared_bindings(main), palette], self.get_key_display),
+            ("Runs: ", RunsScreen.key_bindings(), self.get_key_display),
+        ]))
 
     def action_runs(self) -> None:
         if not isinstance(self.screen, RunsScreen):
-            self.push_screen(RunsScreen(self.setup.config.train.output_dir))
+            self.push_screen(RunsScreen(self.setup.config.train.output_dir, lambda: self.training))
 
     # ---- widgets' messages ------------------------------------------------------------
-    def on_setup_column_changed(self, event: SetupColumn.Changed) -> None:
+    @on(SetupColumn.ReadyToStart)
+    def start_once_checked(self) -> None:
+        self.action_start()  # refuses with the problem when the check found one
+
+    @on(RunsScreen.LoadConfig)
+    def load_past_config(self, message: RunsScreen.LoadConfig) -> None:
         setup = self.setup
-        if setup.start_when_checked and not setup.checking:
-            self.action_start()  # refuses with the problem when the check found one
+        if setup.locked:
+            self.notify("A run is training: x stops it, then load a config.", severity="warning")
+            return
+        # New runs go where the app saves runs, not into the old run's sweep directory.
+        message.config.train.output_dir = setup.config.train.output_dir
+        setup.load_config(message.config)
+        self.view.write(f"loaded the config of {message.name}; s trains it as a new run", "bold")
+        self.notify(f"loaded the config of {message.name}: edit it, then s trains a new run", timeout=4)
+        message.runs_screen.dismiss()
+
+    @on(RunsScreen.ResumeRequested)
+    def resume_past_run(self, message: RunsScreen.ResumeRequested) -> None:
+        if self.training:
+            self.notify("A run is already training: x stops it first.", severity="warning")
+            return
+        shown = message.config.copy()
+        shown.train.output_dir = self.setup.config.train.output_dir
+        self.setup.load_config(shown)
+        message.runs_screen.dismiss()
+        self.view.show_tab("tab-train")
+        self.start_training(message.config, resume_from=message.path)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_start()
@@ -378,7 +372,7 @@ class TrainerApp(App):
         if event.button.id == "start":
             self.action_start()
 
-    def get_system_commands(self, screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Start training", "Train with the current settings (s)", self.action_start)
         yield SystemCommand("Pause / resume", "Pause or resume the run (p)", self.action_pause)

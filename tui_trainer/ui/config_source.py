@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine import TrainConfig
 
 
 def config_source(config: TrainConfig, path: str | None) -> str:

@@ -73,7 +73,8 @@ def confusion_renderable(evaluation, console):
     macro = evaluation.extra.get("macro_f1")
     footer = Text(f"macro F1 {macro:.3f}" if macro is not None else "", style="dim")
     tables = [metrics] + ([body] if isinstance(body, Table) else [])
-    return Group(header, Text(""), body, Text(""), metrics, footer), max(natural_width(console, t) for t in tables)
+    width = max(natural_width(console, t) for t in tables)
+    return Group(header, Text(""), body, Text(""), metrics, footer), width
 
 
 class ConfusionPane(ScrollableContainer):

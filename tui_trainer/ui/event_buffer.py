@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from tui_trainer.engine.events import BatchEnd, DataProgress, merge_batches
+from tui_trainer.engine import BatchEnd, DataProgress, merge_batches
 
 # Event types whose consecutive reports fold into one: (earlier, later) -> the one kept.
 MERGERS = {

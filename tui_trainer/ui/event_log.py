@@ -36,7 +36,7 @@ class EventLog(RichLog):
     def _width(self) -> int:
         return self.scrollable_content_region.width if self.display else 0
 
-    def write(self, content, *args, **kwargs) -> EventLog:  # type: ignore[override]
+    def write(self, content, *args, **kwargs) -> EventLog:
         """Add a line; RichLog's width and scroll options do not apply (lines take the log's width)."""
         self._entries.append(content)
         width = self._width()

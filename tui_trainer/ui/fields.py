@@ -6,6 +6,9 @@ one handler in the setup column can parse and apply any field.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -15,6 +18,11 @@ PREFIX = "cfg-"
 
 def field_id(key: str) -> str:
     return PREFIX + key.replace(".", "-", 1)
+
+
+def box_id(key: str) -> str:
+    """The id of the `Field` that holds the widget editing `key`."""
+    return "field-" + key.replace(".", "-", 1)
 
 
 def key_of(widget_id: str | None) -> str | None:
@@ -35,16 +43,31 @@ def format_value(value) -> str:
     return str(value)
 
 
+class ChoiceSelect(Select[str]):
+    """A Select that says which options it offers (`offered`), as (label, value) pairs."""
+
+    def __init__(self, options: Iterable[tuple[str, str]], **kwargs) -> None:
+        self.offered = list(options)
+        super().__init__(self.offered, **kwargs)
+
+    def set_options(self, options: Iterable[tuple[str, str]]) -> None:  # type: ignore[override]
+        self.offered = list(options)
+        super().set_options(self.offered)
+
+    def offers(self, value: object) -> bool:
+        return any(v == value for _, v in self.offered)
+
+
 class Field(Vertical):
     DEFAULT_CSS = "Field { height: auto; }"
 
     def __init__(self, label: str, widget: Widget, key: str, **kwargs) -> None:
-        super().__init__(classes="field", **kwargs)
+        super().__init__(classes="field", id=box_id(key), **kwargs)
         self.key = key
         self.label = label
         self.widget = widget
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(self.label, classes="field-label")
             yield self.widget
@@ -70,7 +93,7 @@ def select_field(label: str, key: str, options: list[tuple[str, str]], value: st
         options = options + [(value, value)]
     return Field(
         label,
-        Select(options, value=value, allow_blank=False, id=field_id(key), compact=True),
+        ChoiceSelect(options, value=value, allow_blank=False, id=field_id(key), compact=True),
         key,
     )
 

@@ -1,35 +1,25 @@
-"""The `?` screen: every key, and how the panels and tabs fit together."""
+"""The `?` screen: every key, and how the panels and tabs fit together.
+
+The keys are read from the live bindings (the app's, its screen's, the Runs screen's), each with
+its tooltip (or its description), so the help cannot drift from what the keys do.
+"""
 
 from __future__ import annotations
 
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from collections.abc import Callable, Iterable
+
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
-KEYS = [
-    ("s / Enter", "start training with the settings on the left"),
-    ("p", "pause / resume the run"),
-    ("x", "stop the run (the run directory keeps every finished epoch)"),
-    ("r", "restart: stop the run and start again with the current settings"),
-    ("d m l o", "jump to the Dataset, Model, Loss, Optimizer panel"),
-    ("Tab", "next field (Shift+Tab: previous)"),
-    ("Esc", "leave a field, so letter keys work as commands again"),
-    ("t c v", "show the Training, Confusion, Samples tab"),
-    ("a", "plot accuracy instead of loss (and back)"),
-    ("e", "Samples: show only the mistakes (and back)"),
-    ("R", "Runs screen: past runs (sweeps too), sortable; compare, load, resume"),
-    ("  space", "Runs: mark a run; the plot overlays the marked runs' loss curves"),
-    ("  s / S", "Runs: sort by the next column / reverse the order (or click a header)"),
-    ("  l / Enter", "Runs: load the run's config into the setup panels"),
-    ("  c", "Runs: resume the run from last.pt up to a number of epochs you give"),
-    ("  r / Esc", "Runs: re-read the runs directory / back"),
-    ("Ctrl+P", "command palette"),
-    ("?", "this help (↑ ↓ PgUp PgDn scroll it)"),
-    ("q / Ctrl+Q", "quit (a running run is stopped and saved first)"),
-]
+# (prefix for each line, the bindings, how a binding's key is written)
+KeyGroup = tuple[str, Iterable[Binding], Callable[[Binding], str]]
+
 
 ABOUT = """\
 ## Setup (left)
@@ -51,26 +41,58 @@ Press `Esc` or `?` to close this help.
 """
 
 
-def keys_table() -> Table:
+def declared_bindings(node: DOMNode) -> list[Binding]:
+    """The bindings `node`'s class and its bases declare, the class's own first; a key a class
+    binds hides its bases' bindings of that key, as it does when the key is pressed."""
+    bindings: list[Binding] = []
+    for cls in type(node).__mro__:
+        declared: list[BindingType] = cls.__dict__.get("BINDINGS", [])
+        overridden = {binding.key for binding in bindings}
+        bindings += [b for b in Binding.make_bindings(declared) if b.key not in overridden]
+    return bindings
+
+
+def key_rows(
+    bindings: Iterable[Binding], key_display: Callable[[Binding], str], prefix: str = ""
+) -> list[tuple[str, str]]:
+    """(keys, what they do), one row per text: keys doing the same thing share a row."""
+    rows: dict[str, list[str]] = {}
+    for binding in bindings:
+        text = binding.tooltip or binding.description
+        if not text:
+            continue
+        keys = rows.setdefault(prefix + text, [])
+        key = key_display(binding)
+        if key not in keys:
+            keys.append(key)
+    return [(" / ".join(keys), text) for text, keys in rows.items()]
+
+
+def keys_table(groups: Iterable[KeyGroup]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
-    for key, text in KEYS:
-        table.add_row(key, text)
+    for prefix, bindings, key_display in groups:
+        for keys, text in key_rows(bindings, key_display, prefix):
+            table.add_row(("  " if prefix else "") + keys, text)
     return table
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("question_mark", "dismiss", "close"),
         Binding("q", "dismiss", "close", show=False),
     ]
 
-    def compose(self):
+    def __init__(self, groups: list[KeyGroup]) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("tui-trainer keys", style="bold"))
-            yield Static(keys_table())
+            yield Static(keys_table(self.groups))
             yield Markdown(ABOUT)
 
     def on_mount(self) -> None:

@@ -3,9 +3,10 @@ continue a run that quitting stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 
-from tui_trainer.engine.config import TrainConfig
+from tui_trainer.engine import TrainConfig
 from tui_trainer.signals import handle_stop_signals
 from tui_trainer.ui.app import TrainerApp
 
@@ -22,10 +23,8 @@ def run_app(config: TrainConfig, config_path: str | None = None) -> int:
         result = app.run()
         note = resume_note(app)
         if note:  # the app's screen is gone by now, so this stays on the terminal
-            try:
+            with contextlib.suppress(OSError):  # the terminal closed (SIGHUP)
                 print(note, flush=True)
-            except OSError:  # the terminal closed (SIGHUP)
-                pass
     finally:
         restore_signals()
     return result if isinstance(result, int) else 0

@@ -87,8 +87,10 @@ class LossPlot(StripPlot):
                 plt.plot(sx, sy, label="smoothed", marker="braille", color="cyan")
             if epochs:
                 steps = [p.step for p in epochs]
-                plt.plot(steps, [p.train_loss for p in epochs], label="train/epoch", marker="braille", color="green")
-                plt.plot(steps, [p.val_loss for p in epochs], label="val/epoch", marker="braille", color="orange")
+                train = [p.train_loss for p in epochs]
+                plt.plot(steps, train, label="train/epoch", marker="braille", color="green")
+                val = [p.val_loss for p in epochs]
+                plt.plot(steps, val, label="val/epoch", marker="braille", color="orange")
                 plt.scatter(steps, [p.val_loss for p in epochs], marker="●", color="orange")
         if not self.has_data:
             plt.title("loss — press s to start training")

@@ -5,16 +5,16 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widgets import Select, Static
 
-from tui_trainer.engine.config import TrainConfig
-from tui_trainer.engine.datasets import dataset_specs
-from tui_trainer.engine.names import (
+from tui_trainer.engine import (
     ACTIVATIONS,
     LOSS_LABELS,
     LOSSES,
     OPTIMIZERS,
     SCHEDULERS,
+    TrainConfig,
+    dataset_specs,
 )
-from tui_trainer.ui.fields import Field, check_field, field_id, select_field, text_field
+from tui_trainer.ui.fields import ChoiceSelect, Field, check_field, field_id, select_field, text_field
 
 # Above this many parameters the live summary is computed from shapes instead of building the model.
 MAX_PARAMS_TO_BUILD = 20_000_000
@@ -42,7 +42,7 @@ class DatasetPanel(SetupPanel):
     def compose(self):
         d = self.config.dataset
         names = [s.name for s in dataset_specs() if not s.prefix]
-        pick = Select(
+        pick = ChoiceSelect(
             _choices(names), value=d.name if d.name in names else Select.NULL, allow_blank=True,
             prompt="other (type below)", id=field_id("ui.dataset_pick"), compact=True,
         )
@@ -168,7 +168,7 @@ def model_summary(config: TrainConfig, meta) -> str:
     """Per-layer output shapes and parameters, plus the total, for the Model panel."""
     if meta is None:
         return "layer summary appears once the dataset info is loaded"
-    from tui_trainer.engine.model import describe_model, output_size
+    from tui_trainer.engine import describe_model, output_size  # torch: not on the way to the first screen
 
     outputs = output_size(meta, config.loss.name)
     estimate = estimated_parameters(meta.n_inputs, config.model.hidden, outputs, config.model.batch_norm)
@@ -183,7 +183,7 @@ def model_summary(config: TrainConfig, meta) -> str:
     return "\n".join(lines)
 
 
-def set_select_options(select: Select, options: list[tuple[str, str]], value: str) -> None:
+def set_select_options(select: ChoiceSelect, options: list[tuple[str, str]], value: str) -> None:
     """Replace a Select's options, keeping `value` selectable even when it is not offered.
 
     Sets options and value without posting `Select.Changed`: the setup column applies each
@@ -193,9 +193,8 @@ def set_select_options(select: Select, options: list[tuple[str, str]], value: st
     """
     if value not in [v for _, v in options]:
         options = options + [(f"{value} (does not fit)", value)]
-    current = [(str(label), v) for label, v in select._options if v is not Select.NULL]
     with select.prevent(Select.Changed):
-        if current != [(str(label), v) for label, v in options]:
+        if select.offered != options:
             select.set_options(options)
         if select.value != value:
             select.value = value

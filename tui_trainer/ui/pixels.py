@@ -95,7 +95,8 @@ def boundary_lines(boundary, width: int, wrong_mask: torch.Tensor | None = None)
     inside = ((c_all >= 0) & (c_all < width) & (r_all >= 0) & (r_all < lines_count)).tolist()
     wrong_all = wrong_mask.tolist() if wrong_mask is not None else [False] * len(inside)
     marks: dict[tuple[int, int], tuple[int, bool]] = {}
-    for r, c, label, wrong, keep in zip(r_all.tolist(), c_all.tolist(), boundary.labels.tolist(), wrong_all, inside):
+    points = zip(r_all.tolist(), c_all.tolist(), boundary.labels.tolist(), wrong_all, inside, strict=True)
+    for r, c, label, wrong, keep in points:
         if keep and (wrong or (r, c) not in marks):
             marks[(r, c)] = (label, bool(wrong))
     styles: dict[tuple, Style] = {}

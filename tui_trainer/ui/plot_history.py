@@ -14,6 +14,9 @@ class StepHistory:
         if capacity < 2:
             raise ValueError("capacity must be at least 2")
         self.capacity = capacity
+        self._reset()
+
+    def _reset(self) -> None:
         self.xs: list[float] = []
         self.ys: list[float] = []
         self.span = 1  # raw points per stored point
@@ -56,7 +59,7 @@ class StepHistory:
         return list(self.xs), list(self.ys)
 
     def clear(self) -> None:
-        self.__init__(self.capacity)
+        self._reset()
 
 
 def decimate(xs: list[float], ys: list[float], buckets: int) -> tuple[list[float], list[float]]:

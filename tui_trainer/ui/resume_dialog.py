@@ -30,10 +30,14 @@ class ResumeDialog(ModalScreen[int | None]):
         planned = f" of {r.epochs_planned}" if r.epochs_planned else ""
         with Vertical(id="resume-box"):
             yield Static(f"Resume {r.name}", classes="resume-title")
-            yield Static(f"trained {r.epochs}{planned} epochs ({r.status}); continue from last.pt up to epoch:")
+            yield Static(
+                f"trained {r.epochs}{planned} epochs ({r.status}); continue from last.pt up to epoch:"
+            )
             yield Input(str(default_epochs(r)), id="resume-epochs", compact=True)
             yield Static("", id="resume-error")
-            yield Static("Enter starts · Esc cancels · everything else stays as the run had it", classes="info")
+            yield Static(
+                "Enter starts · Esc cancels · everything else stays as the run had it", classes="info"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#resume-error").display = False

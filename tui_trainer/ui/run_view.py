@@ -1,13 +1,22 @@
-"""Applies a drained batch of engine events to the right-hand widgets, once per UI tick."""
+"""The right-hand side: the run's status line, its tabs, and the 4 Hz drain that feeds them.
+
+`RunView` is a widget: it composes the status line (`RunStatus`), the Training, Confusion and
+Samples tabs, and drains the app's `EventBuffer` on its own timer (DRAIN_INTERVAL), applying the
+engine's events to its children. The run's state lives in `RunStatus`'s reactives; the line
+and the progress bar follow them.
+"""
 
 from __future__ import annotations
 
 import time
 
 from rich.text import Text
-from textual.widgets import ProgressBar, RichLog, Static, TabbedContent
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import var
+from textual.widgets import ProgressBar, Static, TabbedContent, TabPane
 
-from tui_trainer.engine.events import (
+from tui_trainer.engine import (
     BatchEnd,
     DataProgress,
     EpochEnd,
@@ -18,11 +27,19 @@ from tui_trainer.engine.events import (
     RunPaused,
     RunResumed,
     RunStarted,
+    load_curves,
 )
 from tui_trainer.formatting import compact_rate, format_clock, format_epoch_line, run_header
 from tui_trainer.ui.confusion_view import ConfusionPane
+from tui_trainer.ui.event_buffer import EventBuffer
+from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
+
+# Every millisecond the UI thread spends drawing is taken from the training thread (the GIL): at
+# 10 Hz the app trained ~0.8x as fast as --batch on 2 cores, at 4 Hz at the same speed
+# (bench/app_speed.py). Keys are handled at once, not on this timer.
+DRAIN_INTERVAL = 0.25  # seconds: the right side redraws at most this often from training events
 
 PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
 PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw is spaced further apart
@@ -33,43 +50,164 @@ EVALUATION_TABS = ("tab-confusion", "tab-samples")
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
 
 
-class RunView(EventListener):
-    """Holds what the right-hand side shows about the current run and updates it from events."""
+class RunStatus(Vertical):
+    """The line above the tabs (state, epoch, step, rate, ETA, loss, device) and the progress bar.
 
-    def __init__(self, app) -> None:
-        self.app = app
-        self.started: RunStarted | None = None
-        self.last_batch: BatchEnd | None = None
-        self.last_epoch: EpochEnd | None = None
+    The run's state is held here as reactives; each watcher redraws the line, so whoever changes
+    the state (the app on `p` or `x`, the events of the run) never redraws by hand.
+    """
+
+    DEFAULT_CSS = "RunStatus { height: auto; }"
+
+    # idle, starting, loading <what>, running, pausing, paused, stopping, then the run's status
+    state: var[str] = var("idle")
+    # always_update: events are dataclasses, and comparing them would compare their arrays
+    started: var[RunStarted | None] = var(None, always_update=True)
+    last_batch: var[BatchEnd | None] = var(None, always_update=True)
+    last_epoch: var[EpochEnd | None] = var(None, always_update=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._rows = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="progress-line")
+        yield ProgressBar(total=1, id="progress-bar", show_eta=False)
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def watch_state(self) -> None:
+        self._show()
+
+    def watch_started(self, started: RunStarted | None) -> None:
+        if started is not None:
+            self.query_one(ProgressBar).update(
+                total=started.total_steps, progress=started.start_epoch * started.steps_per_epoch
+            )
+        self._show()
+
+    def watch_last_batch(self, batch: BatchEnd | None) -> None:
+        if batch is not None and self.started is not None:
+            self.query_one(ProgressBar).update(progress=batch.step)
+        self._show()
+
+    def watch_last_epoch(self) -> None:
+        self._show()
+
+    def show_loading(self, event: DataProgress) -> None:
+        self.query_one(ProgressBar).update(total=event.total, progress=event.done)
+        self.state = f"loading {event.what}"
+
+    def text(self) -> str:
+        parts = [self.state]
+        started, batch = self.started, self.last_batch
+        if started is not None:
+            epochs = started.config.train.epochs
+            epoch = batch.epoch + 1 if batch else 1
+            step = batch.step if batch else 0
+            parts.append(f"epoch {epoch}/{epochs}")
+            parts.append(f"step {step:,}/{started.total_steps:,}")
+            if batch is not None:
+                parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
+                if self.state == "running":
+                    parts.append(f"ETA {format_clock(batch.eta_seconds)}")
+                parts.append(f"loss {batch.loss:.4f}")
+            if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
+                parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
+            parts.append(started.device)
+        elif self.state == "idle":
+            parts = ["ready — press s to train, ? for help"]
+        return " · ".join(parts)
+
+    def _show(self) -> None:
+        """Update the line, asking for a layout pass only when its wrapped height changes: a
+        layout of the whole screen costs tens of milliseconds of UI-thread time, which at ten
+        updates a second would be taken from the training thread (the GIL)."""
+        line = next(self.query("#progress-line").results(Static), None)
+        if line is None:
+            return  # not composed yet: on_mount shows the state
+        text = self.text()
+        width = line.content_size.width
+        rows = len(Text(text).wrap(self.app.console, width)) if width > 0 else -1
+        line.update(text, layout=rows != self._rows or rows < 0)
+        self._rows = rows
+
+
+class RunView(Vertical, EventListener):
+    """The live run: drains the engine's events four times a second and shows them."""
+
+    def __init__(self, events: EventBuffer, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.events = events
         self.last_eval: Evaluation | None = None
         self.finished: RunFinished | None = None
-        self.state = "idle"
         self.epochs_seen = 0
         self.plot_dirty = False
         self._plot_drawn_at = 0.0
-        self._progress_rows = 0
         # tab id -> the newest evaluation it has not shown, with its run's dataset metadata
         self._unshown: dict[str, tuple[Evaluation, object]] = {}
+        self.status = RunStatus()
 
-    # widgets, looked up when used so the view works before and after mounting
+    def compose(self) -> ComposeResult:
+        yield self.status
+        with TabbedContent(id="tabs"):
+            with TabPane("Training (t)", id="tab-train"):
+                yield LossPlot(id="plot")
+                yield EventLog(id="log", max_lines=2000)
+            with TabPane("Confusion (c)", id="tab-confusion"):
+                yield ConfusionPane(id="confusion")
+            with TabPane("Samples (v)", id="tab-samples"):
+                yield SamplesPane(id="samples")
+
+    def on_mount(self) -> None:
+        self.set_interval(DRAIN_INTERVAL, self.drain)
+
+    # what the status line holds, read by the app and the tests
+    @property
+    def state(self) -> str:
+        return self.status.state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self.status.state = value
+
+    @property
+    def started(self) -> RunStarted | None:
+        return self.status.started
+
+    @property
+    def last_batch(self) -> BatchEnd | None:
+        return self.status.last_batch
+
+    @property
+    def last_epoch(self) -> EpochEnd | None:
+        return self.status.last_epoch
+
     @property
     def plot(self) -> LossPlot:
-        return self.app.query_one("#plot", LossPlot)
-
-    @property
-    def log(self) -> RichLog:
-        return self.app.query_one("#log", RichLog)
+        return self.query_one(LossPlot)
 
     def write(self, text: str, style: str = "") -> None:
-        self.log.write(Text(text, style=style))
+        self.query_one(EventLog).write(Text(text, style=style))
 
     def reset(self) -> None:
-        self.started = self.last_batch = self.last_epoch = self.finished = None
+        """A new run starts: forget the last one and drop its undrained events."""
+        self.events.drain()
+        self.status.started = self.status.last_batch = self.status.last_epoch = None
+        self.finished = None
         self.epochs_seen = 0
         self.plot_dirty = False
         self.plot.reset()
-        self.state = "starting"
-        self.update_progress()
+        self.status.state = "starting"
+
+    def drain(self) -> None:
+        """Apply what the training thread reported since the last tick."""
+        events = self.events.drain()
+        if events:
+            self.apply(events)
+        else:
+            self.flush_plot()
 
     def apply(self, events: list) -> None:
         # Short epochs deliver several evaluations per UI tick; only the newest of each split
@@ -78,12 +216,10 @@ class RunView(EventListener):
         for index, event in enumerate(events):
             if not isinstance(event, Evaluation) or newest[event.split] == index:
                 self(event)
-        if events:
-            self.update_progress()
         self.flush_plot()
 
     def on_batch_end(self, event: BatchEnd) -> None:
-        self.last_batch = event
+        self.status.last_batch = event
         self.plot.add_steps(event.first_step, event.step_losses)
         self.plot_dirty = True
 
@@ -98,17 +234,17 @@ class RunView(EventListener):
         self.write(event.text, LOG_STYLES.get(event.level, ""))
 
     def on_data_progress(self, event: DataProgress) -> None:
-        self._data_progress(event)
+        self.status.show_loading(event)
 
     def on_run_start(self, event: RunStarted) -> None:
         self._started(event)
 
     def on_pause(self, event: RunPaused) -> None:
-        self.state = "paused"
+        self.status.state = "paused"
         self.write(f"paused at step {event.step} (p resumes, x stops)", "yellow")
 
     def on_resume(self, event: RunResumed) -> None:
-        self.state = "running"
+        self.status.state = "running"
         self.write(f"resumed at step {event.step}")
 
     def on_run_end(self, event: RunFinished) -> None:
@@ -135,7 +271,7 @@ class RunView(EventListener):
         the frame drawn last, and the next drain (within DRAIN_INTERVAL) draws the new steps.
         """
         now = time.monotonic()
-        if not self.plot_dirty or self.app.query_one(TabbedContent).active != "tab-train":
+        if not self.plot_dirty or self.query_one(TabbedContent).active != "tab-train":
             return
         if force or now - self._plot_drawn_at >= self.plot_interval():
             self.plot_dirty = False
@@ -143,22 +279,18 @@ class RunView(EventListener):
             self.plot.refresh()
 
     def _started(self, event: RunStarted) -> None:
-        self.started = event
-        self.state = "running"
+        self.status.started = event
+        self.status.state = "running"
         for line in run_header(event):
             self.write(line)
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "dim")
-        bar = self.app.query_one("#progress-bar", ProgressBar)
-        bar.update(total=event.total_steps, progress=event.start_epoch * event.steps_per_epoch)
         if event.start_epoch and event.run_dir:
-            self._show_earlier_epochs(event)
+            self._show_earlier_epochs(event, event.run_dir)
 
-    def _show_earlier_epochs(self, event: RunStarted) -> None:
+    def _show_earlier_epochs(self, event: RunStarted, run_dir: str) -> None:
         """A resumed run's plot starts with the epochs it trained before."""
-        from tui_trainer.engine import load_curves
-
-        curves = load_curves(event.run_dir)
+        curves = load_curves(run_dir)
         shown = 0
         for i, epoch in enumerate(curves.epochs):
             train_loss, val_loss = curves.train_loss[i], curves.val_loss[i]
@@ -173,8 +305,7 @@ class RunView(EventListener):
         self.plot_dirty = True
 
     def _epoch(self, event: EpochEnd) -> None:
-
-        self.last_epoch = event
+        self.status.last_epoch = event
         self.epochs_seen += 1
         step = self.last_batch.step if self.last_batch else 0
         self.plot.add_epoch(
@@ -186,7 +317,7 @@ class RunView(EventListener):
     def _evaluation(self, event: Evaluation) -> None:
         # Validation results each epoch; the test split once at the end replaces them on screen.
         self.last_eval = event
-        active = self.app.query_one(TabbedContent).active
+        active = self.query_one(TabbedContent).active
         meta = self.started.meta if self.started else None  # a later run's may differ when shown
         for tab in EVALUATION_TABS:
             self._unshown[tab] = (event, meta)
@@ -196,69 +327,42 @@ class RunView(EventListener):
             accuracy = f"accuracy {event.accuracy * 100:.2f}%, " if event.accuracy is not None else ""
             self.write(f"test {accuracy}loss {event.loss:.4f}", "bold")
 
+    def show_tab(self, tab: str) -> None:
+        # The tab's new content first, so it is laid out in the same pass as the switch.
+        self.tab_shown(tab)
+        self.query_one(TabbedContent).active = tab
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Tabs switched by mouse or from the tab bar's own keys.
+        if event.pane.id:
+            self.tab_shown(event.pane.id)
+
     def tab_shown(self, tab: str) -> None:
         """Draw the newest evaluation on a tab that is being shown.
 
         A hidden tab is not updated: the new content's layout pass redoes the whole screen
         (~25-45 ms) and the Samples drawing takes a worker tens of milliseconds, all of it UI
-        work that training waits for (the GIL). The app calls this before it switches tabs, so
-        the content comes in the switch's own layout pass.
+        work that training waits for (the GIL). `show_tab` calls this before it switches tabs,
+        so the content comes in the switch's own layout pass.
         """
         if tab not in self._unshown:
             return
         event, meta = self._unshown.pop(tab)
         if tab == "tab-confusion":
-            self.app.query_one(ConfusionPane).show(event)
+            self.query_one(ConfusionPane).show(event)
         elif tab == "tab-samples" and meta is not None:
-            self.app.query_one(SamplesPane).show(event, meta)
-
-    def _data_progress(self, event: DataProgress) -> None:
-        bar = self.app.query_one("#progress-bar", ProgressBar)
-        bar.update(total=event.total, progress=event.done)
-        self.state = f"loading {event.what}"
+            self.query_one(SamplesPane).show(event, meta)
 
     def _finished(self, event: RunFinished) -> None:
         self.finished = event
         self._plot_drawn_at = 0.0  # the final state is drawn at once
-        self.state = event.status
+        self.status.state = event.status
         if event.ok or event.status == "stopped":
-            self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", "bold green" if event.ok else "yellow")
-            self.app.notify(f"{event.status}: {event.reason}", severity="information" if event.ok else "warning")
+            style = "bold green" if event.ok else "yellow"
+            self.write(f"{event.status}: {event.reason} in {event.seconds:.1f}s", style)
+            self.notify(f"{event.status}: {event.reason}", severity="information" if event.ok else "warning")
         else:
             self.write(f"run failed: {event.reason}", "bold red")
-            self.app.notify(event.reason, title="run failed", severity="error", timeout=10)
+            self.notify(event.reason, title="run failed", severity="error", timeout=10)
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "bold")
-
-    def update_progress(self) -> None:
-        parts = [self.state]
-        started, batch = self.started, self.last_batch
-        if started is not None:
-            epochs = started.config.train.epochs
-            epoch = batch.epoch + 1 if batch else 1
-            step = batch.step if batch else 0
-            parts.append(f"epoch {epoch}/{epochs}")
-            parts.append(f"step {step:,}/{started.total_steps:,}")
-            if batch is not None:
-                parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
-                if self.state == "running":
-                    parts.append(f"ETA {format_clock(batch.eta_seconds)}")
-                parts.append(f"loss {batch.loss:.4f}")
-            if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
-                parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
-            parts.append(started.device)
-            if batch is not None:
-                self.app.query_one("#progress-bar", ProgressBar).update(progress=step)
-        elif self.state == "idle":
-            parts = ["ready — press s to train, ? for help"]
-        self._show_progress(" · ".join(parts))
-
-    def _show_progress(self, text: str) -> None:
-        """Update the progress line, asking for a layout pass only when its wrapped height
-        changes: a layout of the whole screen costs tens of milliseconds of UI-thread time,
-        which at ten updates a second would be taken from the training thread (the GIL)."""
-        line = self.app.query_one("#progress-line", Static)
-        width = line.content_size.width
-        rows = len(Text(text).wrap(self.app.console, width)) if width > 0 else -1
-        line.update(text, layout=rows != self._progress_rows or rows < 0)
-        self._progress_rows = rows

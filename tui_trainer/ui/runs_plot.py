@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from tui_trainer.engine import RunCurves
 from tui_trainer.ui.strip_plot import StripPlot
 
@@ -10,7 +9,7 @@ COLORS = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white"
 
 
 def _points(epochs: list[int], values: list[float | None]) -> tuple[list[int], list[float]]:
-    pairs = [(e, v) for e, v in zip(epochs, values) if v is not None]
+    pairs = [(e, v) for e, v in zip(epochs, values, strict=True) if v is not None]
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 

@@ -1,26 +1,39 @@
 """The Runs screen: past runs in a sortable table, their loss curves overlaid, load or resume one.
 
 Everything is read from the run directories on disk, so a run that is still training, was
-killed, or was damaged by hand still gets a row that says what is wrong with it.
+killed, or was damaged by hand still gets a row that says what is wrong with it. The screen does
+not touch the app: it posts `LoadConfig` or `ResumeRequested`, and the app dismisses the screen
+once it has acted on one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui_trainer.engine import RunCurves, RunInUse, check_not_in_use, load_curves, load_run_config
-from tui_trainer.engine.config import ConfigError
+from tui_trainer.engine import (
+    ConfigError,
+    RunCurves,
+    RunInUse,
+    TrainConfig,
+    check_not_in_use,
+    load_curves,
+    load_run_config,
+)
 from tui_trainer.ui.resume_dialog import ResumeDialog
 from tui_trainer.ui.runs_data import (
     SORT_COLUMNS,
     TABLE_COLUMNS,
     RunRow,
+    SortColumn,
     clip,
     collect_runs,
     describe_row,
@@ -34,35 +47,65 @@ MARK = "●"
 STATUS_STYLES = {"completed": "green", "early_stopped": "green", "stopped": "yellow", "failed": "red",
                  "running": "bold cyan"}
 LEGEND_WIDTH = 24
+MARK_HELP = "mark a run; the plot overlays the marked runs' loss curves"
+LOAD = "load the run's config into the setup panels"
+SORT = "sort by the next column / reverse the order (or click a header)"
+BACK = "re-read the runs directory / back"
 
 
 class RunsTable(DataTable):
     # Enter loads the run's config (DataTable's own Enter would only post a selection).
-    BINDINGS = [Binding("enter", "screen.load", "Load config", show=False)]
+    BINDINGS = [Binding("enter", "screen.load", "Load config", show=False, tooltip=LOAD)]
 
 
-class RunsScreen(Screen):
+class RunsScreen(Screen[None]):
+    # The tooltips are the help screen's text for each key.
     BINDINGS = [
-        Binding("space", "mark", "Mark"),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("l", "load", "Load config"),
-        Binding("c", "resume", "Resume"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "close", "Back"),
-        Binding("q", "close", "Back", show=False),
+        Binding("space", "mark", "Mark", tooltip=MARK_HELP),
+        Binding("s", "sort", "Sort", tooltip=SORT),
+        Binding("S", "reverse", "Reverse", show=False, tooltip=SORT),
+        Binding("l", "load", "Load config", tooltip=LOAD),
+        Binding("c", "resume", "Resume",
+                tooltip="resume the run from last.pt up to a number of epochs you give"),
+        Binding("r", "refresh", "Refresh", tooltip=BACK),
+        Binding("escape", "close", "Back", tooltip=BACK),
+        Binding("q", "close", "Back", show=False, tooltip=BACK),
     ]
 
-    def __init__(self, root: str | Path) -> None:
+    class LoadConfig(Message):
+        """Load this past run's config into the setup panels (refused while a run trains)."""
+
+        def __init__(self, runs_screen: RunsScreen, config: TrainConfig, name: str) -> None:
+            super().__init__()
+            self.runs_screen = runs_screen
+            self.config = config
+            self.name = name
+
+    class ResumeRequested(Message):
+        """Continue the run in `path` up to `config.train.epochs` epochs."""
+
+        def __init__(self, runs_screen: RunsScreen, config: TrainConfig, path: Path) -> None:
+            super().__init__()
+            self.runs_screen = runs_screen
+            self.config = config
+            self.path = path
+
+    @classmethod
+    def key_bindings(cls) -> list[Binding]:
+        """This screen's keys and its table's, for the help screen."""
+        return list(Binding.make_bindings([*cls.BINDINGS, *RunsTable.BINDINGS]))
+
+    def __init__(self, root: str | Path, is_training: Callable[[], bool] = lambda: False) -> None:
         super().__init__()
         self.root = Path(root).expanduser()
+        self.is_training = is_training  # asked before the resume dialog opens
         self.rows: list[RunRow] = []
         self.marked: set[str] = set()
         self.sort_index = 0
         self.descending = SORT_COLUMNS[0].descending
         self._curves: dict[str, RunCurves] = {}
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with Vertical(id="runs-body"):
             yield Static("", id="runs-title")
             yield RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True)
@@ -83,7 +126,7 @@ class RunsScreen(Screen):
         return self.query_one(RunsTable)
 
     @property
-    def sort_column(self):
+    def sort_column(self) -> SortColumn:
         return SORT_COLUMNS[self.sort_index]
 
     # ---- filling the table --------------------------------------------------------------
@@ -103,13 +146,15 @@ class RunsScreen(Screen):
         self.rows = sort_rows(self.rows, self.sort_column, self.descending)
         table.clear()
         for row in self.rows:
-            cells = row_cells(row)
+            plain = row_cells(row)
+            cells: list[str | Text] = list(plain)
             status_at = 2
             running = row.record.status == "running"
-            style = "red" if row.record.problem and not running else STATUS_STYLES.get(row.record.status, "yellow")
-            cells[status_at] = Text(cells[status_at], style=style)
+            status_style = STATUS_STYLES.get(row.record.status, "yellow")
+            style = "red" if row.record.problem and not running else status_style
+            cells[status_at] = Text(plain[status_at], style=style)
             if row.record.problem:
-                cells[0] = Text(cells[0], style="red")
+                cells[0] = Text(plain[0], style="red")
             table.add_row(MARK if row.key in self.marked else "", *cells, key=row.key)
         if current is not None and current.key in {r.key for r in self.rows}:
             table.move_cursor(row=table.get_row_index(current.key))
@@ -119,7 +164,8 @@ class RunsScreen(Screen):
     def _show_title(self) -> None:
         arrow = "↓" if self.descending else "↑"
         n = len(self.rows)
-        parts = [f"Runs in {self.root}", f"{n} run{'s' * (n != 1)}", f"sorted by {self.sort_column.title} {arrow}"]
+        parts = [f"Runs in {self.root}", f"{n} run{'s' * (n != 1)}",
+                 f"sorted by {self.sort_column.title} {arrow}"]
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
         if not self.rows:
@@ -197,26 +243,18 @@ class RunsScreen(Screen):
         row = self.current_row()
         if row is None:
             return
-        if self.app.setup.locked:
-            self.notify("A run is training: x stops it, then load a config.", severity="warning")
-            return
         try:
             config = load_run_config(row.record.path)
         except ConfigError as exc:
             self.notify(str(exc), title=f"cannot load {row.record.name}", severity="error")
             return
-        # New runs go where the app saves runs, not into the old run's sweep directory.
-        config.train.output_dir = self.app.setup.config.train.output_dir
-        self.app.setup.load_config(config)
-        self.app.view.write(f"loaded the config of {row.record.name}; s trains it as a new run", "bold")
-        self.app.notify(f"loaded the config of {row.record.name}: edit it, then s trains a new run", timeout=4)
-        self.dismiss()
+        self.post_message(self.LoadConfig(self, config, row.record.name))
 
     def action_resume(self) -> None:
         row = self.current_row()
         if row is None:
             return
-        if self.app.training:
+        if self.is_training():
             self.notify("A run is already training: x stops it first.", severity="warning")
             return
         if not row.record.resumable:
@@ -238,9 +276,4 @@ class RunsScreen(Screen):
             self.notify(str(exc), title=f"cannot resume {row.record.name}", severity="error")
             return
         config.train.epochs = epochs
-        shown = config.copy()
-        shown.train.output_dir = self.app.setup.config.train.output_dir
-        self.app.setup.load_config(shown)
-        self.dismiss()
-        self.app.action_show_tab("tab-train")
-        self.app.start_training(config, resume_from=row.record.path)
+        self.post_message(self.ResumeRequested(self, config, row.record.path))

@@ -7,15 +7,23 @@ red, and `e` shows only them.
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
-from tui_trainer.ui.pixels import boundary_lines, boundary_wrong_mask, class_rgb, half_block_lines, image_to_rgb
+from tui_trainer.ui.pixels import (
+    boundary_lines,
+    boundary_wrong_mask,
+    class_rgb,
+    half_block_lines,
+    image_to_rgb,
+)
 from tui_trainer.ui.strip_plot import StripPlot
 
 RIGHT = Style(color="black", bgcolor="green")
@@ -89,10 +97,8 @@ class SampleGrid(Widget):
 
         def work() -> None:
             strips = build()
-            try:
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 app.call_from_thread(self._take, key, strips)
-            except RuntimeError:
-                pass  # the app closed meanwhile
 
         self.run_worker(work, thread=True, group="sample-grid", exit_on_error=False)
 
@@ -166,11 +172,11 @@ def _image_grid(samples, meta, width: int) -> list[Text]:
     per_row = max(1, (width + 1) // (tile + 1))
     out: list[Text] = []
     for start in range(0, len(samples), per_row):
-        row = list(zip(samples[start : start + per_row], pictures[start : start + per_row]))
+        row = list(zip(samples[start : start + per_row], pictures[start : start + per_row], strict=True))
         height = max(len(p) for _, p in row)
         for line in range(height):
             text = Text()
-            for s, picture in row:
+            for _sample, picture in row:
                 part = picture[line] if line < len(picture) else Text("")
                 text.append_text(part)
                 text.append(" " * (tile - len(part) + 1))
@@ -196,7 +202,8 @@ def _sample_row(sample, meta, width: int) -> Text:
         text.append(verdict + " ", RIGHT if sample.correct else WRONG)
     else:
         error = float(sample.predicted) - float(sample.target)
-        text.append(f" true {float(sample.target):.4g} · pred {float(sample.predicted):.4g} (err {error:+.3g}) ")
+        target, predicted = float(sample.target), float(sample.predicted)
+        text.append(f" true {target:.4g} · pred {predicted:.4g} (err {error:+.3g}) ")
     text.append(f" x=({features})", "dim")
     text.truncate(width)
     return text

@@ -4,20 +4,39 @@ Each edit is parsed with the config's own parser; a parse error stays next to it
 whole draft is checked (`TrainConfig.problems()` plus the data-dependent checks once the dataset's
 metadata is known) and each problem is shown under the field it names. Start is disabled while
 any problem remains.
+
+Loading the metadata is a thread worker; when `start_requested` is set (`s` was pressed while
+the check ran) and the check ends with no edit in between, the column posts `ReadyToStart`.
 """
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from tui_trainer.engine.config import ConfigError, TrainConfig, field_type, parse_value
-from tui_trainer.engine.datasets import find_spec, load_dataset
-from tui_trainer.engine.names import REGRESSION_LOSSES, USES_BETAS, USES_MOMENTUM, loss_task_problem, losses_for_task
-from tui_trainer.engine.config_values import Problem
-from tui_trainer.engine.validate import data_problems
-from tui_trainer.ui.fields import Field, field_id, format_value, key_of
+from tui_trainer.engine import (
+    REGRESSION_LOSSES,
+    USES_BETAS,
+    USES_MOMENTUM,
+    ConfigError,
+    DatasetMeta,
+    Problem,
+    TrainConfig,
+    data_problems,
+    field_type,
+    find_spec,
+    load_dataset,
+    losses_for_task,
+    parse_value,
+)
+from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
     DatasetPanel,
@@ -39,6 +58,13 @@ DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples", "datas
              "dataset.image_size", "dataset.grayscale")
 
 
+def load_error_field(message: str) -> str:
+    """The field a dataset's load error belongs to: a ConfigError's message starts with the field
+    it names (`dataset.target 'x' is not a column ...`); anything else is about the name."""
+    first = message.split(" ", 1)[0].rstrip(":")
+    return first if first in DATA_KEYS else "dataset.name"
+
+
 def meta_key(config: TrainConfig) -> tuple:
     d = config.dataset
     return (d.name, d.val_fraction, d.test_fraction, d.n_samples, d.noise, d.image_size,
@@ -48,8 +74,8 @@ def meta_key(config: TrainConfig) -> tuple:
 class SetupColumn(VerticalScroll, can_focus=False):
     """Tab moves between the fields themselves; the column scrolls to keep the focused one in view."""
 
-    class Changed(Message):
-        """The draft config or its problems changed."""
+    class ReadyToStart(Message):
+        """The dataset check that `s` waited for is done (it may have found a problem)."""
 
     def __init__(self, config: TrainConfig, devices: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -57,17 +83,17 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.devices = devices
         self.parse_errors: dict[str, str] = {}
         self.problems: list[str] = []
-        self.meta = None
+        self.meta: DatasetMeta | None = None
         self.meta_note: str | None = None
-        self._meta_for: tuple | None = None
-        self._meta_cache: dict[tuple, object] = {}
-        self._meta_timer = None
+        self._meta_for: tuple[Any, ...] | None = None
+        self._meta_cache: dict[tuple[Any, ...], DatasetMeta] = {}
+        self._meta_timer: Timer | None = None
         self.locked = False
-        # `s` pressed while the dataset is being checked: the app starts once the check passes.
-        self.start_when_checked = False
+        # `s` pressed while the dataset is being checked: ReadyToStart is posted once it is done.
+        self.start_requested = False
         self.tensorboard_installed = tensorboard_available()
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static("", id="lock-banner")
         yield DatasetPanel(self.config)
         yield ModelPanel(self.config)
@@ -90,7 +116,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
     def show_devices(self, devices: list[str]) -> None:
         """Replace the provisional device list once the devices have been detected."""
         self.devices = devices
-        select = self.query_one("#" + field_id("train.device"), Select)
+        select = self.query_one("#" + field_id("train.device"), ChoiceSelect)
         set_select_options(select, device_choices(devices), self.config.train.device)
         self.query_one("#device-info", Static).update("detected: " + "; ".join(devices))
 
@@ -99,9 +125,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         key = key_of(event.input.id)
         self._apply(key, event.value)
         if key == "dataset.name":
-            pick = self.query_one("#" + field_id(PICK_KEY), Select)
-            offered = [value for _, value in pick._options]
-            wanted = event.value.strip() if event.value.strip() in offered else Select.NULL
+            pick = self.query_one("#" + field_id(PICK_KEY), ChoiceSelect)
+            wanted = event.value.strip() if pick.offers(event.value.strip()) else Select.NULL
             if pick.value != wanted:
                 pick.value = wanted
 
@@ -133,7 +158,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
                 self.revalidate()
                 return
             setattr(getattr(self.config, section), name, value)
-            self.start_when_checked = False  # an edit after `s` means the user is not done
+            self.start_requested = False  # an edit after `s` means the user is not done
         if key in DATA_KEYS:
             self._request_meta()
         if key in ("optimizer.name", "dataset.name"):
@@ -156,8 +181,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
             section, name = field.key.split(".")
             value = getattr(getattr(self.config, section), name)
             widget = field.widget
-            if isinstance(widget, Select) and value not in [v for _, v in widget._options]:
-                set_select_options(widget, list(widget._options), value)
+            if isinstance(widget, ChoiceSelect) and not widget.offers(value):
+                set_select_options(widget, widget.offered, value)
             self.set_value(field.key, value)
         self._show_optional_fields()
         self._request_meta(delay=0.0)
@@ -165,7 +190,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._refresh_model()
         self.revalidate()
 
-    def set_value(self, key: str, value) -> None:
+    def set_value(self, key: str, value: object) -> None:
         """Set a field from code (tests, loaded configs) as if the user typed it."""
         widget = self.query_one("#" + field_id(key))
         if isinstance(widget, Input):
@@ -178,19 +203,21 @@ class SetupColumn(VerticalScroll, can_focus=False):
     # ---- what is shown ----------------------------------------------------------------
     def _show_optional_fields(self) -> None:
         name = self.config.optimizer.name
-        self._field("optimizer.momentum").display = name in USES_MOMENTUM
-        self._field("optimizer.betas").display = name in USES_BETAS
+        self.field("optimizer.momentum").display = name in USES_MOMENTUM
+        self.field("optimizer.betas").display = name in USES_BETAS
         kind = file_kind(self.config.dataset.name)
-        self._field("dataset.target").display = kind == "csv"
-        self._field("dataset.image_size").display = kind == "folder"
-        self._field("dataset.grayscale").display = kind == "folder"
+        self.field("dataset.target").display = kind == "csv"
+        self.field("dataset.image_size").display = kind == "folder"
+        self.field("dataset.grayscale").display = kind == "folder"
 
-    def _field(self, key: str) -> Field:
-        return self.query_one("#" + field_id(key)).parent.parent  # type: ignore[return-value]
+    def field(self, key: str) -> Field:
+        """The labelled field that edits `key`."""
+        return self.query_one("#" + box_id(key), Field)
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
-        if "model.hidden" in self.parse_errors or any(p.field == "model.hidden" for p in self.config.problems()):
+        hidden_wrong = any(p.field == "model.hidden" for p in self.config.problems())
+        if "model.hidden" in self.parse_errors or hidden_wrong:
             summary.update("fix the hidden sizes to see the layers")
             return
         try:
@@ -199,10 +226,10 @@ class SetupColumn(VerticalScroll, can_focus=False):
             summary.update(f"cannot build this model: {exc}")
 
     def _refresh_loss(self) -> None:
-        select = self.query_one("#" + field_id("loss.name"), Select)
+        select = self.query_one("#" + field_id("loss.name"), ChoiceSelect)
         info = self.query_one("#loss-info", Static)
         meta, loss = self.meta, self.config.loss
-        self._field("loss.one_hot").display = meta is None or meta.task == "classification"
+        self.field("loss.one_hot").display = meta is None or meta.task == "classification"
         if meta is None:
             info.update("")
             return
@@ -234,42 +261,39 @@ class SetupColumn(VerticalScroll, can_focus=False):
             return
         self.meta, self.meta_note = None, None
         self.query_one("#dataset-info", Static).update("loading dataset info…")
-        self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self._start_meta_worker(key))
+        self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self.load_meta(key, self.config.copy()))
 
-    def _start_meta_worker(self, key: tuple) -> None:
-        config = self.config.copy()
-        app = self.app
+    @work(thread=True, group="meta", exit_on_error=False)
+    def load_meta(self, key: tuple[Any, ...], config: TrainConfig) -> None:
+        meta, note = None, None
+        try:
+            spec, _ = find_spec(config.dataset.name)
+            if spec.needs_download:
+                note = f"{spec.description}\nsizes are shown after the first run downloads it"
+            else:
+                meta = load_dataset(config.dataset, config.train.seed).meta
+        except ConfigError as exc:
+            note = f"! {exc}"
+        except Exception as exc:  # unreadable files and the like: one line, never a crash
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            note = f"! cannot load {config.dataset.name}: {reason}"
+        with contextlib.suppress(RuntimeError):  # the app closed while loading
+            self.app.call_from_thread(self._meta_loaded, key, meta, note)
 
-        def load() -> None:
-            meta, note = None, None
-            try:
-                spec, _ = find_spec(config.dataset.name)
-                if spec.needs_download:
-                    note = f"{spec.description}\nsizes are shown after the first run downloads it"
-                else:
-                    meta = load_dataset(config.dataset, config.train.seed).meta
-            except ConfigError as exc:
-                note = f"! {exc}"
-            except Exception as exc:  # unreadable files and the like: one line, never a crash
-                note = f"! cannot load {config.dataset.name}: {' '.join(str(exc).split()) or type(exc).__name__}"
-            try:
-                app.call_from_thread(self._meta_loaded, key, meta, note)
-            except RuntimeError:
-                pass  # the app closed while loading
-
-        self.run_worker(load, thread=True, group="meta", exit_on_error=False)
-
-    def _meta_loaded(self, key: tuple, meta, note: str | None) -> None:
+    def _meta_loaded(self, key: tuple[Any, ...], meta: DatasetMeta | None, note: str | None) -> None:
         if meta is not None:
             self._meta_cache[key] = meta
         if key != meta_key(self.config):
             return  # an older request; a newer one is on its way
         self.meta, self.meta_note, self._meta_for = meta, note, key
         self.query_one("#dataset-info", Static).update(dataset_info(meta, note))
-        self._field("dataset.n_samples").display = self._is_toy()
+        self.field("dataset.n_samples").display = self._is_toy()
         self._refresh_loss()
         self._refresh_model()
         self.revalidate()
+        if self.start_requested:
+            self.start_requested = False
+            self.post_message(self.ReadyToStart())
 
     def _is_toy(self) -> bool:
         try:
@@ -283,7 +307,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if self.meta is not None and self._meta_for == meta_key(self.config):
             problems += data_problems(self.config, self.meta)
         elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
-            problems.append(Problem("dataset.name", self.meta_note[2:]))
+            problems.append(Problem(load_error_field(self.meta_note[2:]), self.meta_note[2:]))
         if self.config.train.tensorboard and not self.tensorboard_installed:
             message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
             problems.append(Problem("train.tensorboard", message))
@@ -318,7 +342,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
             button.label = "Checking the dataset…"
         else:
             button.label = "Start training (s)"
-        self.post_message(self.Changed())
 
     def set_locked(self, locked: bool, message: str = "") -> None:
         """Block edits while a run trains, with a banner saying why."""
