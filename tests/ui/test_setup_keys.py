@@ -56,7 +56,7 @@ async def test_a_loss_picked_with_keys_stays_picked_and_the_list_settles(tmp_pat
         loss = app.query_one("#cfg-loss-name", Select)
         rebuilds = count_rebuilds(loss)
 
-        await pilot.press("l", "enter", "down", "enter")  # CrossEntropy -> NLL
+        await pilot.press("l", "enter", "down", "down", "enter")  # auto -> CrossEntropy -> NLL
         await wait_for(pilot, lambda: setup.config.loss.name == "nll", what="nll")
         await settle(pilot)
         assert loss.value == "nll" and setup.config.loss.name == "nll"
@@ -78,19 +78,35 @@ async def test_mse_can_be_picked_after_typing_a_regression_set(tmp_path):
         await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
         loss = app.query_one("#cfg-loss-name", Select)
         offered = [value for _, value in loss.offered]
-        assert offered[:4] == ["mse", "l1", "smooth_l1", "huber"]
-        assert loss.value == "cross_entropy" and "loss.name" in " ".join(setup.problems)
+        assert offered[:5] == ["auto", "mse", "l1", "smooth_l1", "huber"]
+        assert loss.value == "auto" and not setup.problems  # auto follows the task
 
-        await pilot.press("escape", "l", "enter")
-        for _ in range(offered.index("cross_entropy")):
-            await pilot.press("up")
-        await pilot.press("enter")
+        await pilot.press("escape", "l", "enter", "down", "enter")
         await wait_for(pilot, lambda: setup.config.loss.name == "mse", what="mse")
         rebuilds = count_rebuilds(loss)
         await settle(pilot)
         assert loss.value == "mse" and setup.config.loss.name == "mse"
         assert rebuilds[0] == 0
         assert not setup.problems and not app.query_one("#start", Button).disabled
+
+
+async def test_a_chosen_loss_that_stops_fitting_gives_way_to_the_tasks_default(tmp_path):
+    app = digits_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
+        await pilot.press("l", "enter", "down", "down", "enter")  # auto -> cross_entropy -> nll
+        await wait_for(pilot, lambda: setup.config.loss.name == "nll", what="nll")
+        await type_dataset_name(pilot, "sine")
+        await wait_for(pilot, lambda: meta_loaded(app, "sine"), what="sine metadata")
+        await wait_for(pilot, lambda: setup.config.loss.name == "mse", what="the loss to follow the task")
+        await settle(pilot)
+        assert app.query_one("#cfg-loss-name", Select).value == "mse" and not setup.problems
+        assert "loss nll does not fit regression: switched to mse" in log_of(app)
+        assert not app.query_one("#start", Button).disabled
+        await type_dataset_name(pilot, "moons")  # mse does not fit classes either: back to the default
+        await wait_for(pilot, lambda: setup.config.loss.name == "cross_entropy", what="cross_entropy")
+        assert "loss mse does not fit classification: switched to cross_entropy" in log_of(app)
 
 
 async def test_an_unknown_dataset_name_is_an_error_at_once_and_enter_does_not_start(tmp_path):

@@ -340,6 +340,12 @@ class TrainerApp(App):
     def start_once_checked(self) -> None:
         self.action_start()  # refuses with the problem when the check found one
 
+    @on(SetupColumn.LossReplaced)
+    def say_loss_replaced(self, message: SetupColumn.LossReplaced) -> None:
+        text = f"loss {message.old} does not fit {message.task}: switched to {message.new}"
+        self.view.write(text, "yellow")
+        self.notify(text, timeout=4)
+
     @on(RunsScreen.LoadConfig)
     def load_past_config(self, message: RunsScreen.LoadConfig) -> None:
         setup = self.setup

@@ -30,9 +30,11 @@ from tui_trainer.engine import (
     Problem,
     TrainConfig,
     data_problems,
+    default_loss,
     field_type,
     find_spec,
     load_dataset,
+    loss_task_problem,
     losses_for_task,
     parse_value,
 )
@@ -76,6 +78,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     class ReadyToStart(Message):
         """The dataset check that `s` waited for is done (it may have found a problem)."""
+
+    class LossReplaced(Message):
+        """The dataset's task changed and the chosen loss no longer fit it: `new` replaced `old`."""
+
+        def __init__(self, old: str, new: str, task: str) -> None:
+            super().__init__()
+            self.old, self.new, self.task = old, new, task
 
     def __init__(self, config: TrainConfig, devices: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -286,6 +295,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if key != meta_key(self.config):
             return  # an older request; a newer one is on its way
         self.meta, self.meta_note, self._meta_for = meta, note, key
+        if meta is not None:
+            self._follow_task(meta)
         self.query_one("#dataset-info", Static).update(dataset_info(meta, note))
         self.field("dataset.n_samples").display = self._is_toy()
         self._refresh_loss()
@@ -294,6 +305,15 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if self.start_requested:
             self.start_requested = False
             self.post_message(self.ReadyToStart())
+
+    def _follow_task(self, meta: DatasetMeta) -> None:
+        """A chosen loss that does not fit the new dataset's task gives way to the task's default
+        (`auto` and a loss that fits are kept), so switching digits -> a regression set just works."""
+        loss = self.config.loss
+        if loss.name == "auto" or not loss_task_problem(loss.name, meta.task, meta.n_classes, loss.one_hot):
+            return
+        old, loss.name = loss.name, default_loss(meta.task)
+        self.post_message(self.LossReplaced(old, loss.name, meta.task))
 
     def _is_toy(self) -> bool:
         try:
