@@ -39,6 +39,7 @@ RESUMABLE_FIELDS = frozenset(
         "train.patience",
         "train.tensorboard",
         "train.report_every_ms",
+        "train.checkpoint_every_s",
         "train.n_samples_shown",
         "train.device",
         "train.output_dir",

@@ -64,6 +64,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     # One hour between progress reports: beyond that the UI would look frozen.
     "train.report_every_ms": (10, 3_600_000),
     "train.n_samples_shown": (0, 10_000),
+    # A day: a longer gap would let a kill -9 lose more than a day's training.
+    "train.checkpoint_every_s": (0, 86_400),
 }
 # Integers outside this range do not fit the 64-bit C integers torch, time and the OS use.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -385,7 +385,11 @@ class Trainer:
                 self._call("on_evaluation", test)
                 self.emit(test)
             finished.seconds = self.progress.wall_seconds()
-            self._call("on_run_end", finished)  # model.pt and summary.json
+            try:
+                self._call("on_run_end", finished)  # model.pt, summary.json, last.pt and best.pt
+            finally:
+                if self.run_dir is not None:
+                    self.run_dir.close()  # its lock: another process may resume the run now
         except OSError as exc:
             finished.status = "failed"
             finished.reason = f"{reason}; and saving the run failed: {describe_write_error(exc)}"
