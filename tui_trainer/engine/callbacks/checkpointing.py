@@ -17,25 +17,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import torch
-
 from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import BEST_CHECKPOINT, LAST_CHECKPOINT, save_checkpoint
 from tui_trainer.engine.events import EpochEnd, RunFinished
-from tui_trainer.engine.training_state import capture_training_state
-
-
-def detached_copy(value: Any) -> Any:
-    """`value` with every tensor in it copied to the CPU: a snapshot later steps cannot change."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu", copy=True)
-    if isinstance(value, dict):
-        return {k: detached_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [detached_copy(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(detached_copy(v) for v in value)
-    return value
+from tui_trainer.engine.training_state import capture_epoch_state, checkpoint_payload
 
 
 class Checkpointing(Callback):
@@ -47,44 +32,44 @@ class Checkpointing(Callback):
     def on_run_start(self, trainer: Any) -> None:
         # Every run directory can be resumed, even one stopped in its first epoch.
         if trainer.progress.start_epoch == 0 and trainer.run_dir is not None:
-            self._write(trainer, self._capture(trainer), best=None)
+            self._write(trainer, self._capture(trainer, copy=False), best=None)
 
     def on_epoch_end(self, trainer: Any, epoch: EpochEnd) -> None:
-        # Under torchrun every rank takes part in gathering the RNG states, every epoch, so the
-        # ranks never disagree on a collective; rank 0 alone keeps and writes the state.
-        payload = self._capture(trainer)
         if trainer.run_dir is None:
+            self._capture(trainer, copy=False)  # under torchrun: this rank's part of a collective
             return
         every = trainer.config.train.checkpoint_every_s
         first_epoch = epoch.epoch == trainer.progress.start_epoch
         due = every <= 0 or first_epoch or time.monotonic() - self.last_written_at >= every
-        best = payload if epoch.improved else self.pending_best  # a new best val loss is finite
+        state = self._capture(trainer, copy=not due)
+        best = state if epoch.improved else self.pending_best  # a new best val loss is finite
         if due:
-            self._write(trainer, payload, best)
+            self._write(trainer, state, best)
         else:
-            self.pending_last = detached_copy(payload)
-            if epoch.improved:
-                self.pending_best = self.pending_last
+            self.pending_last = state
+            self.pending_best = best
 
     def on_run_end(self, trainer: Any, finished: RunFinished) -> None:
         if trainer.run_dir is not None and self.pending_last is not None:
             self._write(trainer, self.pending_last, self.pending_best)
 
     @staticmethod
-    def _capture(trainer: Any) -> dict[str, Any]:
+    def _capture(trainer: Any, copy: bool) -> dict[str, Any]:
+        # Under torchrun every rank takes part in gathering the RNG states, every epoch, so the
+        # ranks never disagree on a collective; rank 0 alone keeps and writes the state.
         rank_rng = trainer.distributed.gather_rng_states() if trainer.distributed is not None else None
         if trainer.run_dir is None:
             return {}
-        payload = capture_training_state(trainer)
+        state = capture_epoch_state(trainer, copy=copy)
         if rank_rng is not None:
-            payload["rank_rng"] = rank_rng
-        return payload
+            state["rank_rng"] = rank_rng
+        return state
 
     def _write(self, trainer: Any, last: dict[str, Any], best: dict[str, Any] | None) -> None:
         path = trainer.run_dir.path
         if best is not None:
-            save_checkpoint(path / BEST_CHECKPOINT, best)
-        save_checkpoint(path / LAST_CHECKPOINT, last)
+            save_checkpoint(path / BEST_CHECKPOINT, checkpoint_payload(trainer, best))
+        save_checkpoint(path / LAST_CHECKPOINT, checkpoint_payload(trainer, last))
         trainer.run_dir.sync_metrics()  # metrics.jsonl durable up to the same epoch
         self.pending_last = self.pending_best = None
         self.last_written_at = time.monotonic()
