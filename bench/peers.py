@@ -208,9 +208,13 @@ def skorch_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=F
 # ---- parent: rounds, processes, the table -------------------------------------------------
 
 
-def run_contender(contender: str, workload: str, csv_path: Path | None, output_dir: str) -> dict:
+def run_contender(
+    contender: str, workload: str, csv_path: Path | None, output_dir: str, threads: int
+) -> dict:
     paths = [str(REPO), os.environ.get("PYTHONPATH", "")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)  # torch's intra-op threads in every contender
     if contender == "console":
         args = [sys.executable, "-m", "tui_trainer", "--batch", "--output-dir", output_dir]
         for setting in settings(workload, csv_path):
@@ -243,6 +247,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workload", choices=["all", *WORKLOADS], default="all")
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads per process (0: torch's default); 1 steadies a shared machine")
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "tui-trainer-peers"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
@@ -267,7 +273,8 @@ def main() -> None:
             for round_index in range(args.rounds):
                 shift = round_index % len(contenders)
                 for contender in contenders[shift:] + contenders[:shift]:
-                    results[contender].append(run_contender(contender, workload, csv_path, output_dir))
+                    result = run_contender(contender, workload, csv_path, output_dir, args.threads)
+                    results[contender].append(result)
         print(f"\n{workload}: median seconds of {args.rounds} interleaved rounds (range), "
               "validation accuracy, peak RSS", flush=True)
         for contender in contenders:

@@ -62,7 +62,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workload", choices=["all", "spirals", "digits"], default="all")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads per process (0: torch's default); 1 steadies a shared machine")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     for name, settings in WORKLOADS.items():
         if args.workload != "all" and not name.startswith(args.workload):
             continue
