@@ -15,6 +15,7 @@ Target: run directory on / off <= 1.10 on both workloads.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -34,14 +35,25 @@ CONTENDERS = {
     "on": (True, []),
     "on, every epoch": (True, ["train.checkpoint_every_s=0"]),
 }
+# --diagnose: why training batches ran slower with per-epoch writes: the same writes without
+# their fsyncs (a diagnostic only: os.fsync is a no-op during that run).
+NO_FSYNC = "every epoch, no fsync"
 
 
-def one_run(settings: list[str], data, write_run_dir: bool, output_dir: str) -> tuple[float, float, Trainer]:
+def one_run(
+    settings: list[str], data, write_run_dir: bool, output_dir: str, fsync: bool = True
+) -> tuple[float, float, Trainer]:
     config = TrainConfig().with_overrides([*settings, "train.device=cpu", f"train.output_dir={output_dir}"])
     trainer = Trainer(config, data=data, write_run_dir=write_run_dir)
-    started = time.perf_counter()
-    finished = trainer.run()
-    wall = time.perf_counter() - started
+    real_fsync = os.fsync
+    if not fsync:
+        os.fsync = lambda fd: None
+    try:
+        started = time.perf_counter()
+        finished = trainer.run()
+        wall = time.perf_counter() - started
+    finally:
+        os.fsync = real_fsync
     assert finished.status == "completed", finished.reason
     return wall, trainer.progress.train_seconds, trainer
 
@@ -64,7 +76,11 @@ def main() -> None:
     parser.add_argument("--workload", choices=["all", "spirals", "digits"], default="all")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads per process (0: torch's default); 1 steadies a shared machine")
+    parser.add_argument("--diagnose", action="store_true", help=f"add the contender '{NO_FSYNC}'")
     args = parser.parse_args()
+    contenders = dict(CONTENDERS)
+    if args.diagnose:
+        contenders[NO_FSYNC] = (True, ["train.checkpoint_every_s=0"])
     if args.threads:
         import torch
 
@@ -74,23 +90,25 @@ def main() -> None:
             continue
         config = TrainConfig().with_overrides(settings)
         data = load_dataset(config.dataset, config.train.seed)
-        walls: dict[str, list[float]] = {c: [] for c in CONTENDERS}
-        trains: dict[str, list[float]] = {c: [] for c in CONTENDERS}
+        walls: dict[str, list[float]] = {c: [] for c in contenders}
+        trains: dict[str, list[float]] = {c: [] for c in contenders}
         with tempfile.TemporaryDirectory() as output_dir:
             one_run(settings, data, True, output_dir)  # warm-up: first-call costs out of the rounds
             last = None
             for round_index in range(args.rounds):
                 # Interleaved, in a rotating order, so drift of the shared machine hits all alike.
-                order = list(CONTENDERS)[round_index % 3:] + list(CONTENDERS)[: round_index % 3]
-                for contender in order:
-                    write, extra = CONTENDERS[contender]
-                    wall, train_seconds, last = one_run([*settings, *extra], data, write, output_dir)
+                names = list(contenders)
+                shift = round_index % len(names)
+                for contender in names[shift:] + names[:shift]:
+                    write, extra = contenders[contender]
+                    fsync = contender != NO_FSYNC
+                    wall, train_seconds, last = one_run([*settings, *extra], data, write, output_dir, fsync)
                     walls[contender].append(wall)
                     trains[contender].append(train_seconds)
         print(f"\n{name}  ({args.rounds} interleaved rounds; median (min–max))")
         print(f"  {'run directory':18} {'run() wall':>26} {'training batches':>26}  ratio to off")
         off = statistics.median(walls["off"])
-        for contender in CONTENDERS:
+        for contender in contenders:
             ratio = statistics.median(walls[contender]) / off
             wall, batches = describe(walls[contender]), describe(trains[contender])
             print(f"  {contender:18} {wall:>26} {batches:>26}  {ratio:.3f}×", flush=True)
