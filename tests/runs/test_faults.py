@@ -124,14 +124,16 @@ def _mount_tmpfs_possible() -> bool:
 
 @pytest.mark.skipif(not _mount_tmpfs_possible(), reason="needs `unshare -m` and mount rights for a tmpfs")
 def test_really_full_disk_fails_in_one_line_and_keeps_last_pt(tmp_path):
-    """The real thing: a 96 KiB tmpfs (in a private mount namespace) fills up while saving."""
+    """The real thing: a 112 KiB tmpfs (in a private mount namespace) fills up while saving: room
+    for one checkpoint (last.pt a hard link to best.pt) and the small files, not for a second."""
     mount, kept = tmp_path / "tiny-disk", tmp_path / "kept"
     mount.mkdir()
     kept.mkdir()
     command = (
-        f"mount -t tmpfs -o size=96k tmpfs {mount} && "
+        f"mount -t tmpfs -o size=112k tmpfs {mount} && "
         f"{sys.executable} -m tui_trainer --batch --set dataset.name=spirals --set model.hidden=64,64 "
-        f"--set train.epochs=5 --output-dir {mount} 2>{tmp_path}/stderr; echo $? >{tmp_path}/rc; "
+        f"--set train.epochs=5 --set train.checkpoint_every_s=0 --output-dir {mount} "
+        f"2>{tmp_path}/stderr; echo $? >{tmp_path}/rc; "
         f"cp -a {mount}/. {kept}/"  # the tmpfs vanishes with the namespace: keep what it held
     )
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), OMP_NUM_THREADS="1")

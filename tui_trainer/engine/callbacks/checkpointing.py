@@ -3,8 +3,10 @@
 Each finished epoch's training state is captured (a CPU copy of its tensors, so later steps do not
 change it) and written to last.pt when the interval has passed since the previous write, on the
 first epoch, and at the run's end whatever its status (completed, stopped by the user or a signal,
-early stopped, failed): the files then hold the newest finished epoch. The best epoch's state is
-kept the same way and written to best.pt with last.pt. A kill -9 can only lose the epochs finished
+early stopped, failed): the files then hold the newest finished epoch (or the initial state, for a
+run stopped in its first epoch). The best epoch's state is
+kept the same way and written to best.pt with last.pt (last.pt is then a hard link to it when
+both hold the same epoch). A kill -9 can only lose the epochs finished
 since the last write (at most `checkpoint_every_s` seconds of them); a resume continues exactly
 from the last.pt on disk, and `RunDirectory.open` drops the metrics lines past it.
 
@@ -14,9 +16,13 @@ the training itself; an in-memory copy costs microseconds.
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
+from tui_trainer.engine.atomic import _fsync_dir as fsync_dir
+from tui_trainer.engine.atomic import atomic_write
 from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import BEST_CHECKPOINT, LAST_CHECKPOINT, save_checkpoint
 from tui_trainer.engine.events import EpochEnd, RunFinished
@@ -30,9 +36,11 @@ class Checkpointing(Callback):
         self.pending_best: dict[str, Any] | None = None
 
     def on_run_start(self, trainer: Any) -> None:
-        # Every run directory can be resumed, even one stopped in its first epoch.
+        # A run stopped in its first epoch can be resumed too: the initial state waits in memory
+        # and is written at the end. Only a kill -9 in the first epoch leaves no last.pt, and it
+        # loses nothing a fresh start would not redo.
         if trainer.progress.start_epoch == 0 and trainer.run_dir is not None:
-            self._write(trainer, self._capture(trainer, copy=False), best=None)
+            self.pending_last = self._capture(trainer, copy=True)
 
     def on_epoch_end(self, trainer: Any, epoch: EpochEnd) -> None:
         if trainer.run_dir is None:
@@ -67,9 +75,33 @@ class Checkpointing(Callback):
 
     def _write(self, trainer: Any, last: dict[str, Any], best: dict[str, Any] | None) -> None:
         path = trainer.run_dir.path
-        if best is not None:
+        if best is not None:  # best.pt first: it is never older than last.pt's record of the best
             save_checkpoint(path / BEST_CHECKPOINT, checkpoint_payload(trainer, best))
-        save_checkpoint(path / LAST_CHECKPOINT, checkpoint_payload(trainer, last))
+        if best is last:
+            link_over(path / BEST_CHECKPOINT, path / LAST_CHECKPOINT)
+        else:
+            save_checkpoint(path / LAST_CHECKPOINT, checkpoint_payload(trainer, last))
         trainer.run_dir.sync_metrics()  # metrics.jsonl durable up to the same epoch
         self.pending_last = self.pending_best = None
         self.last_written_at = time.monotonic()
+
+
+def link_over(source: Path, target: Path) -> None:
+    """`target` replaced atomically by a hard link to `source` (the same bytes, already fsynced):
+    last.pt when it holds the best epoch, without serialising and syncing it a second time. Each
+    name is later replaced by a rename, so the other keeps its content."""
+    temp = target.with_name(f".{target.name}.link.tmp")  # removed by RunDirectory.open if left
+    try:
+        temp.unlink(missing_ok=True)
+        os.link(source, temp)
+        os.replace(temp, target)
+    except OSError:  # a file system without hard links: write it out
+        temp.unlink(missing_ok=True)
+        data = source.read_bytes()
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(data)
+
+        atomic_write(target, write)
+        return
+    fsync_dir(target.parent)
