@@ -52,12 +52,18 @@ def run_with_fault_after_epoch_1(config, inject):
     return trainer.run(), saved
 
 
-def assert_untouched(saved, result):
+def assert_untouched(saved, result, metrics_may_grow=False):
+    """Files as they were after epoch 1. With `metrics_may_grow`, metrics.jsonl may have lines
+    appended past last.pt (a failed checkpoint write after its epoch's line; a resume drops them)."""
     assert "\n" not in result.reason
     for name, data in saved["files"].items():
-        assert (Path(result.run_dir) / name).read_bytes() == data, f"{name} changed"
+        now = (Path(result.run_dir) / name).read_bytes()
+        if name == "metrics.jsonl" and metrics_may_grow:
+            assert now.startswith(data), f"{name} changed"
+        else:
+            assert now == data, f"{name} changed"
     assert epochs_done(load_checkpoint(result.run_dir)) == 1
-    assert len(read_metrics(result.run_dir)) == 1
+    assert len(read_metrics(result.run_dir)) == 1 or metrics_may_grow
 
 
 def test_nan_loss_fails_clearly_and_keeps_earlier_files(tiny_config):
@@ -96,12 +102,13 @@ def test_disk_full_while_saving_keeps_earlier_files(tiny_config, monkeypatch):
 
         monkeypatch.setattr(atomic.os, "fsync", fsync)
 
-    result, saved = run_with_fault_after_epoch_1(tiny_config(), disk_full)
+    # A checkpoint every epoch, so the full disk stops the run at epoch 2's write.
+    result, saved = run_with_fault_after_epoch_1(tiny_config("train.checkpoint_every_s=0"), disk_full)
     monkeypatch.setattr(atomic.os, "fsync", real_fsync)
     assert result.status == "failed"
     assert result.reason.startswith("disk full while saving")
     assert "train.output_dir" in result.reason
-    assert_untouched(saved, result)
+    assert_untouched(saved, result, metrics_may_grow=True)
     leftovers = [p.name for p in Path(result.run_dir).iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert load_model(result.run_dir, "last")[2].name == "spirals"
@@ -117,14 +124,16 @@ def _mount_tmpfs_possible() -> bool:
 
 @pytest.mark.skipif(not _mount_tmpfs_possible(), reason="needs `unshare -m` and mount rights for a tmpfs")
 def test_really_full_disk_fails_in_one_line_and_keeps_last_pt(tmp_path):
-    """The real thing: a 96 KiB tmpfs (in a private mount namespace) fills up while saving."""
+    """The real thing: a 112 KiB tmpfs (in a private mount namespace) fills up while saving: room
+    for one checkpoint (last.pt a hard link to best.pt) and the small files, not for a second."""
     mount, kept = tmp_path / "tiny-disk", tmp_path / "kept"
     mount.mkdir()
     kept.mkdir()
     command = (
-        f"mount -t tmpfs -o size=96k tmpfs {mount} && "
+        f"mount -t tmpfs -o size=112k tmpfs {mount} && "
         f"{sys.executable} -m tui_trainer --batch --set dataset.name=spirals --set model.hidden=64,64 "
-        f"--set train.epochs=5 --output-dir {mount} 2>{tmp_path}/stderr; echo $? >{tmp_path}/rc; "
+        f"--set train.epochs=5 --set train.checkpoint_every_s=0 --output-dir {mount} "
+        f"2>{tmp_path}/stderr; echo $? >{tmp_path}/rc; "
         f"cp -a {mount}/. {kept}/"  # the tmpfs vanishes with the namespace: keep what it held
     )
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), OMP_NUM_THREADS="1")

@@ -117,7 +117,7 @@ def test_deleting_the_run_directory_mid_run_stops_with_one_line(tiny_config):
         if isinstance(event, EpochEnd) and event.epoch == 0:
             shutil.rmtree(trainer.run_dir.path)
 
-    trainer = Trainer(tiny_config(), callback)
+    trainer = Trainer(tiny_config("train.checkpoint_every_s=0"), callback)  # a write every epoch
     result = trainer.run()
     assert result.status == "failed"
     assert result.reason.startswith(f"the folder {result.run_dir} was deleted while saving")
@@ -164,8 +164,8 @@ def test_a_directory_turned_read_only_is_reported_with_the_real_file_name(tmp_pa
     monkeypatch.setattr(atomic.tempfile, "mkstemp", refused)
     run_dir = RunDirectory(tmp_path)
     with pytest.raises(OSError) as caught:
-        run_dir.append_metrics({"epoch": 1})
+        run_dir.write_summary({"status": "completed"})  # metrics.jsonl is appended, not replaced
     monkeypatch.setattr(atomic.tempfile, "mkstemp", real)
     message = describe_write_error(caught.value)
-    assert message.startswith(f"cannot write {tmp_path / 'metrics.jsonl'}: Read-only file system")
+    assert message.startswith(f"cannot write {tmp_path / 'summary.json'}: Read-only file system")
     assert ".tmp" not in message

@@ -1,7 +1,8 @@
 """Checkpoints: everything a run needs to continue bit-for-bit, saved atomically at epoch ends.
 
-`last.pt` holds the state after the newest finished epoch (written before the first epoch too, so
-every run directory can be resumed); `best.pt` the state at the lowest validation loss. Both carry
+`last.pt` holds the state after a finished epoch (the newest once the run ends; see
+`callbacks.checkpointing` for when it is written, and the initial state for a run stopped in its
+first epoch); `best.pt` the state at the lowest validation loss. Both carry
 `state_dict`, `config` and `meta` like `model.pt`, so `load_model` reads any of the three.
 
 The trainer's own state (model, optimizer, scheduler, RNG, history) sits at the top level;
@@ -38,6 +39,7 @@ RESUMABLE_FIELDS = frozenset(
         "train.patience",
         "train.tensorboard",
         "train.report_every_ms",
+        "train.checkpoint_every_s",
         "train.n_samples_shown",
         "train.device",
         "train.output_dir",

@@ -125,6 +125,10 @@ class TrainSettings:
     # torch.compile the training forward pass: off by default: no faster for these small models
     # on CPU, and seconds of compiling before the first step.
     compile: bool = False
+    # Seconds between writes of last.pt / best.pt (and fsyncs of metrics.jsonl); 0 = every epoch.
+    # They are always written on the first epoch, at the end, at a stop and before an early stop;
+    # a kill -9 loses at most this many seconds of finished epochs (see docs/runs.md).
+    checkpoint_every_s: float = 30.0
 
 
 @dataclass
@@ -291,6 +295,11 @@ class TrainConfig:
         if t.report_every_ms < 10:
             out.append(Problem("train.report_every_ms", f"train.report_every_ms must be >= 10, got {t.report_every_ms}"))
         _check_choice(out, "train.amp", t.amp, AMP_MODES)
+        if not t.checkpoint_every_s >= 0:
+            out.append(Problem(
+                "train.checkpoint_every_s",
+                f"train.checkpoint_every_s must be >= 0 (0 = every epoch), got {t.checkpoint_every_s}",
+            ))
         if t.n_samples_shown < 0:
             out.append(Problem("train.n_samples_shown", f"train.n_samples_shown must be >= 0, got {t.n_samples_shown}"))
         if not t.output_dir.strip():

@@ -64,6 +64,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     # One hour between progress reports: beyond that the UI would look frozen.
     "train.report_every_ms": (10, 3_600_000),
     "train.n_samples_shown": (0, 10_000),
+    # A day: a longer gap would let a kill -9 lose more than a day's training.
+    "train.checkpoint_every_s": (0, 86_400),
 }
 # Integer fields where `auto` is written as 0 (the value is chosen from the data at set-up).
 AUTO_ZERO_FIELDS = frozenset({"train.epochs"})

@@ -1,12 +1,10 @@
 """The training loop: one config in, a stream of events out, controllable from another thread.
 
-Read top to bottom: set-up (`_set_up`), the epoch loop (`_fit`), one epoch's steps
-(`_train_steps`), its evaluation (`_end_epoch`), the end (`_finish`). Where the run stands lives in
-`progress`; early stopping, checkpoints and the run directory's records are callbacks
-(`engine.callbacks`) that keep their own state; events go out to listeners.
-
-The hot loop never forces a device sync per step: step losses stay on the device and are read in
-one batch when a progress report is due (at most every `train.report_every_ms`).
+Read top to bottom: set-up (`_set_up`), the epoch loop (`_fit`), one epoch's steps (`_train_steps`),
+its evaluation (`_end_epoch`), the end (`_finish`). Where the run stands lives in `progress`; early
+stopping, checkpoints and the run directory's records are callbacks (`engine.callbacks`) that keep
+their own state; events go out to listeners. The hot loop never forces a device sync per step: step
+losses stay on the device and are read once a progress report is due (`train.report_every_ms`).
 """
 
 from __future__ import annotations
@@ -379,14 +377,16 @@ class Trainer:
         try:
             if status != "failed" and self.model is not None and self.placed.test is not None:
                 test = self._evaluate("test", self.progress.epochs_done - 1)
-                metrics["test_loss"] = test.loss
-                if test.accuracy is not None:
-                    metrics["test_accuracy"] = test.accuracy
-                metrics.update({f"test_{k}": v for k, v in test.extra.items()})
+                accuracy = {} if test.accuracy is None else {"test_accuracy": test.accuracy}
+                metrics.update({"test_loss": test.loss, **accuracy, **{f"test_{k}": v for k, v in test.extra.items()}})
                 self._call("on_evaluation", test)
                 self.emit(test)
             finished.seconds = self.progress.wall_seconds()
-            self._call("on_run_end", finished)  # model.pt and summary.json
+            try:
+                self._call("on_run_end", finished)  # model.pt, summary.json, last.pt and best.pt
+            finally:
+                if self.run_dir is not None:
+                    self.run_dir.close()  # its lock: another process may resume the run now
         except OSError as exc:
             finished.status = "failed"
             finished.reason = f"{reason}; and saving the run failed: {describe_write_error(exc)}"

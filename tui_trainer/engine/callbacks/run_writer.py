@@ -25,16 +25,14 @@ class RunWriter(Callback):
         run_dir = trainer.run_dir
         if run_dir is None:
             return
-        try:
-            # The directory exists only once set-up built the model and placed the data.
-            meta_dict = meta_to_dict(trainer.meta)
-            if finished.status != "failed":
-                run_dir.save_model(
-                    trainer.model, trainer.config, meta_dict, normalizer_state(trainer.placed.eval_normalizer)
-                )
-            run_dir.write_summary(summary_record(trainer, finished))
-        finally:
-            run_dir.close()  # the directory's lock: another process may resume the run now
+        # The directory exists only once set-up built the model and placed the data. Its lock is
+        # released by the trainer once every callback (checkpoints too) has written its files.
+        meta_dict = meta_to_dict(trainer.meta)
+        if finished.status != "failed":
+            run_dir.save_model(
+                trainer.model, trainer.config, meta_dict, normalizer_state(trainer.placed.eval_normalizer)
+            )
+        run_dir.write_summary(summary_record(trainer, finished))
 
 
 def best_epoch_record(history: list[EpochEnd], best_epoch: int) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import importlib.metadata
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.rundir.atomic import atomic_write, atomic_write_text
 from tui_trainer.engine.rundir.layout import (
     CONFIG_FILE,
+    METRICS_FILE,
     MODEL_FILE,
     SUMMARY_FILE,
     TEMP_FILE_GLOB,
@@ -41,9 +43,16 @@ class RunDirectory:
         self.path = Path(path)
         self.metrics: list[dict[str, Any]] = []
         self.lock = lock
+        self._metrics_file: Any = None  # metrics.jsonl open for appending, from the first epoch
 
     def close(self) -> None:
-        """Give up the run directory's lock: another process may resume it from now on."""
+        """metrics.jsonl made durable, then the lock given up: another process may resume from now on."""
+        if self._metrics_file is not None:
+            try:
+                self.sync_metrics()
+            finally:
+                self._metrics_file.close()
+                self._metrics_file = None
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -80,16 +89,29 @@ class RunDirectory:
         run_dir.metrics = [dict(r) for r in records]
         for leftover in run_dir.path.glob(TEMP_FILE_GLOB):  # temp files of a write killed midway
             leftover.unlink(missing_ok=True)
+        # Lines past the checkpoint (epochs a kill -9 lost from last.pt) go, once, before appending.
+        text = "".join(json.dumps(r) + "\n" for r in run_dir.metrics)
+        atomic_write_text(run_dir.path / METRICS_FILE, text)
         return run_dir
 
     def write_config(self, config: TrainConfig) -> None:
         config.save(self.path / CONFIG_FILE)
 
     def append_metrics(self, record: dict[str, Any]) -> None:
-        # Rewritten whole and atomically: a crash never leaves a half-written last line.
+        # One line appended and flushed: a kill -9 keeps it (it is in the kernel's cache), a
+        # power cut may lose the lines since the last `sync_metrics`. A single write() of a whole
+        # line never leaves half of it after a kill; readers skip a torn line after a power cut.
         self.metrics.append(record)
-        text = "".join(json.dumps(r) + "\n" for r in self.metrics)
-        atomic_write_text(self.path / "metrics.jsonl", text)
+        if self._metrics_file is None:
+            self._metrics_file = open(self.path / METRICS_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        self._metrics_file.write(json.dumps(record) + "\n")
+        self._metrics_file.flush()
+
+    def sync_metrics(self) -> None:
+        """metrics.jsonl on disk up to the newest line (called with each checkpoint write and at the end)."""
+        if self._metrics_file is not None:
+            self._metrics_file.flush()
+            os.fsync(self._metrics_file.fileno())
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_text(self.path / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
