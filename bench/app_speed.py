@@ -69,7 +69,9 @@ async def _child_startup(press_after: float, output_dir: str, launched: float) -
             super().on_mount()
             # Runs after the first refresh of the screen (perf_counter is CLOCK_MONOTONIC on
             # Linux, shared with the parent process).
-            self.call_after_refresh(lambda: print(f"PAINTED {time.perf_counter() - launched:.3f}", flush=True))
+            self.call_after_refresh(
+                lambda: print(f"PAINTED {time.perf_counter() - launched:.3f}", flush=True)
+            )
 
     config = TrainConfig()
     config.train.output_dir = output_dir
@@ -126,9 +128,21 @@ def time_startup(press_after: float) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--child", "startup", "--press-after", str(press_after), "--out", tmp,
-             "--launched", repr(start)],
-            env=child_env(), stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "startup",
+                "--press-after",
+                str(press_after),
+                "--out",
+                tmp,
+                "--launched",
+                repr(start),
+            ],
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            text=True,
         )
         painted = first = None
         for line in proc.stdout:
@@ -143,15 +157,23 @@ def time_startup(press_after: float) -> tuple[float, float]:
 
 def part_startup(repeats: int) -> None:
     helps = [time_help() for _ in range(repeats)]
-    print(f"tui-trainer --help: median {statistics.median(helps):.2f} s of {[round(h, 2) for h in helps]} (target < 0.5)")
-    for label, press_after in (("s pressed 0.5 s after the first paint", 0.5),
-                               ("s pressed once the preload finished", -1.0),
-                               ("s pressed at once on the first paint", 0.0)):
+    print(
+        f"tui-trainer --help: median {statistics.median(helps):.2f} s of "
+        f"{[round(h, 2) for h in helps]} (target < 0.5)"
+    )
+    for label, press_after in (
+        ("s pressed 0.5 s after the first paint", 0.5),
+        ("s pressed once the preload finished", -1.0),
+        ("s pressed at once on the first paint", 0.0),
+    ):
         runs = [time_startup(press_after) for _ in range(repeats)]
         paints = [r[0] for r in runs]
         firsts = [r[1] for r in runs]
-        print(f"{label}: first screen median {statistics.median(paints):.2f} s {[round(p, 2) for p in paints]}; "
-              f"s -> first step median {statistics.median(firsts):.2f} s {[round(f, 2) for f in firsts]}")
+        print(
+            f"{label}: first screen median {statistics.median(paints):.2f} s "
+            f"{[round(p, 2) for p in paints]}; "
+            f"s -> first step median {statistics.median(firsts):.2f} s {[round(f, 2) for f in firsts]}"
+        )
     print("targets: first screen < 3 s, first step < 2 s after s")
 
 
@@ -170,26 +192,47 @@ def part_speed(repeats: int, epochs: int) -> None:
             config_path = Path(tmp) / "speed.toml"
             speed_config(str(Path(tmp) / "batch"), epochs).save(config_path)
 
-            def run_batch() -> None:
-                subprocess.run([sys.executable, "-m", "tui_trainer", "--batch", str(config_path)],
-                               env=child_env(), check=True, capture_output=True)
+            def run_batch(config_path: Path = config_path) -> None:
+                subprocess.run(
+                    [sys.executable, "-m", "tui_trainer", "--batch", str(config_path)],
+                    env=child_env(),
+                    check=True,
+                    capture_output=True,
+                )
                 batch_rates.append(statistics.median(epoch_rates(Path(tmp) / "batch")))
 
             def run_app() -> None:
-                subprocess.run([sys.executable, __file__, "--child", "app-run", "--out", str(Path(tmp) / "app"),
-                                "--epochs", str(epochs)], env=child_env(), check=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        "app-run",
+                        "--out",
+                        str(Path(tmp) / "app"),
+                        "--epochs",
+                        str(epochs),
+                    ],
+                    env=child_env(),
+                    check=True,
+                )
                 app_rates.append(statistics.median(epoch_rates(Path(tmp) / "app")))
 
             for run in (run_batch, run_app) if repeat % 2 == 0 else (run_app, run_batch):
                 run()
     app, batch = statistics.median(app_rates), statistics.median(batch_rates)
-    print(f"spirals 50,000 points, MLP 2-256-256-3, batch 32, {epochs} epochs, {os.environ.get('TUI_TRAINER_BENCH_DEVICE', 'cpu')}; median over epochs 2.. "
-          f"of each run, {repeats} pairs of runs")
+    print(
+        f"spirals 50,000 points, MLP 2-256-256-3, batch 32, {epochs} epochs, "
+        f"{os.environ.get('TUI_TRAINER_BENCH_DEVICE', 'cpu')}; median over epochs 2.. "
+        f"of each run, {repeats} pairs of runs"
+    )
     print(f"  --batch: {batch:,.0f} samples/s {[round(r) for r in batch_rates]}")
     print(f"  app    : {app:,.0f} samples/s {[round(r) for r in app_rates]}")
-    pairs = [a / b for a, b in zip(app_rates, batch_rates)]
-    print(f"  app / batch = {statistics.median(pairs):.2f}, median of the pairs (target >= 0.9); "
-          f"pair by pair {[round(p, 2) for p in pairs]}; ratio of the medians {app / batch:.2f}")
+    pairs = [a / b for a, b in zip(app_rates, batch_rates, strict=False)]
+    print(
+        f"  app / batch = {statistics.median(pairs):.2f}, median of the pairs (target >= 0.9); "
+        f"pair by pair {[round(p, 2) for p in pairs]}; ratio of the medians {app / batch:.2f}"
+    )
 
 
 async def _key_latency(presses: int) -> list[tuple[str, float]]:
@@ -238,8 +281,10 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 def part_keys(presses: int) -> None:
     measured = asyncio.run(_key_latency(presses))
     p50, p95, worst = percentiles([seconds for _, seconds in measured])
-    print(f"tab switch (t/c/v) while training, {presses} presses: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-          f"max {worst:.1f} ms (target p95 < 100)")
+    print(
+        f"tab switch (t/c/v) while training, {presses} presses: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"max {worst:.1f} ms (target p95 < 100)"
+    )
     for key, tab in (("t", "Training"), ("c", "Confusion"), ("v", "Samples")):
         p50, p95, worst = percentiles([seconds for k, seconds in measured if k == key])
         print(f"  {key} ({tab}): p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
@@ -281,13 +326,20 @@ def part_plot(repeats: int) -> None:
     counts = [1_000, 100_000, 1_000_000]
     print(f"loss plot redraw at {SIZE[0]}×{SIZE[1]}, median of {repeats}:")
     for count, seconds, kept in asyncio.run(_plot_costs(counts, repeats)):
-        print(f"  {count:>9,} steps recorded: {seconds * 1000:6.1f} ms per redraw (history keeps {kept:,} points)")
+        print(
+            f"  {count:>9,} steps recorded: {seconds * 1000:6.1f} ms per redraw (history keeps "
+            f"{kept:,} points)"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--part", choices=["all", "startup", "speed", "keys", "plot"], default="all")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (pairs of runs for --part speed)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs per figure (pairs of runs for --part speed)"
+    )
     parser.add_argument("--device", default="cpu", help="train.device for the speed and keys parts")
     parser.add_argument("--epochs", type=int, default=5, help="epochs per speed run")
     parser.add_argument("--presses", type=int, default=150)

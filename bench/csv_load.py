@@ -76,7 +76,11 @@ def write_wide_header(path: Path, columns: int = 100_000, rows: int = 3) -> None
 def run_child(which: str, path: Path, target: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, which, str(path), target], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-c", CHILD, which, str(path), target],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if out.returncode != 0:
         raise SystemExit(f"{which} failed:\n{out.stderr}")
@@ -100,18 +104,24 @@ def main() -> None:
             for which in contenders if round_number % 2 == 0 else contenders[::-1]:
                 result = run_child(which, table, "label")
                 runs[which].append(result)
-                print(f"  round {round_number + 1} {which:7s} {result['seconds']:6.2f} s  "
-                      f"peak +{result['peak_bytes'] / 2**20:5.0f} MiB")
+                print(
+                    f"  round {round_number + 1} {which:7s} {result['seconds']:6.2f} s  "
+                    f"peak +{result['peak_bytes'] / 2**20:5.0f} MiB"
+                )
         data_bytes = args.rows * (args.columns - 1) * 4
         median = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
         peak = {k: statistics.median(r["peak_bytes"] for r in v) for k, v in runs.items()}
-        print(f"median: pandas.read_csv {median['pandas']:.2f} s, loader {median['loader']:.2f} s, "
-              f"ratio {median['loader'] / median['pandas']:.2f} (target <= 1.5)")
+        print(
+            f"median: pandas.read_csv {median['pandas']:.2f} s, loader {median['loader']:.2f} s, "
+            f"ratio {median['loader'] / median['pandas']:.2f} (target <= 1.5)"
+        )
         if args.pyarrow:
             print(f"median: pyarrow.csv.read_csv {median['pyarrow']:.2f} s")
-        print(f"peak RSS above imports: pandas {peak['pandas'] / 2**20:.0f} MiB, loader "
-              f"{peak['loader'] / 2**20:.0f} MiB = {peak['loader'] / data_bytes:.2f}x the float32 data "
-              f"({data_bytes / 2**20:.0f} MiB; target <= 2)")
+        print(
+            f"peak RSS above imports: pandas {peak['pandas'] / 2**20:.0f} MiB, loader "
+            f"{peak['loader'] / 2**20:.0f} MiB = {peak['loader'] / data_bytes:.2f}x the float32 data "
+            f"({data_bytes / 2**20:.0f} MiB; target <= 2)"
+        )
         wide = Path(tmp) / "wide.csv"
         write_wide_header(wide)
         result = run_child("loader", wide, "feature_0")

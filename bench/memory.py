@@ -77,12 +77,17 @@ def mnist_memory() -> None:
     live = sum(t.untyped_storage().nbytes() for s in splits for t in (s.x, s.y)) / 2**20
     grown = after - before
     budget = raw + params
-    print(f"MNIST in memory (raw uint8 images + int64 labels {raw:.1f} MB, model {params:.1f} MB; "
-          f"train x dtype {placed.train.x.dtype}); target <= 1.2x:")
+    print(
+        f"MNIST in memory (raw uint8 images + int64 labels {raw:.1f} MB, model {params:.1f} MB; "
+        f"train x dtype {placed.train.x.dtype}); target <= 1.2x:"
+    )
     print(f"  tensors held {live:.1f} MB + model -> {(live + params) / budget:.2f}x")
     print(f"  RSS growth {grown:.1f} MB -> {grown / budget:.2f}x")
     if trimmed is not None:
-        print(f"  RSS growth after malloc_trim (freed heap handed back) {trimmed:.1f} MB -> {trimmed / budget:.2f}x")
+        print(
+            f"  RSS growth after malloc_trim (freed heap handed back) {trimmed:.1f} MB -> "
+            f"{trimmed / budget:.2f}x"
+        )
 
 
 def rss_after_trim() -> float | None:
@@ -144,8 +149,10 @@ async def _app_long_run(steps: int) -> None:
     print(f"app, {step:,} steps in {seconds:.0f} s ({app.view.finished.status}); plot keeps {kept} points")
     if samples:
         first_step, first_mb = samples[0]
-        print(f"  RSS at step {first_step:,}: {first_mb:.1f} MB; at the end: {end:.1f} MB "
-              f"-> growth {end - first_mb:+.1f} MB over the last {step - first_step:,} steps (target: a few MB)")
+        print(
+            f"  RSS at step {first_step:,}: {first_mb:.1f} MB; at the end: {end:.1f} MB "
+            f"-> growth {end - first_mb:+.1f} MB over the last {step - first_step:,} steps (target: a few MB)"
+        )
     for at, mb in samples:
         print(f"  at step {at:>9,}: {mb:.1f} MB")
 
@@ -157,7 +164,9 @@ def long_run_growth(steps: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--part", choices=["all", "mnist", "long"], default="all")
     args = parser.parse_args()

@@ -39,10 +39,24 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 WORKLOADS = {
-    "mnist-like": {"rows": 60_000, "features": 784, "classes": 10, "hidden": "256,128", "batch": 128,
-                   "epochs": 3, "val": 0.2},
-    "table": {"rows": 1_000, "features": 13, "classes": 3, "hidden": "64,32", "batch": 32, "epochs": 100,
-              "val": 0.2},
+    "mnist-like": {
+        "rows": 60_000,
+        "features": 784,
+        "classes": 10,
+        "hidden": "256,128",
+        "batch": 128,
+        "epochs": 3,
+        "val": 0.2,
+    },
+    "table": {
+        "rows": 1_000,
+        "features": 13,
+        "classes": 3,
+        "hidden": "64,32",
+        "batch": 32,
+        "epochs": 100,
+        "val": 0.2,
+    },
     "digits": None,  # the built-in set and the default config
 }
 PEERS = {"lightning": "lightning", "keras": "keras", "skorch": "skorch"}
@@ -53,9 +67,16 @@ def settings(workload: str, csv_path: Path | None) -> list[str]:
     spec = WORKLOADS[workload]
     if spec is None:
         return ["dataset.name=digits", "train.device=cpu"]
-    return [f"dataset.name=csv:{csv_path}", "dataset.target=label", f"dataset.val_fraction={spec['val']}",
-            "dataset.test_fraction=0", f"dataset.batch_size={spec['batch']}",
-            f"model.hidden={spec['hidden']}", f"train.epochs={spec['epochs']}", "train.device=cpu"]
+    return [
+        f"dataset.name=csv:{csv_path}",
+        "dataset.target=label",
+        f"dataset.val_fraction={spec['val']}",
+        "dataset.test_fraction=0",
+        f"dataset.batch_size={spec['batch']}",
+        f"model.hidden={spec['hidden']}",
+        f"train.epochs={spec['epochs']}",
+        "train.device=cpu",
+    ]
 
 
 def write_csv(workload: str, folder: Path) -> Path | None:
@@ -110,8 +131,13 @@ def child(contender: str, workload: str, csv_path: Path | None, output_dir: str)
     x_train, y_train = norm(data.train.x), data.train.y
     x_val, y_val = norm(data.val.x), data.val.y
     epochs, batch, lr = config.train.epochs, config.dataset.batch_size, config.optimizer.lr
-    runner = {"loop": plain_loop, "loop-fused": plain_loop, "lightning": lightning_run,
-              "keras": keras_run, "skorch": skorch_run}[contender]
+    runner = {
+        "loop": plain_loop,
+        "loop-fused": plain_loop,
+        "lightning": lightning_run,
+        "keras": keras_run,
+        "skorch": skorch_run,
+    }[contender]
     started = time.perf_counter()
     fused = contender == "loop-fused"
     accuracy = runner(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=fused)
@@ -133,8 +159,12 @@ def plain_loop(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=F
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, **({"fused": True} if fused else {}))
     loss_fn = torch.nn.CrossEntropyLoss()
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch, shuffle=True,
-                        generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(
+        TensorDataset(x_train, y_train),
+        batch_size=batch,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
     accuracy = 0.0
     for _ in range(epochs):
         model.train()
@@ -183,11 +213,20 @@ def keras_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=Fa
     layers = [keras.layers.Dense(h, activation="relu") for h in hidden]
     n_classes = int(y_train.max()) + 1
     net = keras.Sequential([keras.Input((x_train.shape[1],)), *layers, keras.layers.Dense(n_classes)])
-    net.compile(optimizer=keras.optimizers.Adam(lr),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    net.compile(
+        optimizer=keras.optimizers.Adam(lr),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     flat = x_train.reshape(len(x_train), -1).numpy(), x_val.reshape(len(x_val), -1).numpy()
-    history = net.fit(flat[0], y_train.numpy(), batch_size=batch, epochs=epochs, verbose=0,
-                      validation_data=(flat[1], y_val.numpy()))
+    history = net.fit(
+        flat[0],
+        y_train.numpy(),
+        batch_size=batch,
+        epochs=epochs,
+        verbose=0,
+        validation_data=(flat[1], y_val.numpy()),
+    )
     return float(history.history["val_accuracy"][-1])
 
 
@@ -198,8 +237,14 @@ def skorch_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=F
     from skorch.helper import predefined_split
 
     net = NeuralNetClassifier(
-        model, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=lr, max_epochs=epochs,
-        batch_size=batch, train_split=predefined_split(Dataset(x_val, y_val)), verbose=0,
+        model,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        max_epochs=epochs,
+        batch_size=batch,
+        train_split=predefined_split(Dataset(x_val, y_val)),
+        verbose=0,
     )
     net.fit(x_train, y_train)
     return accuracy_of(model, x_val, y_val)
@@ -220,8 +265,18 @@ def run_contender(
         for setting in settings(workload, csv_path):
             args += ["--set", setting]
     else:
-        args = [sys.executable, __file__, "--child", contender, "--workload", workload,
-                "--csv", str(csv_path or ""), "--output-dir", output_dir]
+        args = [
+            sys.executable,
+            __file__,
+            "--child",
+            contender,
+            "--workload",
+            workload,
+            "--csv",
+            str(csv_path or ""),
+            "--output-dir",
+            output_dir,
+        ]
     with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
         started = time.perf_counter()
         process = subprocess.Popen(args, stdout=out_file, stderr=err_file, text=True, env=env, cwd=REPO)
@@ -247,8 +302,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workload", choices=["all", *WORKLOADS], default="all")
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads per process (0: torch's default); 1 steadies a shared machine")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads per process (0: torch's default); 1 steadies a shared machine",
+    )
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "tui-trainer-peers"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
@@ -275,15 +334,21 @@ def main() -> None:
                 for contender in contenders[shift:] + contenders[:shift]:
                     result = run_contender(contender, workload, csv_path, output_dir, args.threads)
                     results[contender].append(result)
-        print(f"\n{workload}: median seconds of {args.rounds} interleaved rounds (range), "
-              "validation accuracy, peak RSS", flush=True)
+        print(
+            f"\n{workload}: median seconds of {args.rounds} interleaved rounds (range), "
+            "validation accuracy, peak RSS",
+            flush=True,
+        )
         for contender in contenders:
             seconds = [r["seconds"] for r in results[contender]]
             accuracy = statistics.median(r["val_accuracy"] for r in results[contender])
             rss = max(r["peak_rss_mb"] for r in results[contender])
             spread = f"({min(seconds):.2f}–{max(seconds):.2f})"
-            print(f"  {contender:11} {statistics.median(seconds):8.2f} s {spread}  val acc {accuracy:.4f}"
-                  f"  {rss:6.0f} MB", flush=True)
+            print(
+                f"  {contender:11} {statistics.median(seconds):8.2f} s {spread}  val acc {accuracy:.4f}"
+                f"  {rss:6.0f} MB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

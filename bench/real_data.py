@@ -17,8 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-TABLES = (("diabetes", "progression", "val_r2", 0.40), ("wine", "label", "val_accuracy", 0.90),
-          ("breast_cancer", "label", "val_accuracy", 0.90))
+TABLES = (
+    ("diabetes", "progression", "val_r2", 0.40),
+    ("wine", "label", "val_accuracy", 0.90),
+    ("breast_cancer", "label", "val_accuracy", 0.90),
+)
 TOYS = ("spirals", "moons", "circles", "xor", "blobs")
 
 
@@ -26,8 +29,13 @@ def run(workdir: Path, dataset: str, *extra: str) -> tuple[dict, float]:
     out = workdir / "runs" / dataset.replace(":", "_")
     args = ["--batch", "--set", f"dataset.name={dataset}", *extra, "--set", f"train.output_dir={out}"]
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tui_trainer", *args], cwd=workdir,
-                          capture_output=True, text=True, env=os.environ.copy())
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_trainer", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{dataset} failed: {done.stderr[-500:]}")
@@ -45,14 +53,20 @@ def main() -> None:
             frame.to_csv(workdir / f"{name}.csv", index=False)
             metrics, wall = run(workdir, f"csv:{name}.csv", "--set", f"dataset.target={target}")
             verdict = "ok" if metrics[metric] >= floor and wall < 30 else "MISSED"
-            print(f"{name:14s} {metric} {metrics[metric]:.3f} (>= {floor})  epochs {metrics['epoch']:>3}  "
-                  f"wall {wall:5.1f}s  {verdict}", flush=True)
+            print(
+                f"{name:14s} {metric} {metrics[metric]:.3f} (>= {floor})  epochs {metrics['epoch']:>3}  "
+                f"wall {wall:5.1f}s  {verdict}",
+                flush=True,
+            )
         if "--toys" in sys.argv:
             for toy in TOYS:
                 metrics, wall = run(workdir, toy)
                 verdict = "ok" if metrics["val_accuracy"] >= 0.95 else "MISSED"
-                print(f"{toy:14s} val_accuracy {metrics['val_accuracy']:.3f} (>= 0.95)  epochs "
-                      f"{metrics['epoch']:>3}  wall {wall:5.1f}s  {verdict}", flush=True)
+                print(
+                    f"{toy:14s} val_accuracy {metrics['val_accuracy']:.3f} (>= 0.95)  epochs "
+                    f"{metrics['epoch']:>3}  wall {wall:5.1f}s  {verdict}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,13 @@ from tui_trainer.engine.trainer import Trainer
 from tui_trainer.engine.training_state import capture_epoch_state
 
 WORKLOADS = {
-    "spirals 1000×100ep": ["dataset.name=spirals", "dataset.n_samples=1000", "dataset.batch_size=32",
-                           "model.hidden=64,32", "train.epochs=100"],
+    "spirals 1000×100ep": [
+        "dataset.name=spirals",
+        "dataset.n_samples=1000",
+        "dataset.batch_size=32",
+        "model.hidden=64,32",
+        "train.epochs=100",
+    ],
     "digits default": ["dataset.name=digits"],
 }
 CONTENDERS = {
@@ -74,8 +79,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workload", choices=["all", "spirals", "digits"], default="all")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch threads per process (0: torch's default); 1 steadies a shared machine")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads per process (0: torch's default); 1 steadies a shared machine",
+    )
     parser.add_argument("--diagnose", action="store_true", help=f"add the contender '{NO_FSYNC}'")
     args = parser.parse_args()
     contenders = dict(CONTENDERS)

@@ -27,7 +27,6 @@ from tui_trainer.engine.device import resolve_device, synchronize
 from tui_trainer.engine.events import EpochEnd
 from tui_trainer.engine.trainer import Trainer
 
-
 ENGINE_OPTIONS = {"amp": "auto", "compile": False}  # set from the command line
 
 
@@ -117,16 +116,26 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     config.train.amp = ENGINE_OPTIONS["amp"]
     config.train.compile = ENGINE_OPTIONS["compile"]
     meta = DatasetMeta(
-        "random-mnist", "classification", (1, 28, 28), n_classes=10,
-        class_names=[str(i) for i in range(10)], is_image=True, pixel_max=255.0 if uint8 else 1.0,
-        n_train=x.shape[0], n_val=1000,
+        "random-mnist",
+        "classification",
+        (1, 28, 28),
+        n_classes=10,
+        class_names=[str(i) for i in range(10)],
+        is_image=True,
+        pixel_max=255.0 if uint8 else 1.0,
+        n_train=x.shape[0],
+        n_val=1000,
     )
     val_x, val_y = make_data(1000, seed=1, dtype=x.dtype)
     normalizer = Normalizer.fit(x, "standardize", True) if uint8 else Normalizer.identity()
     data = DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
     epochs: list[EpochEnd] = []
-    result = Trainer(config, lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
-                     data=data, write_run_dir=False).run()
+    result = Trainer(
+        config,
+        lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
+        data=data,
+        write_run_dir=False,
+    ).run()
     if result.status != "completed":
         raise SystemExit(f"engine run failed: {result.reason}")
     return epochs[-1].samples_per_sec
@@ -135,8 +144,15 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
 def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
     x, y = make_data(n)
     x8, _ = make_data(n, dtype=torch.uint8)
-    results: dict[str, list[float]] = {"engine": [], "engine_uint8": [], "engine_stream": [], "bare": [],
-                                       "bare_fused": [], "dataloader": [], "fetch_s": []}
+    results: dict[str, list[float]] = {
+        "engine": [],
+        "engine_uint8": [],
+        "engine_stream": [],
+        "bare": [],
+        "bare_fused": [],
+        "dataloader": [],
+        "fetch_s": [],
+    }
     bare_loop(x[:4096], y[:4096], hidden, batch_size, device)  # warm-up: allocator, kernels, threads
     for _ in range(repeats):
         results["engine"].append(engine_run(x, y, hidden, batch_size, device))
@@ -150,7 +166,9 @@ def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -163,11 +181,15 @@ def main() -> None:
     cases = [([256], 128)]
     if args.grid:
         cases = [([256], 128), ([256], 1024), ([512, 512], 128), ([512, 512], 1024)]
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{args.samples} samples, median of {args.repeats}; engine train.amp={args.amp} "
-          f"train.compile={args.compile}")
-    header = (f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'stream':>11}{'bare':>11}{'fused':>11}{'loader':>11}{'eng/bare':>10}"
-              f"{'eng/fused':>10}{'eng/loader':>11}{'fetch%':>8}{'ceiling':>9}")
+    print(
+        f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{args.samples} samples, median of {args.repeats}; engine train.amp={args.amp} "
+        f"train.compile={args.compile}"
+    )
+    header = (
+        f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'stream':>11}{'bare':>11}{'fused':>11}{'loader':>11}{'eng/bare':>10}"
+        f"{'eng/fused':>10}{'eng/loader':>11}{'fetch%':>8}{'ceiling':>9}"
+    )
     print(header)
     for hidden, bs in cases:
         r = measure(hidden, bs, device, args.samples, args.repeats)
@@ -184,12 +206,14 @@ def main() -> None:
             f"{r['engine'] / r['bare_fused']:>10.2f}{r['engine'] / r['dataloader']:>11.2f}"
             f"{fetch_share * 100:>7.0f}%{ceiling:>9.2f}"
         )
-    print("samples/s; 'bare' is the hand-written loop with PyTorch's default Adam, 'fused' the same\n"
-          "loop with Adam(fused=True) as the engine uses (eng/fused: the engine's own overhead);\n"
-          "'uint8' is the engine on uint8 images normalised per batch (how MNIST is held);\n"
-          "'stream' is the engine's DataLoader path (dataset.loader=dataloader: workers, pinned memory);\n"
-          "fetch% is the share of the DataLoader loop's time spent producing batches (measured alone);\n"
-          "ceiling = 1 / (1 - fetch%): the engine/loader ratio of a loop with zero data cost.")
+    print(
+        "samples/s; 'bare' is the hand-written loop with PyTorch's default Adam, 'fused' the same\n"
+        "loop with Adam(fused=True) as the engine uses (eng/fused: the engine's own overhead);\n"
+        "'uint8' is the engine on uint8 images normalised per batch (how MNIST is held);\n"
+        "'stream' is the engine's DataLoader path (dataset.loader=dataloader: workers, pinned memory);\n"
+        "fetch% is the share of the DataLoader loop's time spent producing batches (measured alone);\n"
+        "ceiling = 1 / (1 - fetch%): the engine/loader ratio of a loop with zero data cost."
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def run_cli(*args, cwd=None, timeout=300):
 
 def test_batch_default_config_writes_run_directory(tmp_path):
     config = tmp_path / "c.toml"
-    config.write_text('[train]\nepochs = 3\n[model]\nhidden = [32]\n')
+    config.write_text("[train]\nepochs = 3\n[model]\nhidden = [32]\n")
     out = tmp_path / "runs"
     proc = run_cli("--batch", str(config), "--set", "optimizer.lr=0.01", "--output-dir", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -40,7 +40,12 @@ def test_batch_default_config_writes_run_directory(tmp_path):
     assert "final metrics" in proc.stdout and "confusion matrix" in proc.stdout
     (run,) = list(out.iterdir())
     assert {p.name for p in run.iterdir()} == {
-        "config.toml", "metrics.jsonl", "summary.json", "model.pt", "last.pt", "best.pt"
+        "config.toml",
+        "metrics.jsonl",
+        "summary.json",
+        "model.pt",
+        "last.pt",
+        "best.pt",
     }
     assert "lr = 0.01" in (run / "config.toml").read_text()
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
@@ -53,8 +58,9 @@ def test_batch_default_config_writes_run_directory(tmp_path):
 
 
 def test_batch_without_file_uses_default(tmp_path):
-    proc = run_cli("--batch", "--set", "train.epochs=1", "--set", "dataset.name=xor",
-                   "--output-dir", str(tmp_path))
+    proc = run_cli(
+        "--batch", "--set", "train.epochs=1", "--set", "dataset.name=xor", "--output-dir", str(tmp_path)
+    )
     assert proc.returncode == 0, proc.stderr
     assert "xor:" in proc.stdout
 
@@ -78,8 +84,19 @@ def test_bad_config_exits_2_with_one_line(tmp_path, args, message):
 
 
 def test_training_failure_exits_1(tmp_path):
-    proc = run_cli("--batch", "--set", "dataset.name=linear", "--set", "loss.name=mse",
-                   "--set", "optimizer.name=sgd", "--set", "optimizer.lr=100", "--output-dir", str(tmp_path))
+    proc = run_cli(
+        "--batch",
+        "--set",
+        "dataset.name=linear",
+        "--set",
+        "loss.name=mse",
+        "--set",
+        "optimizer.name=sgd",
+        "--set",
+        "optimizer.lr=100",
+        "--output-dir",
+        str(tmp_path),
+    )
     assert proc.returncode == 1
     assert "lower the learning rate" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -90,8 +107,12 @@ def test_help_is_fast_and_does_not_import_torch():
         "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert "--batch" in proc.stdout and proc.stdout.strip().endswith("NO-TORCH")
 
 
@@ -113,10 +134,17 @@ def test_terminal_progress_bar_per_epoch_shows_loss_accuracy_speed_and_eta(tmp_p
     from tui_trainer.batch import run_batch
     from tui_trainer.engine.config import TrainConfig
 
-    config = TrainConfig().with_overrides([
-        "dataset.name=spirals", "dataset.n_samples=3000", "dataset.batch_size=8", "train.epochs=2",
-        "train.device=cpu", "train.report_every_ms=10", f"train.output_dir={tmp_path}",
-    ])
+    config = TrainConfig().with_overrides(
+        [
+            "dataset.name=spirals",
+            "dataset.n_samples=3000",
+            "dataset.batch_size=8",
+            "train.epochs=2",
+            "train.device=cpu",
+            "train.report_every_ms=10",
+            f"train.output_dir={tmp_path}",
+        ]
+    )
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=160, color_system=None)
     assert run_batch(config, console=console) == 0

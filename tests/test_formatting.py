@@ -37,14 +37,28 @@ def test_the_epoch_line_fits_80_columns_at_its_widest():
     from tui_trainer.formatting import format_epoch_line
 
     def line(**values) -> str:
-        base = dict(epoch=998, epochs=1000, train_loss=2.302585, val_loss=2.302585, train_accuracy=1.0,
-                    val_accuracy=1.0, lr=1.23456e-05, seconds=999.99, samples_per_sec=1_234_567.0,
-                    improved=True)
+        base = dict(
+            epoch=998,
+            epochs=1000,
+            train_loss=2.302585,
+            val_loss=2.302585,
+            train_accuracy=1.0,
+            val_accuracy=1.0,
+            lr=1.23456e-05,
+            seconds=999.99,
+            samples_per_sec=1_234_567.0,
+            improved=True,
+        )
         return format_epoch_line(EpochEnd(**{**base, **values}))
 
     classifier = line()
     assert classifier == "epoch  999/1000  train 2.3026 100.0%  val 2.3026 100.0%  lr 1.23e-05  1.2M/s"
-    regression = line(train_loss=2912.3456, val_loss=3012.3456, train_accuracy=None, val_accuracy=None,
-                      extra={"val_r2": -0.512345, "val_mae": 41.234})
+    regression = line(
+        train_loss=2912.3456,
+        val_loss=3012.3456,
+        train_accuracy=None,
+        val_accuracy=None,
+        extra={"val_r2": -0.512345, "val_mae": 41.234},
+    )
     assert regression == "epoch  999/1000  train 2912  val 3012 R² -0.512 MAE 41.23  lr 1.23e-05  1.2M/s"
     assert len(classifier) <= 80 and len(regression) <= 80

@@ -103,9 +103,7 @@ def _run_batch(
     if finished.run_dir:
         console.print(f"run directory: {finished.run_dir}", markup=False, highlight=False)
     if finished.status == "stopped" and finished.run_dir:
-        console.print(
-            f"resume with: tui-trainer --resume {finished.run_dir}", markup=False, highlight=False
-        )
+        console.print(f"resume with: tui-trainer --resume {finished.run_dir}", markup=False, highlight=False)
     code = _exit_code(finished, reporter.started)
     if code == EXIT_OK and export and finished.run_dir:
         return export_and_report(finished.run_dir, export, weights, console)
@@ -144,8 +142,10 @@ def _install_interrupt_handlers(
             abort_now(console)
         if console is not None:
             with contextlib.suppress(OSError):
-                console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping after the current batch "
-                              "(press Ctrl-C again to abort)")
+                console.print(
+                    f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping after the current batch "
+                    "(press Ctrl-C again to abort)"
+                )
         stop()
 
     restore = handle_stop_signals(handler)

@@ -146,14 +146,18 @@ class BatchReporter(EventListener):
         assert self.epoch_task is not None and self.run_task is not None  # made with `progress`
         if event.epoch != self.bar_epoch:
             self.bar_epoch = event.epoch
-            progress.reset(self.epoch_task, total=self.steps_per_epoch,
-                           description=f"epoch {event.epoch + 1}/{self.epochs}")
+            progress.reset(
+                self.epoch_task,
+                total=self.steps_per_epoch,
+                description=f"epoch {event.epoch + 1}/{self.epochs}",
+            )
         stats = f"loss {event.loss:.4f}"
         if event.accuracy is not None:
             stats += f"  acc {format_percent(event.accuracy)}"
         stats += f"  {format_rate(event.samples_per_sec)}"
-        progress.update(self.epoch_task, completed=round(event.epoch_fraction * self.steps_per_epoch),
-                        stats=stats)
+        progress.update(
+            self.epoch_task, completed=round(event.epoch_fraction * self.steps_per_epoch), stats=stats
+        )
         progress.update(self.run_task, completed=event.step)
 
     def _stop_progress(self) -> None:

@@ -149,8 +149,10 @@ def resume_config_path(run_dir: str) -> Path:
 def export_only(args: argparse.Namespace) -> int:
     """`--export FORMAT RUN_DIR` without training."""
     if not args.config:
-        print("tui-trainer: error: --export needs a run directory, e.g. tui-trainer --export onnx "
-              "runs/<id>", file=sys.stderr)
+        print(
+            "tui-trainer: error: --export needs a run directory, e.g. tui-trainer --export onnx runs/<id>",
+            file=sys.stderr,
+        )
         return EXIT_BAD_CONFIG
     from tui_trainer.export_command import export_and_report
 

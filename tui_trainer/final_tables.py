@@ -49,7 +49,8 @@ def confusion_table(evaluation: Evaluation) -> Table:
                 cells.append(f"[red]{count}[/]" if count else "[dim]0[/]")
         table.add_row(name[:16], *cells, format_percent(evaluation.recall[i], 0))
     table.add_row(
-        "precision", *[format_percent(p, 0) for p in evaluation.precision],
+        "precision",
+        *[format_percent(p, 0) for p in evaluation.precision],
         format_percent(evaluation.accuracy, 0),
     )
     return table

@@ -75,8 +75,13 @@ def format_epoch_line(event: EpochEnd) -> str:
         val += f" R² {event.extra['val_r2']:.3f}"
     if "val_mae" in event.extra:
         val += f" MAE {event.extra['val_mae']:.4g}"
-    parts = [f"epoch {event.epoch + 1:>{width}}/{event.epochs}", train, val, f"lr {event.lr:.3g}",
-             f"{compact_rate(event.samples_per_sec)}/s"]
+    parts = [
+        f"epoch {event.epoch + 1:>{width}}/{event.epochs}",
+        train,
+        val,
+        f"lr {event.lr:.3g}",
+        f"{compact_rate(event.samples_per_sec)}/s",
+    ]
     return "  ".join(parts)
 
 

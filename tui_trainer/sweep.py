@@ -66,7 +66,10 @@ class PointResult:
 
 
 def run_sweep(
-    base: TrainConfig, specs: list[str], parallel: int = 1, set_keys: Sequence[str] = (),
+    base: TrainConfig,
+    specs: list[str],
+    parallel: int = 1,
+    set_keys: Sequence[str] = (),
     console: Console | None = None,
 ) -> int:
     console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -113,7 +116,8 @@ class Sweep:
         self.console.print(
             f"sweep: {n} point{'s' * (n != 1)} over {', '.join(self.keys)}; {self.parallel} at a time, "
             f"{self.threads} CPU thread(s) each; directory {self.dir}",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
         restore = self._install_interrupt_handlers()
         running = self.running
@@ -152,7 +156,8 @@ class Sweep:
         result.status = "running"
         self.console.print(
             f"[{result.point.index + 1}/{len(self.results)}] start {result.run_name}: {result.point.label()}",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
         env = dict(os.environ, OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads))
         if self.gpus:
@@ -164,8 +169,12 @@ class Sweep:
             log = open(self._log_path(result), "w", encoding="utf-8")  # noqa: SIM115 (closed in run())
         # A new session: a terminal Ctrl-C reaches only us, and we pass exactly one on.
         process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT if log else None,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         return process, log
 
@@ -184,14 +193,18 @@ class Sweep:
             accuracies = [a for a in load_curves(run_dir).val_accuracy if a is not None]
             result.best_val_accuracy = max(accuracies) if accuracies else None
             summary["sweep"] = {
-                "name": self.dir.name, "dir": str(self.dir), "index": result.point.index + 1,
-                "points": len(self.results), "params": result.point.params,
+                "name": self.dir.name,
+                "dir": str(self.dir),
+                "index": result.point.index + 1,
+                "points": len(self.results),
+                "params": result.point.params,
             }
             atomic_write_text(run_dir / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
         self.console.print(
             f"[{result.point.index + 1}/{len(self.results)}] {result.status} {result.run_name}: "
             f"{_best_text(result)}{'; ' + result.reason if result.status not in FINISHED_OK else ''}",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
         self._write_csv()
 
@@ -211,8 +224,10 @@ class Sweep:
                 silence_hung_up_terminal()
             if not self.stopping:
                 with contextlib.suppress(OSError):
-                    self.console.print(f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
-                                       "(Ctrl-C again aborts them)")
+                    self.console.print(
+                        f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
+                        "(Ctrl-C again aborts them)"
+                    )
             self.stopping = True
             # SIGHUP is passed on as it came: a point printing to the closed terminal silences it too.
             passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
@@ -238,8 +253,12 @@ class Sweep:
                 key: list(dict.fromkeys(r.point.params[key] for r in self.results)) for key in self.keys
             },
             "points": [
-                {"index": r.point.index + 1, "run_name": r.run_name, "params": r.point.params,
-                 "config": str(self._config_path(r).relative_to(self.dir))}
+                {
+                    "index": r.point.index + 1,
+                    "run_name": r.run_name,
+                    "params": r.point.params,
+                    "config": str(self._config_path(r).relative_to(self.dir)),
+                }
                 for r in self.results
             ],
         }
@@ -255,11 +274,20 @@ class Sweep:
         writer = csv.writer(buffer)
         writer.writerow(header)
         for r in self.results:
-            writer.writerow([
-                r.point.index + 1, *r.point.params.values(), r.status, _cell(r.best_val_accuracy),
-                _cell(r.best_val_loss), *(_cell(r.metrics.get(k)) for k in metric_keys),
-                _cell(r.epochs_done), _cell(r.seconds), str(r.run_dir or ""), r.reason,
-            ])
+            writer.writerow(
+                [
+                    r.point.index + 1,
+                    *r.point.params.values(),
+                    r.status,
+                    _cell(r.best_val_accuracy),
+                    _cell(r.best_val_loss),
+                    *(_cell(r.metrics.get(k)) for k in metric_keys),
+                    _cell(r.epochs_done),
+                    _cell(r.seconds),
+                    str(r.run_dir or ""),
+                    r.reason,
+                ]
+            )
         atomic_write_text(self.dir / SWEEP_TABLE_FILE, buffer.getvalue())
 
     def ranked(self) -> list[PointResult]:
@@ -288,12 +316,21 @@ class Sweep:
         table.add_column("run")
         for r in self.ranked():
             best = format_percent(r.best_val_accuracy) if by_accuracy else format_number(r.best_val_loss)
-            test = (format_percent(r.metrics.get("test_accuracy")) if by_accuracy
-                    else format_number(r.metrics.get("test_loss")))
+            test = (
+                format_percent(r.metrics.get("test_accuracy"))
+                if by_accuracy
+                else format_number(r.metrics.get("test_loss"))
+            )
             style = "" if r.status in FINISHED_OK else "red" if r.status == "failed" else "yellow"
             table.add_row(
-                str(r.point.index + 1), *r.point.params.values(), r.status, best, test,
-                _cell(r.epochs_done) or "-", r.run_dir.name if r.run_dir else "-", style=style,
+                str(r.point.index + 1),
+                *r.point.params.values(),
+                r.status,
+                best,
+                test,
+                _cell(r.epochs_done) or "-",
+                r.run_dir.name if r.run_dir else "-",
+                style=style,
             )
         return table
 

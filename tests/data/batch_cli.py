@@ -10,7 +10,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args: str, extra_path: Path | None = None, env: dict[str, str] | None = None, timeout: int = 180):
+def run_cli(
+    *args: str, extra_path: Path | None = None, env: dict[str, str] | None = None, timeout: int = 180
+):
     paths = [str(REPO)] + ([str(extra_path)] if extra_path else [])
     full_env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), OMP_NUM_THREADS="1")
     full_env.update(env or {})
@@ -21,9 +23,19 @@ def run_cli(*args: str, extra_path: Path | None = None, env: dict[str, str] | No
 
 def batch_args(dataset: str, data_dir: Path, output_dir: Path, *sets: str) -> list[str]:
     args = [
-        "--batch", "--set", f"dataset.name={dataset}", "--data-dir", str(data_dir),
-        "--output-dir", str(output_dir), "--set", "train.epochs=1", "--set", "model.hidden=16",
-        "--set", "train.device=cpu",
+        "--batch",
+        "--set",
+        f"dataset.name={dataset}",
+        "--data-dir",
+        str(data_dir),
+        "--output-dir",
+        str(output_dir),
+        "--set",
+        "train.epochs=1",
+        "--set",
+        "model.hidden=16",
+        "--set",
+        "train.device=cpu",
     ]
     for assignment in sets:
         args += ["--set", assignment]

@@ -32,7 +32,9 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
 
 
-def write_mnist_family(root: Path, class_name: str, n_train: int = 300, n_test: int = 100, gz: bool = False, seed: int = 0) -> Path:
+def write_mnist_family(
+    root: Path, class_name: str, n_train: int = 300, n_test: int = 100, gz: bool = False, seed: int = 0
+) -> Path:
     """Write <root>/<class_name>/raw/ the way torchvision's MNIST reads it; returns the raw folder."""
     rng = np.random.default_rng(seed)
     raw = root / class_name / "raw"
@@ -63,7 +65,12 @@ def write_cifar10(root: Path, per_batch: int = 40, n_test: int = 60, seed: int =
     def batch(name: str, n: int) -> None:
         labels = (np.arange(n) % 10).astype(np.int64)
         images = _patterned_images(labels, 3, 32, rng).reshape(n, 3072)
-        entry = {"batch_label": name, "labels": labels.tolist(), "data": images, "filenames": [f"{i}.png" for i in range(n)]}
+        entry = {
+            "batch_label": name,
+            "labels": labels.tolist(),
+            "data": images,
+            "filenames": [f"{i}.png" for i in range(n)],
+        }
         (folder / name).write_bytes(pickle.dumps(entry, protocol=2))
 
     for i in range(1, 6):
@@ -89,7 +96,9 @@ def cifar10_checksum_patch(digests: dict[str, str]) -> str:
     )
 
 
-def write_png_folder(root: Path, classes: dict[str, int], size: int = 12, mode: str = "RGB", seed: int = 0) -> Path:
+def write_png_folder(
+    root: Path, classes: dict[str, int], size: int = 12, mode: str = "RGB", seed: int = 0
+) -> Path:
     from PIL import Image
 
     rng = np.random.default_rng(seed)

@@ -7,8 +7,8 @@ import time
 
 import pytest
 import torch
-
 from dataset_files import write_sklearn_csv, write_wide_csv
+
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.datasets import load_dataset
 from tui_trainer.engine.datasets.csv_file import MAX_CSV_BYTES
@@ -29,7 +29,9 @@ def _cfg(path, target=""):
         ("load_diabetes", 442, 10, "regression", []),
     ],
 )
-def test_scikit_learn_tables_load_with_their_shapes_classes_and_task(tmp_path, loader, rows, features, task, classes):
+def test_scikit_learn_tables_load_with_their_shapes_classes_and_task(
+    tmp_path, loader, rows, features, task, classes
+):
     import sklearn.datasets
 
     path = write_sklearn_csv(tmp_path, loader)

@@ -8,8 +8,8 @@ import statistics
 
 import pytest
 import torch
-
 from batch_cli import batch_args, run_cli, single_run_dir, summary
+
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.datasets import load_dataset
 
@@ -68,12 +68,17 @@ def test_text_missing_values_are_their_own_category(tmp_path):
     path, _ = _cars(tmp_path)
     meta = load_dataset(_cfg(path, "mpg"), seed=0).meta
     assert [n for n in meta.feature_names if n.startswith("colour=")] == [
-        "colour=blue", "colour=grey", "colour=red", "colour=(missing)",
+        "colour=blue",
+        "colour=grey",
+        "colour=red",
+        "colour=(missing)",
     ]
 
 
 def test_missing_target_drops_the_row_with_a_note(tmp_path):
-    rows = "".join(f"{i},{i % 3},{'' if i in (4, 9) else ('NA' if i == 15 else 'xy'[i % 2])}\n" for i in range(40))
+    rows = "".join(
+        f"{i},{i % 3},{'' if i in (4, 9) else ('NA' if i == 15 else 'xy'[i % 2])}\n" for i in range(40)
+    )
     path = tmp_path / "t.csv"
     path.write_text("a,b,label\n" + rows)
     meta = load_dataset(_cfg(path, "label"), seed=0).meta
@@ -94,7 +99,9 @@ def test_a_word_among_missing_markers_is_still_an_error(tmp_path):
     rows = "".join(f"{'NA' if i == 2 else ('three' if i == 5 else i)},{i % 2}\n" for i in range(30))
     path = tmp_path / "t.csv"
     path.write_text("a,label\n" + rows)
-    with pytest.raises(ConfigError, match=r"^t.csv line 7, column 'a': 'three' is not a number \(the column is numeric\)"):
+    with pytest.raises(
+        ConfigError, match=r"^t.csv line 7, column 'a': 'three' is not a number \(the column is numeric\)"
+    ):
         load_dataset(_cfg(path, "label"), seed=0)
 
 

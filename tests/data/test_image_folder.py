@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 import torch
-
 from batch_cli import batch_args, run_cli, single_run_dir, summary
 from dataset_files import write_png_folder
+
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.datasets import load_dataset
 
@@ -22,7 +22,16 @@ def _cfg(path, size=8, grayscale=True):
 def test_png_folder_trains_one_epoch_in_batch_mode(tmp_path):
     root = write_png_folder(tmp_path / "shapes", {"circle": 20, "square": 20, "star": 20})
     out = tmp_path / "runs"
-    result = run_cli(*batch_args(f"folder:{root}", tmp_path, out, "dataset.image_size=10", "dataset.grayscale=false", "dataset.batch_size=8"))
+    result = run_cli(
+        *batch_args(
+            f"folder:{root}",
+            tmp_path,
+            out,
+            "dataset.image_size=10",
+            "dataset.grayscale=false",
+            "dataset.batch_size=8",
+        )
+    )
     assert result.returncode == 0, result.stderr
     info = summary(single_run_dir(out))
     assert info["status"] == "completed"
@@ -83,8 +92,12 @@ def write_bomb_png(path, width: int, height: int) -> None:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("width,height", [(20_000, 10_000), (10_000, 10_000)])  # PIL errors / only warns
@@ -96,7 +109,9 @@ def test_decompression_bomb_names_the_file(tmp_path, width, height):
         load_dataset(_cfg(root), seed=0)
     assert not [w for w in leaked if "decompression bomb" in str(w.message)]
     message = str(info.value)
-    assert message.startswith(f"image {root / 'b' / 'bomb.png'} is too large to decode ({width * height:,} pixels")
+    assert message.startswith(
+        f"image {root / 'b' / 'bomb.png'} is too large to decode ({width * height:,} pixels"
+    )
     assert message.endswith("shrink or remove it")
 
 

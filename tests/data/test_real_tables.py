@@ -17,8 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "tui_trainer", *args], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_trainer", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def write_table(tmp_path: Path, name: str, target: str) -> str:
@@ -29,9 +35,18 @@ def write_table(tmp_path: Path, name: str, target: str) -> str:
 
 def train_defaults(tmp_path: Path, name: str, target: str) -> tuple[dict, str]:
     dataset = write_table(tmp_path, name, target)
-    done = run_cli(tmp_path, "--batch", "--set", f"dataset.name={dataset}", "--set",
-                   f"dataset.target={target}", "--set", "train.device=cpu",
-                   "--set", f"train.output_dir={tmp_path / 'runs'}")
+    done = run_cli(
+        tmp_path,
+        "--batch",
+        "--set",
+        f"dataset.name={dataset}",
+        "--set",
+        f"dataset.target={target}",
+        "--set",
+        "train.device=cpu",
+        "--set",
+        f"train.output_dir={tmp_path / 'runs'}",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     (run,) = (tmp_path / "runs").iterdir()
     return json.loads((run / "summary.json").read_text())["metrics"], (run / "config.toml").read_text()

@@ -13,10 +13,10 @@ from functools import partial
 
 import pytest
 import torch
-from rich.console import Console
-
 from batch_cli import batch_args, run_cli, single_run_dir, summary
 from dataset_files import cifar10_checksum_patch, write_cifar10, write_mnist_family
+from rich.console import Console
+
 from tui_trainer.batch import run_batch
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.datasets import load_dataset
@@ -75,7 +75,9 @@ def test_cifar10_loader_gives_channels_first_uint8(tmp_path, monkeypatch):
 
     digests = write_cifar10(tmp_path, per_batch=10, n_test=20)
     cls = torchvision.datasets.CIFAR10
-    monkeypatch.setattr(cls, "train_list", [[f"data_batch_{i}", digests[f"data_batch_{i}"]] for i in range(1, 6)])
+    monkeypatch.setattr(
+        cls, "train_list", [[f"data_batch_{i}", digests[f"data_batch_{i}"]] for i in range(1, 6)]
+    )
     monkeypatch.setattr(cls, "test_list", [["test_batch", digests["test_batch"]]])
     monkeypatch.setattr(cls, "meta", dict(cls.meta, md5=digests["batches.meta"]))
     cfg = TrainConfig().dataset
@@ -108,7 +110,14 @@ def _closed_port() -> int:
 def test_offline_machine_gets_one_line_error_naming_files_and_folder(tmp_path):
     # Every request goes to a proxy on a closed local port: refused at once, no real network used.
     proxy = f"http://127.0.0.1:{_closed_port()}"
-    env = {"http_proxy": proxy, "https_proxy": proxy, "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}
+    env = {
+        "http_proxy": proxy,
+        "https_proxy": proxy,
+        "HTTP_PROXY": proxy,
+        "HTTPS_PROXY": proxy,
+        "no_proxy": "",
+        "NO_PROXY": "",
+    }
     data_dir, out = tmp_path / "empty", tmp_path / "runs"
     result = run_cli(*batch_args("kmnist", data_dir, out), env=env)
     assert result.returncode == 2
@@ -121,7 +130,14 @@ def test_offline_machine_gets_one_line_error_naming_files_and_folder(tmp_path):
 
 def test_damaged_file_placed_by_hand_is_named_offline(tmp_path):
     proxy = f"http://127.0.0.1:{_closed_port()}"
-    env = {"http_proxy": proxy, "https_proxy": proxy, "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}
+    env = {
+        "http_proxy": proxy,
+        "https_proxy": proxy,
+        "HTTP_PROXY": proxy,
+        "HTTPS_PROXY": proxy,
+        "no_proxy": "",
+        "NO_PROXY": "",
+    }
     data_dir, out = tmp_path / "data", tmp_path / "runs"
     raw = data_dir / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -176,8 +192,14 @@ def test_first_use_downloads_with_progress_shown_in_batch_output(tmp_path, file_
     monkeypatch.setattr(torchvision.datasets.KMNIST, "mirrors", [url + "KMNIST/raw/"])
     monkeypatch.setattr(torchvision.datasets.KMNIST, "resources", resources)
     config = TrainConfig().with_overrides(
-        ["dataset.name=kmnist", f"dataset.data_dir={tmp_path / 'cache'}", "train.epochs=1",
-         "train.device=cpu", f"train.output_dir={tmp_path / 'runs'}", "model.hidden=8"]
+        [
+            "dataset.name=kmnist",
+            f"dataset.data_dir={tmp_path / 'cache'}",
+            "train.epochs=1",
+            "train.device=cpu",
+            f"train.output_dir={tmp_path / 'runs'}",
+            "model.hidden=8",
+        ]
     )
     buffer = io.StringIO()
     assert run_batch(config, console=Console(file=buffer, width=200)) == 0
@@ -213,11 +235,16 @@ def test_cifar100_reads_fine_labels_and_names(tmp_path, monkeypatch):
     folder.mkdir()
     rng = np.random.default_rng(0)
     for name, n in (("train", 60), ("test", 20)):
-        entry = {"data": rng.integers(0, 255, (n, 3072), dtype=np.uint8), "fine_labels": [i % 100 for i in range(n)],
-                 "coarse_labels": [i % 20 for i in range(n)]}
+        entry = {
+            "data": rng.integers(0, 255, (n, 3072), dtype=np.uint8),
+            "fine_labels": [i % 100 for i in range(n)],
+            "coarse_labels": [i % 20 for i in range(n)],
+        }
         (folder / name).write_bytes(pickle.dumps(entry, protocol=2))
     names = [f"class{i:02d}" for i in range(100)]
-    (folder / "meta").write_bytes(pickle.dumps({"fine_label_names": names, "coarse_label_names": []}, protocol=2))
+    (folder / "meta").write_bytes(
+        pickle.dumps({"fine_label_names": names, "coarse_label_names": []}, protocol=2)
+    )
     digest = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     cls = torchvision.datasets.CIFAR100
     # Only the expected digests change (the published ones cannot match tiny test files).

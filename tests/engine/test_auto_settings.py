@@ -62,9 +62,11 @@ def test_epochs_auto_is_written_auto_or_0_and_negative_is_refused():
 def test_auto_settings_resolve_at_set_up_and_are_logged(tmp_path):
     path = regression_csv(tmp_path)
     logs: list[str] = []
-    trainer = Trainer(csv_config(tmp_path, path, "train.epochs=0"),
-                      lambda e: logs.append(e.text) if isinstance(e, LogMessage) else None,
-                      write_run_dir=False)
+    trainer = Trainer(
+        csv_config(tmp_path, path, "train.epochs=0"),
+        lambda e: logs.append(e.text) if isinstance(e, LogMessage) else None,
+        write_run_dir=False,
+    )
     trainer.control.stop()  # set-up runs in full; no epoch is trained
     trainer.run()
     # 300 rows: 210 train, 4 steps/epoch -> 250 epochs wanted, capped
@@ -114,8 +116,9 @@ def test_regression_metrics_are_in_the_targets_units_and_match_the_predictions(t
 
 def test_target_normalization_none_trains_on_raw_targets(tmp_path):
     path = regression_csv(tmp_path, n=120)
-    trainer = Trainer(csv_config(tmp_path, path, "train.epochs=1", "dataset.target_normalization=none"),
-                      write_run_dir=False)
+    trainer = Trainer(
+        csv_config(tmp_path, path, "train.epochs=1", "dataset.target_normalization=none"), write_run_dir=False
+    )
     assert trainer.run().status == "completed"
     assert trainer.meta.target_mean is None and trainer.placed.target_scaling is None
     assert float(trainer.placed.train.y.mean()) > 900
@@ -166,8 +169,9 @@ def test_balanced_class_weights_lift_the_rare_class(tmp_path):
         config.dataset.target = "label"
         config.dataset.val_fraction, config.dataset.test_fraction = 0.5, 0.0
         out: list[Evaluation] = []
-        Trainer(config, lambda e: out.append(e) if isinstance(e, Evaluation) else None,
-                write_run_dir=False).run()
+        Trainer(
+            config, lambda e: out.append(e) if isinstance(e, Evaluation) else None, write_run_dir=False
+        ).run()
         val = [e for e in out if e.split == "val"][-1]
         return val.recall[val.class_names.index("rare")]
 

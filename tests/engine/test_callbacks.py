@@ -15,8 +15,13 @@ from tui_trainer.engine.trainer import Trainer
 
 def small_config(runs_dir, epochs: int = 4) -> TrainConfig:
     return toy_config(
-        runs_dir, "dataset.name=spirals", "dataset.n_samples=120", "dataset.batch_size=16", "model.hidden=8",
-        f"train.epochs={epochs}", "train.report_every_ms=10",
+        runs_dir,
+        "dataset.name=spirals",
+        "dataset.n_samples=120",
+        "dataset.batch_size=16",
+        "model.hidden=8",
+        f"train.epochs={epochs}",
+        "train.report_every_ms=10",
     )
 
 
@@ -62,15 +67,21 @@ def test_a_callback_sees_the_run_in_order_and_its_state_survives_a_resume(runs_d
     stopped = Trainer(small_config(runs_dir), stop_after_epoch_2, control, callbacks=[first]).run()
     assert stopped.status == "stopped"
     assert first.hooks == [
-        "run_start", "evaluation:val", "epoch_end:1", "evaluation:val", "epoch_end:2",
-        "evaluation:test", "run_end:stopped",
+        "run_start",
+        "evaluation:val",
+        "epoch_end:1",
+        "evaluation:val",
+        "epoch_end:2",
+        "evaluation:test",
+        "run_end:stopped",
     ]
     assert load_checkpoint(stopped.run_dir)["callbacks"]["EpochCounter"] == {"epochs_seen": 2}
 
     second = EpochCounter()
     batches = []
-    resumed = Trainer(small_config(runs_dir), batches.append, resume_from=stopped.run_dir,
-                      callbacks=[second]).run()
+    resumed = Trainer(
+        small_config(runs_dir), batches.append, resume_from=stopped.run_dir, callbacks=[second]
+    ).run()
     assert resumed.status == "completed", resumed.reason
     assert second.epochs_seen == 4, "counted on from the checkpoint's state"
     assert second.hooks[-2:] == ["evaluation:test", "run_end:completed"]

@@ -4,10 +4,9 @@ import itertools
 
 import pytest
 import torch
-
-from tui_trainer.engine import names
 from torch import nn
 
+from tui_trainer.engine import names
 from tui_trainer.engine.components import (
     FUSED_OPTIMIZERS,
     LOSS_CLASSES,
@@ -73,7 +72,7 @@ def test_every_combination_takes_a_step(activation, loss, optimizer):
     value.backward()
     opt.step()
     assert torch.isfinite(value)
-    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=False))
 
 
 @pytest.mark.parametrize("loss", ["mse", "l1", "smooth_l1", "huber"])
@@ -97,8 +96,17 @@ def test_model_structure_and_summary():
     model = build_model(config, IMAGES)
     kinds = [type(m).__name__ for m in model]
     assert kinds == [
-        "Flatten", "Linear", "BatchNorm1d", "ReLU", "Dropout",
-        "Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear", "LogSoftmax",
+        "Flatten",
+        "Linear",
+        "BatchNorm1d",
+        "ReLU",
+        "Dropout",
+        "Linear",
+        "BatchNorm1d",
+        "ReLU",
+        "Dropout",
+        "Linear",
+        "LogSoftmax",
     ]
     rows, params = describe_model(config, IMAGES)
     assert params == 64 * 32 + 32 + 2 * 32 + 32 * 16 + 16 + 2 * 16 + 16 * 10 + 10

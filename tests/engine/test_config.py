@@ -144,8 +144,12 @@ def test_every_numeric_field_is_in_the_limits_table():
         if field_type(f"{section.name}.{item.name}") in (int, float, list[int])
     }
     # Fractions, dropout, gamma and betas are bounded by their own [0, 1] checks.
-    assert numeric - set(LIMITS) == {"dataset.val_fraction", "dataset.test_fraction", "model.dropout",
-                                     "scheduler.gamma"}
+    assert numeric - set(LIMITS) == {
+        "dataset.val_fraction",
+        "dataset.test_fraction",
+        "model.dropout",
+        "scheduler.gamma",
+    }
 
 
 def test_hidden_layers_are_bounded_in_total_size_and_count():
@@ -164,8 +168,14 @@ def test_hidden_layers_are_bounded_in_total_size_and_count():
     "assignment, fragment",
     [
         ("model.hidden=1e300", "model.hidden must be between 1 and 1,000,000, got 1e300"),
-        ("train.epochs=1" + "0" * 400, "train.epochs must be between 1 and 1,000,000, got 10000000… (401 digits)"),
-        ("train.epochs=1" + "0" * 5000, "train.epochs must be between 1 and 1,000,000, got 10000000… (5,001 digits)"),
+        (
+            "train.epochs=1" + "0" * 400,
+            "train.epochs must be between 1 and 1,000,000, got 10000000… (401 digits)",
+        ),
+        (
+            "train.epochs=1" + "0" * 5000,
+            "train.epochs must be between 1 and 1,000,000, got 10000000… (5,001 digits)",
+        ),
         ("train.seed=-1" + "0" * 30, "train.seed must be between 0 and 9,223,372,036,854,775,807"),
         ("dataset.num_workers=1e20", "dataset.num_workers must be between 0 and 256"),
         ("optimizer.momentum=1.5", "optimizer.momentum must be between 0 and 1, got 1.5"),
@@ -182,15 +192,18 @@ def test_huge_values_are_refused_at_parse_or_check_with_the_field(assignment, fr
 def test_huge_toml_numbers_are_refused_with_the_field(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text("[optimizer]\nlr = 1" + "0" * 400 + "\n")  # an int: float() would overflow
-    with pytest.raises(ConfigError, match=r"c\.toml: optimizer\.lr must be a finite number, got 10000000… \(401 digits\)"):
+    with pytest.raises(
+        ConfigError, match=r"c\.toml: optimizer\.lr must be a finite number, got 10000000… \(401 digits\)"
+    ):
         TrainConfig.load(path)
     path.write_text("[train]\nepochs = 1e300\n")
     with pytest.raises(ConfigError, match=r"train\.epochs must be between 1 and 1,000,000"):
         TrainConfig.load(path)
 
 
-@pytest.mark.parametrize("name", ["train.output_dir", "train.run_name", "dataset.name", "dataset.data_dir",
-                                  "dataset.target"])
+@pytest.mark.parametrize(
+    "name", ["train.output_dir", "train.run_name", "dataset.name", "dataset.data_dir", "dataset.target"]
+)
 def test_nul_in_any_text_field_is_a_problem(name):
     problems = _with(name, "runs\0x").problems()
     assert [p.field for p in problems] == [name]
@@ -212,7 +225,10 @@ def test_toml_with_a_byte_order_mark_is_read(tmp_path, encoding):
 @pytest.mark.parametrize(
     "raw, fragment",
     [
-        (b"[train]\nepochs = " + b"9" * 5000, "is not a usable config: an integer has more than 4,300 digits"),
+        (
+            b"[train]\nepochs = " + b"9" * 5000,
+            "is not a usable config: an integer has more than 4,300 digits",
+        ),
         (b"a = " + b"[" * 100_000, "is not a usable config: its values are nested too deeply"),
         (b"[train]\nrun_name = '\xe9'\n", "is not UTF-8 text (byte 20); save it as UTF-8"),
         (b"\xff\xfe\x00\xd8", "is not UTF-16 text (byte 2); save it as UTF-8"),

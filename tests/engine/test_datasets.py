@@ -40,7 +40,7 @@ def test_splits_are_seeded_and_disjoint():
     a, b, c = load_dataset(cfg, 0), load_dataset(cfg, 0), load_dataset(cfg, 1)
     assert torch.equal(a.train.x, b.train.x)
     assert not torch.equal(a.train.x, c.train.x)
-    rows = {tuple(r.tolist()) for r in a.train.x} 
+    rows = {tuple(r.tolist()) for r in a.train.x}
     assert not rows & {tuple(r.tolist()) for r in a.val.x}
 
 

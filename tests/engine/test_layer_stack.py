@@ -19,20 +19,41 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def image_meta(channels=1, size=12, classes=3) -> DatasetMeta:
-    return DatasetMeta(name="tiny-images", task="classification", input_shape=(channels, size, size),
-                       n_classes=classes, class_names=[str(i) for i in range(classes)], is_image=True,
-                       n_train=160)
+    return DatasetMeta(
+        name="tiny-images",
+        task="classification",
+        input_shape=(channels, size, size),
+        n_classes=classes,
+        class_names=[str(i) for i in range(classes)],
+        is_image=True,
+        n_train=160,
+    )
 
 
 def config_with(layers: str, *more: str) -> TrainConfig:
     return TrainConfig().with_overrides([f"model.layers={layers}", *more])
 
 
-@pytest.mark.parametrize("layers", [
-    "conv4", "conv4x5", "conv4,pool", "conv4,pool3", "conv4,avgpool", "conv4,avgpool3", "conv4,gap",
-    "res4", "conv4,res8", "conv4,drop0.25,fc8", "fc8,drop0.5", "conv4,pool,fc8,fc4",
-    "lenet5", "simple-cnn", "resnet8",
-])
+@pytest.mark.parametrize(
+    "layers",
+    [
+        "conv4",
+        "conv4x5",
+        "conv4,pool",
+        "conv4,pool3",
+        "conv4,avgpool",
+        "conv4,avgpool3",
+        "conv4,gap",
+        "res4",
+        "conv4,res8",
+        "conv4,drop0.25,fc8",
+        "fc8,drop0.5",
+        "conv4,pool,fc8,fc4",
+        "lenet5",
+        "simple-cnn",
+        "resnet8",
+    ],
+)
 @pytest.mark.parametrize("batch_norm", [False, True])
 def test_every_token_builds_trains_one_step_and_matches_its_shape_table(layers, batch_norm):
     size = 32 if layers in NAMED_ARCHITECTURES else 12
@@ -51,7 +72,9 @@ def test_every_token_builds_trains_one_step_and_matches_its_shape_table(layers, 
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     # The summary's shapes and parameter counts, from shapes alone, against a real forward pass.
     shapes = []
-    hooks = [layer.register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape[1:]))) for layer in model]
+    hooks = [
+        layer.register_forward_hook(lambda m, i, o: shapes.append(tuple(o.shape[1:]))) for layer in model
+    ]
     model.eval()(x)
     for hook in hooks:
         hook.remove()
@@ -83,15 +106,26 @@ def test_an_empty_stack_keeps_the_mlp_exactly():
     torch.manual_seed(0)
     b = build_model(with_empty, meta)
     assert str(a) == str(b)
-    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    )
 
 
-@pytest.mark.parametrize(("layers", "message"), [
-    ("conv8,pool,pool,pool,pool",
-     "model.layers: pool after layer 4 would make the 1×1 image 0×0 — remove a pool or use a larger image"),
-    ("conv8,fc16,conv8", "model.layers: layer 3 conv8 comes after a dense layer; image layers must come "
-                         "before the first fc layer"),
-])
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [
+        (
+            "conv8,pool,pool,pool,pool",
+            "model.layers: pool after layer 4 would make the 1×1 image 0×0 — remove a pool or use a "
+            "larger image",
+        ),
+        (
+            "conv8,fc16,conv8",
+            "model.layers: layer 3 conv8 comes after a dense layer; image layers must come "
+            "before the first fc layer",
+        ),
+    ],
+)
 def test_shape_errors_name_the_field_and_the_layer(layers, message):
     problems = data_problems(config_with(layers), image_meta(size=8))
     assert [(p.field, p.message) for p in problems] == [("model.layers", message)]
@@ -100,17 +134,21 @@ def test_shape_errors_name_the_field_and_the_layer(layers, message):
 def test_conv_layers_on_a_table_say_to_use_fc_layers():
     meta = DatasetMeta(name="wine", task="classification", input_shape=(13,), n_classes=3, n_train=100)
     (problem,) = data_problems(config_with("conv32,fc16"), meta)
-    assert problem.message == ("model.layers: conv32 needs image input (C×H×W); dataset wine is tabular "
-                               "— use fc layers")
+    assert problem.message == (
+        "model.layers: conv32 needs image input (C×H×W); dataset wine is tabular — use fc layers"
+    )
 
 
-@pytest.mark.parametrize(("value", "fragment"), [
-    ("conv", "layer 1 'conv' is not a layer token"),
-    ("conv32,pool,fcx", "layer 3 'fcx' is not a layer token"),
-    ("conv0", "channels must be between 1 and 4,096, got 0"),
-    ("drop1.5", "a dropout probability must be in [0, 1), got 1.5"),
-    ("conv8,lenet5", "lenet5 is a whole architecture: give it alone"),
-])
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("conv", "layer 1 'conv' is not a layer token"),
+        ("conv32,pool,fcx", "layer 3 'fcx' is not a layer token"),
+        ("conv0", "channels must be between 1 and 4,096, got 0"),
+        ("drop1.5", "a dropout probability must be in [0, 1), got 1.5"),
+        ("conv8,lenet5", "lenet5 is a whole architecture: give it alone"),
+    ],
+)
 def test_bad_tokens_are_problems_of_the_field(value, fragment):
     config = TrainConfig()
     config.model.layers = value.split(",")
@@ -122,9 +160,20 @@ def test_bad_tokens_are_problems_of_the_field(value, fragment):
 
 def test_the_console_script_refuses_a_bad_stack_in_one_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "tui_trainer", "--batch", "--set", "model.layers=conv8,pool,pool,pool,pool",
-         "--output-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "tui_trainer",
+            "--batch",
+            "--set",
+            "model.layers=conv8,pool,pool,pool,pool",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [

@@ -12,9 +12,19 @@ def test_confusion_matrix_matches_scikit_learn():
     matrix = ConfusionMatrix.from_predictions(y, p, 4)
     assert matrix.counts.tolist() == confusion_matrix(y, p, labels=range(4)).tolist()
     precision, recall, f1, _ = precision_recall_fscore_support(y, p, labels=range(4), zero_division=0)
-    assert torch.allclose(torch.tensor(matrix.precision(), dtype=torch.float64), torch.tensor(precision, dtype=torch.float64), atol=1e-9)
-    assert torch.allclose(torch.tensor(matrix.recall(), dtype=torch.float64), torch.tensor(recall, dtype=torch.float64), atol=1e-9)
-    assert torch.allclose(torch.tensor(matrix.f1(), dtype=torch.float64), torch.tensor(f1, dtype=torch.float64), atol=1e-9)
+    assert torch.allclose(
+        torch.tensor(matrix.precision(), dtype=torch.float64),
+        torch.tensor(precision, dtype=torch.float64),
+        atol=1e-9,
+    )
+    assert torch.allclose(
+        torch.tensor(matrix.recall(), dtype=torch.float64),
+        torch.tensor(recall, dtype=torch.float64),
+        atol=1e-9,
+    )
+    assert torch.allclose(
+        torch.tensor(matrix.f1(), dtype=torch.float64), torch.tensor(f1, dtype=torch.float64), atol=1e-9
+    )
     assert abs(matrix.accuracy() - float((y == p).double().mean())) < 1e-12
 
 

@@ -1,8 +1,6 @@
 """train.amp and train.compile: validation, per-device defaults, and real training on CPU."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -99,12 +97,15 @@ def test_compile_trains_and_saves_plain_parameter_names(tmp_path):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (runs where one is lent)")
-@pytest.mark.parametrize("amp, described", [("bf16", "bf16 autocast"), ("fp16", "fp16 autocast + grad scaler")])
+@pytest.mark.parametrize(
+    "amp, described", [("bf16", "bf16 autocast"), ("fp16", "fp16 autocast + grad scaler")]
+)
 def test_mixed_precision_trains_on_cuda(tmp_path, amp, described):
     logs = []
     config = small_config(tmp_path, f"train.amp={amp}", "train.device=cuda")
-    result = Trainer(config, lambda e: logs.append(e.text) if isinstance(e, LogMessage) else None,
-                     write_run_dir=False).run()
+    result = Trainer(
+        config, lambda e: logs.append(e.text) if isinstance(e, LogMessage) else None, write_run_dir=False
+    ).run()
     assert result.status == "completed", result.reason
     assert any(described in line for line in logs)
     assert result.metrics["val_accuracy"] > 0.8

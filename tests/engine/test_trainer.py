@@ -63,7 +63,10 @@ def test_two_d_toy_learns_above_90_percent(runs_dir):
 
 
 def test_spirals_reach_90_percent(runs_dir):
-    config = toy_config(runs_dir, overrides=["dataset.name=spirals", "model.hidden=64,64", "train.epochs=60", "dataset.noise=0.05"])
+    config = toy_config(
+        runs_dir,
+        overrides=["dataset.name=spirals", "model.hidden=64,64", "train.epochs=60", "dataset.noise=0.05"],
+    )
     result = train(config)
     assert result.metrics["val_accuracy"] > 0.9, result.metrics
 
@@ -175,10 +178,16 @@ def test_nan_loss_stops_with_clear_reason(runs_dir):
 
 def test_nan_loss_on_cpu_is_caught_at_its_own_step_before_the_update(runs_dir):
     # Reports every minute: on the CPU the check must not wait for a report.
-    config = toy_config(runs_dir, overrides=[
-        "dataset.name=linear", "loss.name=mse", "optimizer.name=sgd", "optimizer.lr=100",
-        "train.report_every_ms=60000",
-    ])
+    config = toy_config(
+        runs_dir,
+        overrides=[
+            "dataset.name=linear",
+            "loss.name=mse",
+            "optimizer.name=sgd",
+            "optimizer.lr=100",
+            "train.report_every_ms=60000",
+        ],
+    )
     trainer = Trainer(config, write_run_dir=False)
     result = trainer.run()
     assert result.status == "failed" and result.reason.startswith("loss became")
@@ -193,7 +202,10 @@ def test_nan_loss_on_cpu_is_caught_at_its_own_step_before_the_update(runs_dir):
         (["dataset.batch_size=5000"], "dataset.batch_size 5000 is larger than the training split"),
         (["dataset.name=linear", "loss.name=cross_entropy"], "loss cross_entropy needs class labels"),
         (["loss.name=mse"], "needs one-hot targets: set loss.one_hot = true"),
-        (["dataset.name=blobs", "loss.name=bce_with_logits"], "bce_with_logits is binary but the dataset has 4 classes"),
+        (
+            ["dataset.name=blobs", "loss.name=bce_with_logits"],
+            "bce_with_logits is binary but the dataset has 4 classes",
+        ),
         (["dataset.name=nope"], "unknown dataset.name 'nope'"),
     ],
 )
@@ -212,9 +224,7 @@ def test_unavailable_device(runs_dir):
 
 
 def test_early_stopping(runs_dir):
-    config = toy_config(
-        runs_dir, overrides=["train.epochs=200", "train.patience=3", "optimizer.lr=0.05"]
-    )
+    config = toy_config(runs_dir, overrides=["train.epochs=200", "train.patience=3", "optimizer.lr=0.05"])
     rec = Recorder()
     result = train(config, rec)
     epochs = rec.of(EpochEnd)
@@ -228,7 +238,9 @@ def test_early_stopping(runs_dir):
 def test_dataloader_path_trains_like_tensor_path(runs_dir):
     tensor = train(toy_config(runs_dir, overrides=["train.epochs=5"]), write_run_dir=False)
     loader = train(
-        toy_config(runs_dir, overrides=["train.epochs=5", "dataset.loader=dataloader", "dataset.num_workers=0"]),
+        toy_config(
+            runs_dir, overrides=["train.epochs=5", "dataset.loader=dataloader", "dataset.num_workers=0"]
+        ),
         write_run_dir=False,
     )
     assert loader.status == "completed"
@@ -248,7 +260,14 @@ def test_run_directory_files(runs_dir):
     config = toy_config(runs_dir, overrides=["train.epochs=3"])
     result = train(config)
     run = runs_dir / result.run_dir.split("/")[-1]
-    assert sorted(p.name for p in run.iterdir()) == ["best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "summary.json"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "best.pt",
+        "config.toml",
+        "last.pt",
+        "metrics.jsonl",
+        "model.pt",
+        "summary.json",
+    ]
     # The saved config records the loss `auto` resolved to, so a resume trains with the same one.
     expected = config.copy()
     expected.loss.name = "cross_entropy"
@@ -275,16 +294,26 @@ def _wait_for(condition, timeout=30.0):
 def test_progress_reports_keep_their_interval_across_epoch_ends_and_lose_no_step(runs_dir):
     # Tiny epochs (5 steps, far under the interval): epoch ends must not add reports, and
     # reports must still come during the run, not only at its end.
-    config = toy_config(runs_dir, overrides=[
-        "dataset.name=xor", "dataset.n_samples=200", "train.epochs=400", "train.report_every_ms=50",
-    ])
+    config = toy_config(
+        runs_dir,
+        overrides=[
+            "dataset.name=xor",
+            "dataset.n_samples=200",
+            "train.epochs=400",
+            "train.report_every_ms=50",
+        ],
+    )
     reports = []
     started = time.perf_counter()
-    result = Trainer(config, lambda e: reports.append((time.perf_counter(), e)) if isinstance(e, BatchEnd) else None,
-                     write_run_dir=False).run()
+    result = Trainer(
+        config,
+        lambda e: reports.append((time.perf_counter(), e)) if isinstance(e, BatchEnd) else None,
+        write_run_dir=False,
+    ).run()
     seconds = time.perf_counter() - started
     assert result.status == "completed"
-    gaps = [b[0] - a[0] for a, b in zip(reports, reports[1:-1])]  # the run's last report closes it
+    # The run's last report closes it: not a gap of the cadence.
+    gaps = [b[0] - a[0] for a, b in zip(reports, reports[1:-1], strict=False)]
     assert all(gap >= 0.05 for gap in gaps), gaps
     # About one report per interval (each waits for a step past the deadline, and an epoch's
     # evaluation can delay it): at least a third of the run's length in intervals.

@@ -71,9 +71,17 @@ def test_a_bad_checkpoint_interval_is_one_line_naming_the_field(tiny_config, val
 def test_kill_9_loses_only_epochs_since_the_last_write_and_resumes_exactly(runs_dir):
     """A run killed mid-way long after its last checkpoint: metrics.jsonl is ahead of last.pt; the
     resume drops those lines and retrains the lost epochs to exactly the straight run's numbers."""
-    settings = ["dataset.name=spirals", "dataset.n_samples=120", "dataset.batch_size=16",
-                "model.hidden=16,8", "model.dropout=0.2", "scheduler.name=none", "train.device=cpu",
-                "train.n_samples_shown=2", "train.checkpoint_every_s=3600"]
+    settings = [
+        "dataset.name=spirals",
+        "dataset.n_samples=120",
+        "dataset.batch_size=16",
+        "model.hidden=16,8",
+        "model.dropout=0.2",
+        "scheduler.name=none",
+        "train.device=cpu",
+        "train.n_samples_shown=2",
+        "train.checkpoint_every_s=3600",
+    ]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     args = [sys.executable, "-m", "tui_trainer", "--batch", "--output-dir", str(runs_dir / "killed")]

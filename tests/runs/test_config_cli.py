@@ -8,8 +8,18 @@ import pytest
 from tests.data.batch_cli import run_cli
 
 HUGE = "1" + "0" * 400  # 10**400: too big for C integers and for float()
-TOY = ["--set", "dataset.name=spirals", "--set", "dataset.n_samples=60", "--set", "train.epochs=1",
-       "--set", "model.hidden=8", "--set", "train.device=cpu"]
+TOY = [
+    "--set",
+    "dataset.name=spirals",
+    "--set",
+    "dataset.n_samples=60",
+    "--set",
+    "train.epochs=1",
+    "--set",
+    "model.hidden=8",
+    "--set",
+    "train.device=cpu",
+]
 
 
 def assert_one_line_error(result, *fragments: str) -> str:
@@ -56,8 +66,11 @@ def test_nul_in_output_dir_names_the_field(tmp_path):
         ("bigint.toml", b"[train]\nepochs = " + b"9" * 5000 + b"\n", "more than 4,300 digits"),
         ("nested.toml", b"[model]\nhidden = " + b"[" * 100_000 + b"\n", "nested too deeply"),
         ("latin1.toml", '[train]\nrun_name = "café"\n'.encode("latin-1"), "is not UTF-8 text"),
-        ("huge_float.toml", b"[optimizer]\nlr = " + HUGE.encode() + b"\n",
-         "optimizer.lr must be a finite number"),
+        (
+            "huge_float.toml",
+            b"[optimizer]\nlr = " + HUGE.encode() + b"\n",
+            "optimizer.lr must be a finite number",
+        ),
     ],
     ids=["bigint", "nested", "latin1", "huge_float"],
 )
@@ -94,10 +107,24 @@ def test_config_saved_by_windows_tools_is_read(tmp_path, encoding):
 @pytest.mark.slow  # a real diverging run: ~10 s, mostly the import of torch
 def test_divergence_from_weight_decay_points_at_weight_decay(tmp_path):
     """Within its bounds, weight decay × lr >= 1 still diverges: the message says which setting."""
-    result = run_cli("--batch", "--output-dir", str(tmp_path / "runs"), *TOY,
-                     "--set", "dataset.n_samples=200", "--set", "train.epochs=20",
-                     "--set", "dataset.batch_size=8", "--set", "optimizer.name=sgd",
-                     "--set", "optimizer.lr=1", "--set", "optimizer.weight_decay=10")
+    result = run_cli(
+        "--batch",
+        "--output-dir",
+        str(tmp_path / "runs"),
+        *TOY,
+        "--set",
+        "dataset.n_samples=200",
+        "--set",
+        "train.epochs=20",
+        "--set",
+        "dataset.batch_size=8",
+        "--set",
+        "optimizer.name=sgd",
+        "--set",
+        "optimizer.lr=1",
+        "--set",
+        "optimizer.weight_decay=10",
+    )
     assert result.returncode == 1, result.stderr
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr

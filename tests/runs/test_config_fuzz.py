@@ -22,8 +22,30 @@ numbers = st.one_of(
 number_lists = st.lists(st.integers(min_value=-5, max_value=5000), max_size=4).map(
     lambda xs: ",".join(map(str, xs))
 )
-words = st.sampled_from(["true", "false", "yes", "0", "1", "", " ", "[]", "[1,2]", "1,,2", "nan", "-inf",
-                         "1e400", "0x10", "1_000", "adam", "cuda:0", "cuda:x", "relu", "csv:"])
+words = st.sampled_from(
+    [
+        "true",
+        "false",
+        "yes",
+        "0",
+        "1",
+        "",
+        " ",
+        "[]",
+        "[1,2]",
+        "1,,2",
+        "nan",
+        "-inf",
+        "1e400",
+        "0x10",
+        "1_000",
+        "adam",
+        "cuda:0",
+        "cuda:x",
+        "relu",
+        "csv:",
+    ]
+)
 values = st.one_of(st.text(max_size=30), numbers, number_lists, words)
 
 settings_ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,8 +103,11 @@ def test_cli_resolve_config(pairs, output_dir, tensorboard):
 
 
 def test_values_that_would_fail_only_at_run_time_are_config_errors():
-    for assignment in ("train.seed=18446744073709551616", "dataset.n_samples=10000000000",
-                       "model.batch_norm=true"):
+    for assignment in (
+        "train.seed=18446744073709551616",
+        "dataset.n_samples=10000000000",
+        "model.batch_norm=true",
+    ):
         extra = ["dataset.batch_size=1"] if "batch_norm" in assignment else []
         try:
             TrainConfig().with_overrides([assignment, *extra])

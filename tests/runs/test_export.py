@@ -19,8 +19,14 @@ def digits_run(tmp_path_factory):
 
     runs = tmp_path_factory.mktemp("runs")
     config = TrainConfig().with_overrides(
-        ["model.hidden=16", "model.batch_norm=true", "train.epochs=1", "train.device=cpu",
-         f"train.output_dir={runs}", "train.n_samples_shown=0"]
+        [
+            "model.hidden=16",
+            "model.batch_norm=true",
+            "train.epochs=1",
+            "train.device=cpu",
+            f"train.output_dir={runs}",
+            "train.n_samples_shown=0",
+        ]
     )
     result = Trainer(config).run()
     assert result.status == "completed", result.reason
@@ -87,8 +93,21 @@ def test_cli_export_of_a_run_directory(digits_run, capsys):
 
 
 def test_batch_then_export(runs_dir, capsys):
-    code = main(["--batch", "--set", "dataset.name=moons", "--set", "dataset.n_samples=100",
-                 "--set", "train.epochs=1", "--output-dir", str(runs_dir), "--export", "torchscript"])
+    code = main(
+        [
+            "--batch",
+            "--set",
+            "dataset.name=moons",
+            "--set",
+            "dataset.n_samples=100",
+            "--set",
+            "train.epochs=1",
+            "--output-dir",
+            str(runs_dir),
+            "--export",
+            "torchscript",
+        ]
+    )
     assert code == 0
     assert "exported torchscript" in capsys.readouterr().out
     (run,) = runs_dir.iterdir()

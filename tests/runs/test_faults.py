@@ -117,8 +117,9 @@ def test_disk_full_while_saving_keeps_earlier_files(tiny_config, monkeypatch):
 def _mount_tmpfs_possible() -> bool:
     if shutil.which("unshare") is None or sys.platform != "linux":
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"], capture_output=True
+    )
     return probe.returncode == 0
 
 
@@ -169,8 +170,13 @@ def test_unwritable_output_directory_is_a_one_line_error(tiny_config, tmp_path):
 def _file_dataset(cfg, seed, path):
     data = torch.load(path, weights_only=True)
     meta = DatasetMeta(
-        name="points", task="classification", input_shape=(2,), n_classes=2, class_names=["a", "b"],
-        feature_names=["x1", "x2"], description="points read from a file",
+        name="points",
+        task="classification",
+        input_shape=(2,),
+        n_classes=2,
+        class_names=["a", "b"],
+        feature_names=["x1", "x2"],
+        description="points read from a file",
     )
     return LoadedData(data["x"], data["y"], meta)
 

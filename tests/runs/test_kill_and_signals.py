@@ -68,10 +68,23 @@ def test_sigkill_during_checkpoint_writes_always_leaves_a_loadable_last_pt(tmp_p
 
 def start_batch(runs_dir, *extra):
     args = [
-        sys.executable, "-m", "tui_trainer", "--batch",
-        "--set", "dataset.name=digits", "--set", "dataset.batch_size=8",
-        "--set", "model.hidden=32", "--set", "train.epochs=400", "--set", "train.device=cpu",
-        "--output-dir", str(runs_dir), *extra,
+        sys.executable,
+        "-m",
+        "tui_trainer",
+        "--batch",
+        "--set",
+        "dataset.name=digits",
+        "--set",
+        "dataset.batch_size=8",
+        "--set",
+        "model.hidden=32",
+        "--set",
+        "train.epochs=400",
+        "--set",
+        "train.device=cpu",
+        "--output-dir",
+        str(runs_dir),
+        *extra,
     ]
     return subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), text=True, cwd=REPO
@@ -99,7 +112,11 @@ def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, si
     assert done >= 2 and [r["epoch"] for r in read_metrics(run.path)] == list(range(1, done + 1))
     resumed = subprocess.run(
         [sys.executable, "-m", "tui_trainer", "--resume", str(run.path), "--set", f"train.epochs={done + 1}"],
-        capture_output=True, text=True, env=child_env(), cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=REPO,
+        timeout=120,
     )
     assert resumed.returncode == EXIT_OK, resumed.stderr
     assert f"resuming after epoch {done}" in resumed.stdout
@@ -163,14 +180,19 @@ def test_signal_while_importing_exits_130_with_one_line(runs_dir, signum, delay)
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "tui_trainer", "--batch", "--output-dir", str(runs_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(), text=True, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        text=True,
+        cwd=REPO,
     )
     try:
         # Python's own start-up (before any tui-trainer code runs) is out of our hands; Python
         # never handles SIGHUP itself, so a handler for it means tui-trainer's code is running.
         while not catches(process.pid, signal.SIGHUP):
-            assert process.poll() is None and time.monotonic() - started < 30, \
+            assert process.poll() is None and time.monotonic() - started < 30, (
                 "tui-trainer never installed its own signal handlers"
+            )
             time.sleep(0.005)
         time.sleep(max(0.0, started + delay - time.monotonic()))
         process.send_signal(signum)

@@ -21,8 +21,19 @@ def test_a_finished_run_is_listed_with_its_numbers(tiny_config, runs_dir):
     curves = load_curves(record.path)
     assert curves.epochs == [1, 2] and len(curves.val_loss) == 2
     assert load_run_config(record.path).optimizer.lr == 0.01
-    assert set(record.as_row()) >= {"name", "dataset", "model", "optimizer", "lr", "epochs",
-                                    "best_val_accuracy", "best_val_loss", "duration", "status", "path"}
+    assert set(record.as_row()) >= {
+        "name",
+        "dataset",
+        "model",
+        "optimizer",
+        "lr",
+        "epochs",
+        "best_val_accuracy",
+        "best_val_loss",
+        "duration",
+        "status",
+        "path",
+    }
 
 
 def test_damaged_and_partial_directories_still_give_rows(tiny_config, runs_dir):
@@ -74,7 +85,8 @@ def write_damaged_runs(root):
         "20990101-000012-latin1": ("config.toml", '[train]\nrun_name = "café"\n'.encode("latin-1")),
         "20990101-000013-deepsummary": ("summary.json", b"[" * 100_000),
         "20990101-000014-infepoch": (
-            "metrics.jsonl", b'{"epoch": 1e999}\n{"epoch": 1, "val_loss": 1' + b"0" * 400 + b"}\n"
+            "metrics.jsonl",
+            b'{"epoch": 1e999}\n{"epoch": 1, "val_loss": 1' + b"0" * 400 + b"}\n",
         ),
     }
     for name, (file, content) in damaged.items():

@@ -22,7 +22,7 @@ def cosine_config(tiny_config, epochs: int):
 
 
 def assert_decays_to_zero_after(lrs: list[float], resumed_at: int) -> None:
-    after = lrs[resumed_at - 1:]  # from the last epoch trained before the resume
+    after = lrs[resumed_at - 1 :]  # from the last epoch trained before the resume
     assert all(later <= earlier for earlier, later in zip(after, after[1:], strict=False)), lrs
     assert lrs[-1] < LR / 50, lrs
 
@@ -74,7 +74,11 @@ def test_the_console_script_says_how_it_re_planned(tiny_config):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
     result = subprocess.run(
         [sys.executable, "-m", "tui_trainer", "--resume", first.run_dir, "--set", "train.epochs=8"],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "cosine lr schedule re-planned for 8 epochs (was 4)" in result.stdout

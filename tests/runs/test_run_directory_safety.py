@@ -39,10 +39,15 @@ def test_a_held_lock_names_its_process_and_ends_with_it(tmp_path):
 
 def test_a_lock_left_by_a_killed_process_is_stale(tmp_path):
     child = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from tui_trainer.engine.rundir.lock import RunLock; "
-         f"RunLock.acquire({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, env=_env(),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from tui_trainer.engine.rundir.lock import RunLock; "
+            f"RunLock.acquire({str(tmp_path)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     assert child.stdout.readline().strip() == "held"
     assert holder(tmp_path) == child.pid
@@ -73,10 +78,26 @@ def test_training_holds_the_lock_until_the_run_ends(tiny_config):
 def test_a_second_resume_of_a_live_run_is_refused_and_the_first_run_is_undisturbed(tmp_path):
     runs = tmp_path / "runs"
     first = subprocess.Popen(
-        [sys.executable, "-m", "tui_trainer", "--batch", "--set", "dataset.name=spirals",
-         "--set", "dataset.n_samples=20000", "--set", "train.epochs=6", "--set", "train.device=cpu",
-         "--output-dir", str(runs)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(),
+        [
+            sys.executable,
+            "-m",
+            "tui_trainer",
+            "--batch",
+            "--set",
+            "dataset.name=spirals",
+            "--set",
+            "dataset.n_samples=20000",
+            "--set",
+            "train.epochs=6",
+            "--set",
+            "train.device=cpu",
+            "--output-dir",
+            str(runs),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     deadline = time.monotonic() + 120
     run_dir = None
@@ -89,7 +110,10 @@ def test_a_second_resume_of_a_live_run_is_refused_and_the_first_run_is_undisturb
     assert run_dir is not None, "the first run never finished an epoch"
     second = subprocess.run(
         [sys.executable, "-m", "tui_trainer", "--resume", str(run_dir), "--set", "train.epochs=8"],
-        capture_output=True, text=True, env=_env(), timeout=120,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
     )
     assert second.returncode == 2
     assert second.stderr.strip().splitlines() == [
@@ -108,8 +132,10 @@ def test_resume_inside_the_engine_is_refused_while_another_holds_the_run(tiny_co
     finally:
         lock.release()
     assert result.status == "failed"
-    assert result.reason == (f"run {first.run_dir} is being trained by process {os.getpid()}; "
-                             "wait for it to finish or stop it first")
+    assert result.reason == (
+        f"run {first.run_dir} is being trained by process {os.getpid()}; "
+        "wait for it to finish or stop it first"
+    )
 
 
 def test_deleting_the_run_directory_mid_run_stops_with_one_line(tiny_config):

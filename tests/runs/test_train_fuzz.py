@@ -13,8 +13,18 @@ from tui_trainer.engine.trainer import Trainer
 TOY_SETS = ("spirals", "moons", "circles", "xor", "blobs", "linear", "sine")
 # A generic exception name at the start of the reason means an unexpected error reached the
 # catch-all handler: a bug, even though no traceback escaped.
-UNEXPECTED = ("RuntimeError", "TypeError", "ValueError", "IndexError", "KeyError", "AttributeError",
-              "ZeroDivisionError", "AssertionError", "UnboundLocalError", "NameError")
+UNEXPECTED = (
+    "RuntimeError",
+    "TypeError",
+    "ValueError",
+    "IndexError",
+    "KeyError",
+    "AttributeError",
+    "ZeroDivisionError",
+    "AssertionError",
+    "UnboundLocalError",
+    "NameError",
+)
 
 RUNS_ROOT = tempfile.mkdtemp(prefix="tui-trainer-fuzz-")
 

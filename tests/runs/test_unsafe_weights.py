@@ -32,8 +32,16 @@ class _Payload:
 def clean_run(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
     config = TrainConfig().with_overrides(
-        ["dataset.name=moons", "dataset.n_samples=80", "dataset.batch_size=16", "model.hidden=8",
-         "train.epochs=2", "train.device=cpu", "train.n_samples_shown=0", f"train.output_dir={runs}"]
+        [
+            "dataset.name=moons",
+            "dataset.n_samples=80",
+            "dataset.batch_size=16",
+            "model.hidden=8",
+            "train.epochs=2",
+            "train.device=cpu",
+            "train.n_samples_shown=0",
+            f"train.output_dir={runs}",
+        ]
     )
     result = Trainer(config).run()
     assert result.status == "completed", result.reason
@@ -54,8 +62,10 @@ def hostile_run(clean_run, tmp_path):
 
 
 def _refusal(path: Path) -> str:
-    return (f"tui-trainer: error: {path} is not a tui-trainer weights file (it holds Python objects "
-            "that are not loaded for safety)")
+    return (
+        f"tui-trainer: error: {path} is not a tui-trainer weights file (it holds Python objects "
+        "that are not loaded for safety)"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["torchscript", "onnx"])
@@ -91,7 +101,9 @@ def test_the_console_script_refuses_it_in_one_line(hostile_run):
     run, marker = hostile_run
     done = subprocess.run(
         [sys.executable, "-m", "tui_trainer", "--export", "onnx", str(run)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [_refusal(run / "model.pt")]

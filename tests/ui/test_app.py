@@ -281,7 +281,8 @@ async def test_restart_stops_the_run_and_starts_a_new_one(make_config):
         first_dir = app.view.started.run_dir
         await pilot.press("r")
         await wait_for(
-            pilot, lambda: app.view.started is not None and app.view.started.run_dir != first_dir,
+            pilot,
+            lambda: app.view.started is not None and app.view.started.run_dir != first_dir,
             what="the restarted run",
         )
         assert json.loads((Path(first_dir) / "summary.json").read_text())["status"] == "stopped"

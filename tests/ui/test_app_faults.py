@@ -73,7 +73,9 @@ TYPED = st.one_of(
     st.text(max_size=6),
     st.integers(-100_000, 100_000).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["", " ", "0", "-1", "1e-3", "nan", "inf", "64,32", ",", "1,,2", "true", "csv:x.csv", "digits"]),
+    st.sampled_from(
+        ["", " ", "0", "-1", "1e-3", "nan", "inf", "64,32", ",", "1,,2", "true", "csv:x.csv", "digits"]
+    ),
 )
 
 
@@ -95,7 +97,7 @@ async def test_random_text_in_every_field_gives_a_message_or_a_valid_config(valu
         await wait_for(pilot, lambda: meta_loaded(app), what="metadata")
         inputs = [i for i in setup.query(Input)]
         assert len(inputs) >= 12
-        for widget, text in zip(inputs, values):
+        for widget, text in zip(inputs, values, strict=False):
             if not setup.field(key_of(widget.id)).display:
                 continue  # hidden fields cannot be typed into
             widget.value = text
@@ -106,7 +108,7 @@ async def test_random_text_in_every_field_gives_a_message_or_a_valid_config(valu
                 try:
                     parsed = parse_value(text.strip(), field_type(key), key)
                 except ConfigError:
-                    raise AssertionError(f"{key}={text!r} does not parse but shows no error")
+                    raise AssertionError(f"{key}={text!r} does not parse but shows no error") from None
                 section, name = key.split(".")
                 assert getattr(getattr(setup.config, section), name) == parsed or parsed != parsed
             start = app.query_one("#start", Button)

@@ -81,10 +81,29 @@ def epochs_written(output: Path) -> int:
 
 def test_sighup_mid_run_stops_after_the_batch_saves_everything_and_exits_130(tmp_path):
     output = tmp_path / "runs"
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", HOME=str(tmp_path),
-               XDG_CACHE_HOME=str(tmp_path / "cache"), TERM="xterm-256color")
-    app = AppInPty(["--output-dir", str(output), "--set", "dataset.name=moons", "--set", "dataset.n_samples=300",
-                    "--set", "train.epochs=100000", "--set", "train.device=cpu"], env)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        OMP_NUM_THREADS="1",
+        HOME=str(tmp_path),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        TERM="xterm-256color",
+    )
+    app = AppInPty(
+        [
+            "--output-dir",
+            str(output),
+            "--set",
+            "dataset.name=moons",
+            "--set",
+            "dataset.n_samples=300",
+            "--set",
+            "train.epochs=100000",
+            "--set",
+            "train.device=cpu",
+        ],
+        env,
+    )
     try:
         deadline = time.monotonic() + 120
         while epochs_written(output) < 1:  # `s` until the run trains (keys before the app is up are dropped)
@@ -112,8 +131,22 @@ def test_sighup_mid_run_stops_after_the_batch_saves_everything_and_exits_130(tmp
 def test_sighup_from_a_closed_terminal_stops_batch_with_complete_files(tmp_path):
     output = tmp_path / "runs"
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", TERM="xterm-256color")
-    run = AppInPty(["--batch", "--output-dir", str(output), "--set", "dataset.name=moons",
-                    "--set", "dataset.n_samples=300", "--set", "train.epochs=100000", "--set", "train.device=cpu"], env)
+    run = AppInPty(
+        [
+            "--batch",
+            "--output-dir",
+            str(output),
+            "--set",
+            "dataset.name=moons",
+            "--set",
+            "dataset.n_samples=300",
+            "--set",
+            "train.epochs=100000",
+            "--set",
+            "train.device=cpu",
+        ],
+        env,
+    )
     try:
         deadline = time.monotonic() + 120
         while epochs_written(output) < 1:

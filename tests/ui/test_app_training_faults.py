@@ -18,8 +18,9 @@ async def test_nan_loss_is_reported_and_a_fixed_run_then_trains(make_config):
     app = TrainerApp(config)
     async with app.run_test(size=(100, 30)) as pilot:
         setup = app.query_one(SetupColumn)
-        await wait_for(pilot, lambda: setup.meta is not None and setup.meta.name == "linear",
-                       what="linear metadata")
+        await wait_for(
+            pilot, lambda: setup.meta is not None and setup.meta.name == "linear", what="linear metadata"
+        )
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view.finished is not None, what="the failure")
         failed = app.view.finished
@@ -33,8 +34,11 @@ async def test_nan_loss_is_reported_and_a_fixed_run_then_trains(make_config):
         setup.set_value("optimizer.lr", 0.01)
         await pilot.pause(0.1)
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.view.finished is not None and app.view.finished is not failed,
-                       what="the second run")
+        await wait_for(
+            pilot,
+            lambda: app.view.finished is not None and app.view.finished is not failed,
+            what="the second run",
+        )
         assert app.view.finished.status == "completed"
         assert app.view.finished.run_dir != failed.run_dir
 
@@ -45,7 +49,9 @@ async def test_app_ending_while_a_run_is_paused_stops_the_run(make_config):
     app = TrainerApp(make_config(epochs=100_000))
     async with app.run_test(size=(100, 30)) as pilot:
         setup = app.query_one(SetupColumn)
-        await wait_for(pilot, lambda: setup.meta is not None and setup.meta.name == "moons", what="moons metadata")
+        await wait_for(
+            pilot, lambda: setup.meta is not None and setup.meta.name == "moons", what="moons metadata"
+        )
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
         await pilot.press("p")

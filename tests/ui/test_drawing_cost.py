@@ -33,6 +33,7 @@ def rich_strips(text: str, width: int) -> list[Strip]:
 
 def app_showing(widget_class) -> App:
     """An app whose screen is one widget of `widget_class`."""
+
     class OneWidgetApp(App):
         def compose(self):
             yield widget_class()
@@ -41,12 +42,14 @@ def app_showing(widget_class) -> App:
 
 
 def test_ansi_strips_read_every_escape_as_rich_does():
-    text = "\n".join([
-        "\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;224;224;224mtitle\x1b[0m plain",
-        "\x1b[1;31mbold red\x1b[22m red\x1b[39m plain\x1b[38;5;8m⢕⢕●\x1b[m reset",
-        "\x1b[4mcarried over the line end",
-        "\x1b[2Kno SGR: dropped\x1b[0m, and a wide 漢字 character",
-    ])
+    text = "\n".join(
+        [
+            "\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;224;224;224mtitle\x1b[0m plain",
+            "\x1b[1;31mbold red\x1b[22m red\x1b[39m plain\x1b[38;5;8m⢕⢕●\x1b[m reset",
+            "\x1b[4mcarried over the line end",
+            "\x1b[2Kno SGR: dropped\x1b[0m, and a wide 漢字 character",
+        ]
+    )
     mine = ansi_strips(text, 60)
     assert [cells(strip) for strip in mine] == [cells(strip) for strip in rich_strips(text, 60)]
     assert len(mine) == 4 and all(strip.cell_length == 60 for strip in mine)
@@ -113,8 +116,9 @@ async def test_hidden_tabs_are_drawn_when_shown_by_key_or_by_click(make_config):
         await pilot.click("#--content-tab-tab-samples")  # the tab bar, not the app's key
         await wait_for(pilot, lambda: samples_shows, what="the Samples tab to be drawn")
         assert [e.split for e in samples_shows] == ["test"]
-        await wait_for(pilot, lambda: app.query_one(SampleGrid).evaluation is samples_shows[0],
-                       what="the grid")
+        await wait_for(
+            pilot, lambda: app.query_one(SampleGrid).evaluation is samples_shows[0], what="the grid"
+        )
 
         await pilot.press("c", "s")  # a second run watched on the Confusion tab: drawn live
         await wait_for(pilot, lambda: app.view.finished is not None, what="the second run")
@@ -174,13 +178,19 @@ async def test_a_hidden_evaluation_is_drawn_with_its_own_runs_dataset(make_confi
         digits.train.output_dir = str(tmp_path / "runs")
         app.start_training(digits)
         app.control.pause()  # held at its first step: no digits evaluation yet
-        await wait_for(pilot, lambda: app.view.started is not None and app.view.state == "paused",
-                       what="the digits run, paused")
+        await wait_for(
+            pilot,
+            lambda: app.view.started is not None and app.view.state == "paused",
+            what="the digits run, paused",
+        )
         assert app.view.started.meta.name == "digits"
         await pilot.press("v")  # the moons test split, drawn as moons (a boundary map), not as digits
         grid = app.query_one(SampleGrid)
         assert grid.evaluation is moons_test and grid.meta.name == "moons"
-        await wait_for(pilot, lambda: any("✗ = misclassified" in line for line in shown_lines(grid)),
-                       what="the moons map's legend")
+        await wait_for(
+            pilot,
+            lambda: any("✗ = misclassified" in line for line in shown_lines(grid)),
+            what="the moons map's legend",
+        )
         await pilot.press("x")
         await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")

@@ -25,8 +25,9 @@ PROBE = textwrap.dedent("""
 
 
 def test_imports_are_frozen_before_the_first_run_and_the_run_is_not(tmp_path):
-    done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "runs")],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "runs")], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     frozen, run_object_tracked = done.stdout.split("FROZEN")[-1].split()
     assert int(frozen) > 100_000  # torch's import alone leaves ~300,000 objects
@@ -34,7 +35,9 @@ def test_imports_are_frozen_before_the_first_run_and_the_run_is_not(tmp_path):
 
 
 def test_freezing_happens_once():
-    probe = ("import gc; from tui_trainer.ui.long_lived import freeze_imported_objects as f; "
-             "print(f(), gc.get_freeze_count() > 0, f())")
+    probe = (
+        "import gc; from tui_trainer.ui.long_lived import freeze_imported_objects as f; "
+        "print(f(), gc.get_freeze_count() > 0, f())"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["True", "True", "False"], done.stderr

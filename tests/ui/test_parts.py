@@ -1,5 +1,7 @@
 """The UI's pure parts: event coalescing, bounded plot history, pictures, field parsing."""
 
+import io
+
 import torch
 from rich.console import Console
 
@@ -56,7 +58,7 @@ def test_step_history_stays_bounded_and_spans_the_whole_run():
     assert history.count == 100_000
     assert xs[0] <= history.span and xs[-1] > 100_000 - 2 * history.span
     # means of consecutive steps: y equals x for this series
-    assert all(abs(x - y) < 1e-6 for x, y in zip(xs, ys))
+    assert all(abs(x - y) < 1e-6 for x, y in zip(xs, ys, strict=False))
 
 
 def test_decimate_reduces_to_buckets_by_mean():
@@ -86,8 +88,11 @@ def test_boundary_map_marks_points_and_mistakes():
     classes = torch.zeros(40, 80, dtype=torch.long)
     classes[:, 40:] = 1
     boundary = DecisionBoundary(
-        x_range=(0.0, 1.0), y_range=(0.0, 1.0), classes=classes,
-        confidence=torch.ones(40, 80), points=torch.tensor([[0.1, 0.5], [0.9, 0.5]]),
+        x_range=(0.0, 1.0),
+        y_range=(0.0, 1.0),
+        classes=classes,
+        confidence=torch.ones(40, 80),
+        points=torch.tensor([[0.1, 0.5], [0.9, 0.5]]),
         labels=torch.tensor([0, 0]),
     )
     wrong = boundary_wrong_mask(boundary)
@@ -138,11 +143,18 @@ def test_model_summary_counts_parameters_and_refuses_to_build_huge_models():
 
 def test_confusion_renders_counts_names_and_metrics():
     evaluation = Evaluation(
-        epoch=1, split="val", loss=0.3, accuracy=0.75,
-        confusion=torch.tensor([[3, 1], [0, 0]]), precision=[1.0, 0.0], recall=[0.75, 0.0],
-        f1=[0.857, 0.0], class_names=["cat", "dog"], extra={"macro_f1": 0.43},
+        epoch=1,
+        split="val",
+        loss=0.3,
+        accuracy=0.75,
+        confusion=torch.tensor([[3, 1], [0, 0]]),
+        precision=[1.0, 0.0],
+        recall=[0.75, 0.0],
+        f1=[0.857, 0.0],
+        class_names=["cat", "dog"],
+        extra={"macro_f1": 0.43},
     )
-    console = Console(width=80, record=True, file=open("/dev/null", "w"))
+    console = Console(width=80, record=True, file=io.StringIO())
     renderable, width = confusion_renderable(evaluation, console)
     console.print(renderable)
     text = console.export_text()
@@ -153,7 +165,7 @@ def test_confusion_renders_counts_names_and_metrics():
 
 def test_ten_class_matrix_keeps_every_count_in_40_columns():
     counts = [[(i * 7 + j * 3) % 40 for j in range(10)] for i in range(10)]
-    console = Console(width=40, record=True, file=open("/dev/null", "w"))
+    console = Console(width=40, record=True, file=io.StringIO())
     console.print(matrix_table(counts, [str(i) for i in range(10)]))
     text = console.export_text()
     assert "…" not in text

@@ -36,13 +36,20 @@ def runs_root(tmp_path_factory) -> Path:
     make_run(root, "beta", epochs=3, optimizer__lr=0.001, model__hidden=[8])
     point = make_run(root / SWEEP, "p1-lr3e-3", epochs=2, optimizer__lr=0.003)
     summary = json.loads((point / "summary.json").read_text())
-    summary["sweep"] = {"name": SWEEP, "dir": str(root / SWEEP), "index": 1, "points": 1,
-                        "params": {"optimizer.lr": "3e-3"}}
+    summary["sweep"] = {
+        "name": SWEEP,
+        "dir": str(root / SWEEP),
+        "index": 1,
+        "points": 1,
+        "params": {"optimizer.lr": "3e-3"},
+    }
     (point / "summary.json").write_text(json.dumps(summary))
     broken = root / "20250101-000000-broken"
     broken.mkdir()
     (broken / "config.toml").write_text("[model\nhidden = ")
-    (broken / "metrics.jsonl").write_text('{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6}\n{"epoch": 2, "tra')
+    (broken / "metrics.jsonl").write_text(
+        '{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6}\n{"epoch": 2, "tra'
+    )
     return root
 
 
@@ -95,7 +102,9 @@ async def test_runs_screen_lists_sorts_and_shows_problems(runs_root):
         assert known == sorted(known, reverse=True) and accuracies[-1] is None  # unknown last
         assert "best val acc ↓" in str(screen.query_one("#runs-title").render())
         await pilot.press("S")
-        known_now = [r.record.best_val_accuracy for r in screen.rows if r.record.best_val_accuracy is not None]
+        known_now = [
+            r.record.best_val_accuracy for r in screen.rows if r.record.best_val_accuracy is not None
+        ]
         assert known_now == sorted(known, reverse=False)
         first_cell = screen.table.get_row_at(0)[1]
         assert str(first_cell) == names(screen)[0]  # the table follows the order
@@ -251,7 +260,11 @@ async def test_damaged_run_directories_each_get_a_damaged_row(tmp_path):
     damaged = {
         "bigint": ("config.toml", b"[train]\nepochs = " + b"9" * 5000 + b"\n", "more than 4,300 digits"),
         "deepjson": ("metrics.jsonl", b"[" * 100_000 + b"\n", "1 unreadable line(s) in metrics.jsonl"),
-        "latin1": ("config.toml", '[train]\nrun_name = "café"\n'.encode("latin-1"), "config.toml is not UTF-8 text"),
+        "latin1": (
+            "config.toml",
+            '[train]\nrun_name = "café"\n'.encode("latin-1"),
+            "config.toml is not UTF-8 text",
+        ),
     }
     for i, (name, (file, content, _)) in enumerate(damaged.items()):
         run = root / f"2099010{i}-000000-{name}"

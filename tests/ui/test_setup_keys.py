@@ -4,7 +4,7 @@ import threading
 
 from textual.widgets import Button, Input, Select
 
-from tests.ui.conftest import field_error, meta_loaded, notifications, toy_config, wait_for
+from tests.ui.conftest import field_error, log_of, meta_loaded, notifications, toy_config, wait_for
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.setup import SetupColumn
@@ -164,14 +164,16 @@ async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_
         assert not shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
 
         await type_dataset_name(pilot, f"csv:{csv}")
-        await wait_for(pilot, lambda: setup.meta is not None and "table" in setup.meta.name,
-                       what="the CSV's metadata")
+        await wait_for(
+            pilot, lambda: setup.meta is not None and "table" in setup.meta.name, what="the CSV's metadata"
+        )
         assert shown(setup, "dataset.target") and not shown(setup, "dataset.image_size")
         await pilot.press("tab")
         assert app.focused is target
         await pilot.press(*"nope")
-        await wait_for(pilot, lambda: "not a column" in field_error(app, "dataset.target"),
-                       what="the target error")
+        await wait_for(
+            pilot, lambda: "not a column" in field_error(app, "dataset.target"), what="the target error"
+        )
         assert app.query_one("#start", Button).disabled
         await pilot.press("ctrl+a", "ctrl+k", *"a")
         await wait_for(pilot, lambda: not setup.checking, what="the fixed target")

@@ -105,6 +105,7 @@ async def test_help_lists_every_key_the_app_and_the_runs_screen_bind(tmp_path):
         for binding in [*TrainerApp.BINDINGS, *RunsScreen.BINDINGS]:
             assert isinstance(binding, Binding)
             assert binding.tooltip and binding.tooltip in text, binding
+
         # keys doing one thing share a row; Textual's own keys (Tab, the palette) are listed too
         def row(keys: str, text_start: str) -> bool:
             return re.search(re.escape(keys) + r"\s*" + re.escape(text_start), text) is not None
@@ -124,8 +125,11 @@ async def test_log_lines_written_on_another_tab_use_the_full_width(make_config):
         log = app.query_one(EventLog)
         await pilot.press("t")
         # One line (25 columns) once shown, not wrapped at 20 as it was written.
-        await wait_for(pilot, lambda: "starting: moons, 2 epochs" in [ln.text.rstrip() for ln in log.lines],
-                       what="the log to re-wrap")
+        await wait_for(
+            pilot,
+            lambda: "starting: moons, 2 epochs" in [ln.text.rstrip() for ln in log.lines],
+            what="the log to re-wrap",
+        )
         width = log.scrollable_content_region.width
         texts = [line.text.rstrip() for line in log.lines]
         assert any(len(t) > 30 for t in texts) and all(line.cell_length <= width for line in log.lines)
@@ -202,8 +206,9 @@ async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_co
         # A new evaluation is drawn by a worker thread, then shown without a key press.
         wrong = replace(evaluation, samples=[replace(s, predicted=1 - s.target) for s in evaluation.samples])
         grid.show(wrong, app.view.started.meta)
-        await wait_for(pilot, lambda: all(t != p for t, p in shown_predictions(grid)),
-                       what="the redrawn grid")
+        await wait_for(
+            pilot, lambda: all(t != p for t, p in shown_predictions(grid)), what="the redrawn grid"
+        )
         assert len(shown_predictions(grid)) == 12
 
         await pilot.press("c")  # an evaluation arriving while the tab is hidden is shown on return
@@ -238,8 +243,11 @@ async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
         await pilot.pause(1.0)  # training goes on, the hidden plot is not drawn
         assert len(drawn_counts) == renders and plot.raw.count > steps
         await pilot.press("t")  # the last frame at once, the new steps at the next drain
-        await wait_for(pilot, lambda: len(drawn_counts) > renders and drawn_counts[-1] > steps,
-                       what="the plot to catch up")
+        await wait_for(
+            pilot,
+            lambda: len(drawn_counts) > renders and drawn_counts[-1] > steps,
+            what="the plot to catch up",
+        )
         await pilot.press("x")
         await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")
 
@@ -258,6 +266,9 @@ async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(mak
 
         monkeypatch.setattr(samples_view, "boundary_lines", broken)
         grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
-        await wait_for(pilot, lambda: any("map failed" in str(n.message) for n in notifications(app)),
-                       what="the notification")
+        await wait_for(
+            pilot,
+            lambda: any("map failed" in str(n.message) for n in notifications(app)),
+            what="the notification",
+        )
         assert shown_lines(grid) == before and app.is_running

@@ -52,13 +52,20 @@ def apply_recommended(config: TrainConfig, recommended: dict[str, Any]) -> list[
         section, name = key.split(".")
         if getattr(getattr(config, section), name) == getattr(getattr(defaults, section), name):
             setattr(getattr(config, section), name, value)
-            shown = ",".join(map(str, value)) if isinstance(value, list) else f"{value:g}" if isinstance(
-                value, float) else str(value)
+            shown = (
+                ",".join(map(str, value))
+                if isinstance(value, list)
+                else f"{value:g}"
+                if isinstance(value, float)
+                else str(value)
+            )
             applied.append(f"{key}={shown}")
     return applied
 
 
-def resolve_for_data(config: TrainConfig, meta: DatasetMeta, world_size: int = 1) -> tuple[TrainConfig, list[str]]:
+def resolve_for_data(
+    config: TrainConfig, meta: DatasetMeta, world_size: int = 1
+) -> tuple[TrainConfig, list[str]]:
     """A copy of `config` with every `auto` decided for this dataset, and a log line for each choice."""
     config = config.copy()
     notes = []

@@ -70,8 +70,13 @@ def rng_states(generator: torch.Generator) -> dict[str, Any]:
         "generator": generator.get_state(),
         "python": random.getstate(),
         # Stored as tensors and plain numbers so checkpoints load with weights_only=True.
-        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                  "has_gauss": int(has_gauss), "cached": float(cached)},
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states["cuda"] = torch.cuda.get_rng_state_all()
@@ -87,8 +92,13 @@ def restore_rng_states(states: dict[str, Any], generator: torch.Generator) -> No
     numpy_state = states.get("numpy")
     if numpy_state is not None:
         np.random.set_state(
-            (numpy_state["kind"], numpy_state["keys"].numpy().astype(np.uint32), numpy_state["pos"],
-             numpy_state["has_gauss"], numpy_state["cached"])
+            (
+                numpy_state["kind"],
+                numpy_state["keys"].numpy().astype(np.uint32),
+                numpy_state["pos"],
+                numpy_state["has_gauss"],
+                numpy_state["cached"],
+            )
         )
     cuda = states.get("cuda")
     if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
@@ -183,8 +193,16 @@ def epochs_done(payload: dict[str, Any]) -> int:
     return int(progress_state(payload)["epoch"])
 
 
-_RECORD_KEYS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds",
-                "samples_per_sec")
+_RECORD_KEYS = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "train_accuracy",
+    "val_accuracy",
+    "lr",
+    "seconds",
+    "samples_per_sec",
+)
 
 
 def epoch_from_record(record: dict[str, Any], epochs: int) -> EpochEnd:

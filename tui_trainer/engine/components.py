@@ -108,8 +108,9 @@ def prepare_targets(config: TrainConfig, y: torch.Tensor, n_classes: int) -> tor
     return y
 
 
-def replan_schedule(scheduler, optimizer: torch.optim.Optimizer, epochs: int, done: int,
-                    last_lr: float | None) -> str | None:
+def replan_schedule(
+    scheduler, optimizer: torch.optim.Optimizer, epochs: int, done: int, last_lr: float | None
+) -> str | None:
     """Fit a resumed run's scheduler to a changed `train.epochs`; returns what was re-planned.
 
     Only cosine depends on the epoch count. Keeping its old period would, past the old end,

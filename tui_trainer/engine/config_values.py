@@ -12,8 +12,8 @@ Torch-free; `config.py` builds the dataclasses on top of this module and re-expo
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
 
@@ -102,7 +102,7 @@ def out_of_int64(name: str, value: int, raw: str | None = None) -> str | None:
 def limit_problems(config: Any) -> list[tuple[str, str]]:
     """Every value above its field's upper bound: (field, one line with the field's range)."""
     out: list[tuple[str, str]] = []
-    for name, (low, high) in LIMITS.items():
+    for name, (_low, high) in LIMITS.items():
         section, key = name.split(".")
         values = getattr(getattr(config, section), key)
         for value in values if isinstance(values, list) else [values]:
@@ -111,23 +111,35 @@ def limit_problems(config: Any) -> list[tuple[str, str]]:
                 break
     hidden = [h for h in config.model.hidden if isinstance(h, int) and not isinstance(h, bool)]
     if len(config.model.hidden) > MAX_HIDDEN_LAYERS:
-        out.append(("model.hidden", f"model.hidden has {len(config.model.hidden):,} layers; at most {MAX_HIDDEN_LAYERS:,} are allowed"))
-    elif all(0 < h <= LIMITS["model.hidden"][1] for h in hidden):
-        weights = sum(a * b for a, b in zip(hidden, hidden[1:]))
-        if weights > MAX_HIDDEN_WEIGHTS:
-            out.append((
+        out.append(
+            (
                 "model.hidden",
-                f"model.hidden {shown(','.join(map(str, hidden)))} needs {weights:,} weights between its layers; "
-                f"at most {MAX_HIDDEN_WEIGHTS:,} fit in memory, use smaller layers",
-            ))
+                f"model.hidden has {len(config.model.hidden):,} layers; at most "
+                f"{MAX_HIDDEN_LAYERS:,} are allowed",
+            )
+        )
+    elif all(0 < h <= LIMITS["model.hidden"][1] for h in hidden):
+        weights = sum(a * b for a, b in zip(hidden, hidden[1:], strict=False))
+        if weights > MAX_HIDDEN_WEIGHTS:
+            out.append(
+                (
+                    "model.hidden",
+                    f"model.hidden {shown(','.join(map(str, hidden)))} needs {weights:,} weights "
+                    "between its layers; "
+                    f"at most {MAX_HIDDEN_WEIGHTS:,} fit in memory, use smaller layers",
+                )
+            )
     return out
 
 
 # Byte-order marks of the encodings Windows tools write: PowerShell's `>` writes UTF-16 LE,
 # Notepad may add a UTF-8 BOM. UTF-32 first, as its LE mark starts with UTF-16 LE's.
 BYTE_ORDER_MARKS = (
-    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
 )
 
 
@@ -146,7 +158,11 @@ def parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
     except RecursionError:
         raise ConfigError(f"{path} is not a usable config: its values are nested too deeply") from None
     except ValueError as exc:  # e.g. an integer over Python's 4,300-digit limit
-        reason = "an integer has more than 4,300 digits" if "digits" in str(exc) else shown(" ".join(str(exc).split()))
+        reason = (
+            "an integer has more than 4,300 digits"
+            if "digits" in str(exc)
+            else shown(" ".join(str(exc).split()))
+        )
         raise ConfigError(f"{path} is not a usable config: {reason}") from None
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 import torch.distributed as dist
@@ -62,7 +62,7 @@ class DistributedRun:
 
     # ---- set-up and tear-down ---------------------------------------------------------
     @classmethod
-    def from_torchrun(cls, device_name: str) -> "DistributedRun":
+    def from_torchrun(cls, device_name: str) -> DistributedRun:
         """Join the process group torchrun described. Raises ConfigError for bad set-ups."""
         try:
             rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])

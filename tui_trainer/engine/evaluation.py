@@ -125,17 +125,13 @@ def _regression(outputs, y, split, split_name, epoch, loss, config, meta, detail
     pred = outputs.view(-1).float().cpu()
     true = y.view(-1).float().cpu()
     stats = regression_metrics(true, pred)
-    result = Evaluation(
-        epoch=epoch, split=split_name, loss=loss, accuracy=None, confusion=None, extra=stats
-    )
+    result = Evaluation(epoch=epoch, split=split_name, loss=loss, accuracy=None, confusion=None, extra=stats)
     if detailed:
         n = min(len(split), MAX_REGRESSION_POINTS)
         inputs = split.x[:n].view(n, -1)[:, 0].float().cpu() if meta.n_inputs == 1 else None
         result.regression = RegressionPairs(inputs, true[:n], pred[:n])
         for i in range(min(config.train.n_samples_shown, n)):
-            result.samples.append(
-                SamplePrediction(i, split.x[i].cpu(), float(true[i]), float(pred[i]), None)
-            )
+            result.samples.append(SamplePrediction(i, split.x[i].cpu(), float(true[i]), float(pred[i]), None))
     return result
 
 

@@ -8,8 +8,9 @@ method that handles it (`listener_method`): a new event type is one class here p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
     import torch
@@ -186,7 +187,15 @@ class RunFinished:
 
 
 Event = (
-    LogMessage | DataProgress | RunStarted | BatchEnd | EpochEnd | Evaluation | RunPaused | RunResumed | RunFinished
+    LogMessage
+    | DataProgress
+    | RunStarted
+    | BatchEnd
+    | EpochEnd
+    | Evaluation
+    | RunPaused
+    | RunResumed
+    | RunFinished
 )
 EventCallback = Callable[[Event], None]
 

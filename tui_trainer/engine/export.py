@@ -46,8 +46,14 @@ class NormalizedModel(nn.Module):
     """The trained network with its input normalisation in front and, for a standardised
     regression target, the target's scaling undone behind (identity otherwise)."""
 
-    def __init__(self, model: nn.Module, mean: torch.Tensor, scale: torch.Tensor,
-                 target_mean: float = 0.0, target_scale: float = 1.0):
+    def __init__(
+        self,
+        model: nn.Module,
+        mean: torch.Tensor,
+        scale: torch.Tensor,
+        target_mean: float = 0.0,
+        target_scale: float = 1.0,
+    ):
         super().__init__()
         self.model = model
         self.register_buffer("mean", mean.float().clone())

@@ -26,12 +26,10 @@ def describe_failure(exc: Exception, config: TrainConfig) -> str:
             # or vanish, whatever the gradients do, so weight decay is the setting to change.
             return (
                 f"loss became {word} at step {exc.step} — lower optimizer.weight_decay or the learning "
-                f"rate (weight_decay {o.weight_decay:g} × lr {o.lr:g} is {o.weight_decay * o.lr:g}; keep it well below 1)"
+                f"rate (weight_decay {o.weight_decay:g} × lr {o.lr:g} is {o.weight_decay * o.lr:g}; "
+                "keep it well below 1)"
             )
-        return (
-            f"loss became {word} at step {exc.step} — lower the learning rate "
-            f"(optimizer.lr is {o.lr:g})"
-        )
+        return f"loss became {word} at step {exc.step} — lower the learning rate (optimizer.lr is {o.lr:g})"
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return (
             f"CUDA out of memory at batch size {config.dataset.batch_size} — lower "

@@ -27,12 +27,18 @@ FIELD = "model.layers"
 
 # Whole-stack names (the value is this one token).
 NAMED_ARCHITECTURES: dict[str, tuple[list[str], str]] = {
-    "lenet5": (["conv6x5", "pool", "conv16x5", "pool", "fc120", "fc84"],
-               "LeCun's LeNet-5: two 5×5 conv + pool stages, then 120 and 84 units"),
-    "simple-cnn": (["conv32", "conv32", "pool", "conv64", "conv64", "pool", "fc128"],
-                   "two conv blocks (32, 64 channels) and 128 units; fits 28×28 and 32×32"),
-    "resnet8": (["conv16", "res16", "res32", "pool", "res64", "pool", "gap"],
-                "three residual stages (16, 32, 64 channels) for 32×32 colour images"),
+    "lenet5": (
+        ["conv6x5", "pool", "conv16x5", "pool", "fc120", "fc84"],
+        "LeCun's LeNet-5: two 5×5 conv + pool stages, then 120 and 84 units",
+    ),
+    "simple-cnn": (
+        ["conv32", "conv32", "pool", "conv64", "conv64", "pool", "fc128"],
+        "two conv blocks (32, 64 channels) and 128 units; fits 28×28 and 32×32",
+    ),
+    "resnet8": (
+        ["conv16", "res16", "res32", "pool", "res64", "pool", "gap"],
+        "three residual stages (16, 32, 64 channels) for 32×32 colour images",
+    ),
 }
 
 MAX_CHANNELS = 4096
@@ -84,8 +90,11 @@ def parse_layers(tokens: list[str]) -> list[LayerSpec]:
         named = token in NAMED_ARCHITECTURES
         match = None if named else _TOKEN.match(token)
         if match is None:
-            why = (f"{token} is a whole architecture: give it alone" if named
-                   else f"layer {index} {token!r} is not a layer token")
+            why = (
+                f"{token} is a whole architecture: give it alone"
+                if named
+                else f"layer {index} {token!r} is not a layer token"
+            )
             raise ConfigError(f"{FIELD}: {why} (use {SYNTAX_HINT})")
         specs.append(_spec(token, index, match))
     return specs
@@ -127,8 +136,9 @@ def uses_images(specs: list[LayerSpec]) -> bool:
     return any(s.kind in ("conv", "maxpool", "avgpool", "gap", "res") for s in specs)
 
 
-def infer_shapes(specs: list[LayerSpec], input_shape: tuple[int, ...], dataset: str, batch_norm: bool
-                 ) -> list[ShapeStep]:
+def infer_shapes(
+    specs: list[LayerSpec], input_shape: tuple[int, ...], dataset: str, batch_norm: bool
+) -> list[ShapeStep]:
     """Each layer's output shape for `input_shape`; ConfigError for a stack that cannot work."""
     image = len(input_shape) == 3
     first_image = next((s for s in specs if s.kind in ("conv", "maxpool", "avgpool", "gap", "res")), None)
@@ -155,8 +165,9 @@ def infer_shapes(specs: list[LayerSpec], input_shape: tuple[int, ...], dataset: 
     return steps
 
 
-def _step(spec: LayerSpec, shape: tuple[int, ...], index: int, batch_norm: bool
-          ) -> tuple[tuple[int, ...], int, int]:
+def _step(
+    spec: LayerSpec, shape: tuple[int, ...], index: int, batch_norm: bool
+) -> tuple[tuple[int, ...], int, int]:
     if spec.kind == "fc":
         (width,) = shape
         params = width * spec.size + spec.size + (2 * spec.size if batch_norm else 0)

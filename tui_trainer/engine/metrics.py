@@ -14,7 +14,9 @@ class ConfusionMatrix:
     counts: torch.Tensor  # (C, C) int64
 
     @classmethod
-    def from_predictions(cls, targets: torch.Tensor, predictions: torch.Tensor, n_classes: int) -> "ConfusionMatrix":
+    def from_predictions(
+        cls, targets: torch.Tensor, predictions: torch.Tensor, n_classes: int
+    ) -> ConfusionMatrix:
         flat = targets.long() * n_classes + predictions.long()
         counts = torch.bincount(flat, minlength=n_classes * n_classes).view(n_classes, n_classes)
         return cls(counts.cpu())
@@ -37,7 +39,7 @@ class ConfusionMatrix:
 
     def f1(self) -> list[float]:
         out = []
-        for p, r in zip(self.precision(), self.recall()):
+        for p, r in zip(self.precision(), self.recall(), strict=False):
             out.append(2 * p * r / (p + r) if p + r > 0 else 0.0)
         return out
 

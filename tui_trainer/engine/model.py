@@ -126,8 +126,9 @@ def _stack_layers(m: ModelConfig, meta: DatasetMeta) -> tuple[list[nn.Module], i
     return layers, width
 
 
-def _stack_module(spec: LayerSpec, shape: tuple[int, ...], m: ModelConfig,
-                  activation: type[nn.Module]) -> list[nn.Module]:
+def _stack_module(
+    spec: LayerSpec, shape: tuple[int, ...], m: ModelConfig, activation: type[nn.Module]
+) -> list[nn.Module]:
     if spec.kind == "fc":
         return _dense(shape[0], spec.size, m)
     if spec.kind == "drop":
@@ -157,7 +158,9 @@ def _initialise(model: nn.Sequential, init: str, activation: str) -> None:
             gain = nn.init.calculate_gain(nonlinearity) if nonlinearity in ("tanh", "sigmoid") else 1.0
             nn.init.xavier_uniform_(module.weight, gain=gain)
         elif init == "kaiming":
-            nn.init.kaiming_normal_(module.weight, nonlinearity="leaky_relu" if nonlinearity == "leaky_relu" else "relu")
+            nn.init.kaiming_normal_(
+                module.weight, nonlinearity="leaky_relu" if nonlinearity == "leaky_relu" else "relu"
+            )
         elif init == "orthogonal":
             nn.init.orthogonal_(module.weight)
         if module.bias is not None:

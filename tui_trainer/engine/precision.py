@@ -2,8 +2,9 @@
 
 `train.amp = "auto"` trains in float32 on every device: the models trained here are too small for
 tensor cores to pay back autocast's extra cast kernels in a loop bound by kernel launches (the
-measurements are in README, Performance). "bf16" (CUDA or CPU) and "fp16" (CUDA, always with a gradient scaler so
-small fp16 gradients do not flush to zero) are there to opt in for wide models and large batches.
+measurements are in README, Performance). "bf16" (CUDA or CPU) and "fp16" (CUDA, always with a
+gradient scaler so small fp16 gradients do not flush to zero) are opt-in for wide models and
+large batches.
 Evaluation always runs in float32.
 """
 
@@ -33,8 +34,10 @@ class Precision:
         return torch.autocast(self.device_type, dtype=self.dtype)
 
     def describe(self) -> str:
-        return "float32" if self.mode == "off" else f"{self.mode} autocast" + (
-            " + grad scaler" if self.scaler is not None else ""
+        return (
+            "float32"
+            if self.mode == "off"
+            else f"{self.mode} autocast" + (" + grad scaler" if self.scaler is not None else "")
         )
 
 

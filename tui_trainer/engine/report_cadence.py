@@ -55,8 +55,9 @@ class ReportCadence:
 class StepWindow:
     """One epoch's steps: the device losses since the last report and the epoch's totals."""
 
-    def __init__(self, epoch: int, steps_per_epoch: int, total_steps: int, first_step: int,
-                 now: float) -> None:
+    def __init__(
+        self, epoch: int, steps_per_epoch: int, total_steps: int, first_step: int, now: float
+    ) -> None:
         self.epoch, self.steps_per_epoch, self.total_steps = epoch, steps_per_epoch, total_steps
         self.losses: list[torch.Tensor] = []  # cleared, never replaced: the loop holds the list
         self.sizes: list[int] = []

@@ -85,7 +85,7 @@ def grid_points(base: TrainConfig, axes: list[SweepAxis]) -> list[SweepPoint]:
     """Every point of the grid as a checked config; the first bad point raises ConfigError."""
     points = []
     for index, combo in enumerate(itertools.product(*(axis.texts for axis in axes))):
-        params = {axis.key: text for axis, text in zip(axes, combo)}
+        params = {axis.key: text for axis, text in zip(axes, combo, strict=False)}
         config = base.copy()
         try:
             for key, text in params.items():

@@ -44,7 +44,7 @@ def confusion_image(confusion: torch.Tensor) -> np.ndarray:
 def confusion_markdown(evaluation: Evaluation) -> str:
     names = evaluation.class_names or [str(i) for i in range(evaluation.confusion.shape[0])]
     lines = ["| true \\ pred | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for name, row in zip(names, evaluation.confusion.tolist()):
+    for name, row in zip(names, evaluation.confusion.tolist(), strict=False):
         lines.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + " |")
     return "\n".join(lines)
 

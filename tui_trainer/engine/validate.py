@@ -16,23 +16,28 @@ def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[Problem]:
     if problem:
         out.append(Problem("loss.name", f"loss.name: {problem}"))
     if config.dataset.batch_size > meta.n_train:
-        out.append(Problem(
-            "dataset.batch_size",
-            f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
-            f"({meta.n_train} samples of {meta.name}); lower it",
-        ))
+        out.append(
+            Problem(
+                "dataset.batch_size",
+                f"dataset.batch_size {config.dataset.batch_size} is larger than the training split "
+                f"({meta.n_train} samples of {meta.name}); lower it",
+            )
+        )
     if config.model.layers:
         try:
-            infer_shapes(parse_layers(config.model.layers), tuple(meta.input_shape), meta.name,
-                         config.model.batch_norm)
+            infer_shapes(
+                parse_layers(config.model.layers), tuple(meta.input_shape), meta.name, config.model.batch_norm
+            )
         except ConfigError as exc:
             out.append(Problem("model.layers", str(exc)))
     if config.model.batch_norm and meta.n_train < 2:
-        out.append(Problem(
-            "model.batch_norm",
-            f"model.batch_norm needs at least 2 training samples ({meta.name} has {meta.n_train}); "
-            "raise dataset.n_samples or turn batch_norm off",
-        ))
+        out.append(
+            Problem(
+                "model.batch_norm",
+                f"model.batch_norm needs at least 2 training samples ({meta.name} has {meta.n_train}); "
+                "raise dataset.n_samples or turn batch_norm off",
+            )
+        )
     return out
 
 

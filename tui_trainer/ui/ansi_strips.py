@@ -38,7 +38,7 @@ def ansi_strips(text: str, width: int) -> list[Strip]:
         position = 0
         for match in _CSI.finditer(line):
             if match.start() > position:
-                segments.append(Segment(line[position:match.start()], style or None))
+                segments.append(Segment(line[position : match.start()], style or None))
             position = match.end()
             if match.group(2) == "m":
                 style = apply_sgr(style, match.group(1))

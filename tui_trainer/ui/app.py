@@ -48,15 +48,30 @@ from tui_trainer.ui.threads import ThreadPerTaskExecutor
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 # Actions of plain letter keys: while a field is typed into, the letters type instead, so the
 # footer hides them (and shows how to leave the field).
-LETTER_ACTIONS = {"start", "pause", "stop", "restart", "toggle_metric", "runs", "toggle_mistakes",
-                  "focus_panel", "show_tab", "help", "quit"}
+LETTER_ACTIONS = {
+    "start",
+    "pause",
+    "stop",
+    "restart",
+    "toggle_metric",
+    "runs",
+    "toggle_mistakes",
+    "focus_panel",
+    "show_tab",
+    "help",
+    "quit",
+}
 START = "start training with the settings on the left"
 PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
 TABS = "show the Training, Confusion, Samples tab"
 LEAVE = "leave a field, so letter keys work as commands again"
 QUIT = "quit (a running run is stopped and saved first)"
-PANEL_FOCUS = {"d": "#cfg-ui-dataset_pick", "m": "#cfg-model-hidden", "l": "#cfg-loss-name",
-               "o": "#cfg-optimizer-name"}
+PANEL_FOCUS = {
+    "d": "#cfg-ui-dataset_pick",
+    "m": "#cfg-model-hidden",
+    "l": "#cfg-loss-name",
+    "o": "#cfg-optimizer-name",
+}
 
 
 class TrainerApp(App):
@@ -70,13 +85,26 @@ class TrainerApp(App):
         Binding("enter", "start", "Start", show=False, tooltip=START),
         Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
         Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
-        Binding("r", "restart", "Restart",
-                tooltip="restart: stop the run and start again with the current settings"),
+        Binding(
+            "r",
+            "restart",
+            "Restart",
+            tooltip="restart: stop the run and start again with the current settings",
+        ),
         Binding("a", "toggle_metric", "Loss/Acc", tooltip="plot accuracy instead of loss (and back)"),
-        Binding("R", "runs", "Runs",
-                tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume"),
-        Binding("e", "toggle_mistakes", "Mistakes", show=False,
-                tooltip="Samples: show only the mistakes (and back)"),
+        Binding(
+            "R",
+            "runs",
+            "Runs",
+            tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume",
+        ),
+        Binding(
+            "e",
+            "toggle_mistakes",
+            "Mistakes",
+            show=False,
+            tooltip="Samples: show only the mistakes (and back)",
+        ),
         Binding("d", "focus_panel('d')", "Dataset", show=False, tooltip=PANELS),
         Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
         Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
@@ -326,10 +354,14 @@ class TrainerApp(App):
     def action_help(self) -> None:
         main = self.screen_stack[0]
         palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "command palette")
-        self.push_screen(HelpScreen([
-            ("", [*declared_bindings(self), *declared_bindings(main), palette], self.get_key_display),
-            ("Runs: ", RunsScreen.key_bindings(), self.get_key_display),
-        ]))
+        self.push_screen(
+            HelpScreen(
+                [
+                    ("", [*declared_bindings(self), *declared_bindings(main), palette], self.get_key_display),
+                    ("Runs: ", RunsScreen.key_bindings(), self.get_key_display),
+                ]
+            )
+        )
 
     def action_runs(self) -> None:
         if not isinstance(self.screen, RunsScreen):

@@ -16,8 +16,12 @@ def config_source(config: TrainConfig, path: str | None) -> str:
     if base is None:
         return source
     defaults = base.to_dict()
-    changed = [f"{section}.{key}" for section, values in config.to_dict().items()
-               for key, value in values.items() if defaults[section][key] != value]
+    changed = [
+        f"{section}.{key}"
+        for section, values in config.to_dict().items()
+        for key, value in values.items()
+        if defaults[section][key] != value
+    ]
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         source += f" with overrides ({shown})"

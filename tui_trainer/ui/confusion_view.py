@@ -67,8 +67,11 @@ def confusion_renderable(evaluation, console):
     supports = matrix.sum(dim=1).tolist()
     for i, name in enumerate(names):
         metrics.add_row(
-            name[:20], format_percent(evaluation.precision[i], 0), format_percent(evaluation.recall[i], 0),
-            f"{evaluation.f1[i]:.3f}", str(int(supports[i])),
+            name[:20],
+            format_percent(evaluation.precision[i], 0),
+            format_percent(evaluation.recall[i], 0),
+            f"{evaluation.f1[i]:.3f}",
+            str(int(supports[i])),
         )
     macro = evaluation.extra.get("macro_f1")
     footer = Text(f"macro F1 {macro:.3f}" if macro is not None else "", style="dim")

@@ -28,7 +28,7 @@ def box_id(key: str) -> str:
 def key_of(widget_id: str | None) -> str | None:
     if not widget_id or not widget_id.startswith(PREFIX):
         return None
-    return widget_id[len(PREFIX):].replace("-", ".", 1)
+    return widget_id[len(PREFIX) :].replace("-", ".", 1)
 
 
 def format_value(value) -> str:

@@ -35,5 +35,7 @@ def resume_note(app: TrainerApp) -> str | None:
     finished = app.view.finished
     if not app.quit_stopped_run or finished is None or finished.status != "stopped" or not finished.run_dir:
         return None
-    return (f"tui-trainer: run stopped after epoch {finished.epochs_done}, saved in {finished.run_dir}\n"
-            f"resume with: tui-trainer --resume {shlex.quote(str(finished.run_dir))}")
+    return (
+        f"tui-trainer: run stopped after epoch {finished.epochs_done}, saved in {finished.run_dir}\n"
+        f"resume with: tui-trainer --resume {shlex.quote(str(finished.run_dir))}"
+    )

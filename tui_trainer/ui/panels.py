@@ -43,8 +43,12 @@ class DatasetPanel(SetupPanel):
         d = self.config.dataset
         names = [s.name for s in dataset_specs() if not s.prefix]
         pick = ChoiceSelect(
-            _choices(names), value=d.name if d.name in names else Select.NULL, allow_blank=True,
-            prompt="other (type below)", id=field_id("ui.dataset_pick"), compact=True,
+            _choices(names),
+            value=d.name if d.name in names else Select.NULL,
+            allow_blank=True,
+            prompt="other (type below)",
+            id=field_id("ui.dataset_pick"),
+            compact=True,
         )
         yield Field("dataset", pick, "ui.dataset_pick")
         yield text_field("name", "dataset.name", d.name, "csv:file.csv or folder:dir")

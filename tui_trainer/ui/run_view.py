@@ -297,8 +297,14 @@ class RunView(Vertical, EventListener):
             if epoch > event.start_epoch or train_loss is None or val_loss is None:
                 continue
             self.plot.add_epoch(
-                EpochPoint(epoch, epoch * event.steps_per_epoch, train_loss, val_loss,
-                           curves.train_accuracy[i], curves.val_accuracy[i])
+                EpochPoint(
+                    epoch,
+                    epoch * event.steps_per_epoch,
+                    train_loss,
+                    val_loss,
+                    curves.train_accuracy[i],
+                    curves.val_accuracy[i],
+                )
             )
             shown += 1
         self.write(f"resumed after epoch {event.start_epoch}: {shown} earlier epoch(s) on the plot")
@@ -309,8 +315,14 @@ class RunView(Vertical, EventListener):
         self.epochs_seen += 1
         step = self.last_batch.step if self.last_batch else 0
         self.plot.add_epoch(
-            EpochPoint(event.epoch + 1, step, event.train_loss, event.val_loss,
-                       event.train_accuracy, event.val_accuracy)
+            EpochPoint(
+                event.epoch + 1,
+                step,
+                event.train_loss,
+                event.val_loss,
+                event.train_accuracy,
+                event.val_accuracy,
+            )
         )
         self.write(format_epoch_line(event), "green" if event.improved else "")
 

@@ -134,7 +134,7 @@ def format_epochs(record: RunRecord) -> str:
 
 
 def format_status(record: RunRecord) -> str:
-    """"damaged" for a run with something unreadable: the detail line says what and how it ended."""
+    """ "damaged" for a run with something unreadable: the detail line says what and how it ended."""
     if record.status == RUNNING:
         return RUNNING
     return DAMAGED if record.problem else record.status

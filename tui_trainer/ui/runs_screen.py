@@ -44,8 +44,13 @@ from tui_trainer.ui.runs_data import (
 from tui_trainer.ui.runs_plot import ComparePlot
 
 MARK = "●"
-STATUS_STYLES = {"completed": "green", "early_stopped": "green", "stopped": "yellow", "failed": "red",
-                 "running": "bold cyan"}
+STATUS_STYLES = {
+    "completed": "green",
+    "early_stopped": "green",
+    "stopped": "yellow",
+    "failed": "red",
+    "running": "bold cyan",
+}
 LEGEND_WIDTH = 24
 MARK_HELP = "mark a run; the plot overlays the marked runs' loss curves"
 LOAD = "load the run's config into the setup panels"
@@ -65,8 +70,9 @@ class RunsScreen(Screen[None]):
         Binding("s", "sort", "Sort", tooltip=SORT),
         Binding("S", "reverse", "Reverse", show=False, tooltip=SORT),
         Binding("l", "load", "Load config", tooltip=LOAD),
-        Binding("c", "resume", "Resume",
-                tooltip="resume the run from last.pt up to a number of epochs you give"),
+        Binding(
+            "c", "resume", "Resume", tooltip="resume the run from last.pt up to a number of epochs you give"
+        ),
         Binding("r", "refresh", "Refresh", tooltip=BACK),
         Binding("escape", "close", "Back", tooltip=BACK),
         Binding("q", "close", "Back", show=False, tooltip=BACK),
@@ -164,8 +170,11 @@ class RunsScreen(Screen[None]):
     def _show_title(self) -> None:
         arrow = "↓" if self.descending else "↑"
         n = len(self.rows)
-        parts = [f"Runs in {self.root}", f"{n} run{'s' * (n != 1)}",
-                 f"sorted by {self.sort_column.title} {arrow}"]
+        parts = [
+            f"Runs in {self.root}",
+            f"{n} run{'s' * (n != 1)}",
+            f"sorted by {self.sort_column.title} {arrow}",
+        ]
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
         if not self.rows:

@@ -140,8 +140,9 @@ def _visible(evaluation, mistakes_only: bool) -> list:
 def sample_lines(ev, meta, mistakes_only: bool, width: int, console) -> list[Text]:
     """What the grid shows for evaluation `ev`, as lines `width` cells wide."""
     if ev is None or meta is None:
-        return list(Text("No predictions yet: they appear after the first epoch.", style="dim").wrap(
-            console, width))
+        return list(
+            Text("No predictions yet: they appear after the first epoch.", style="dim").wrap(console, width)
+        )
     lines: list[Text] = []
     if ev.boundary is not None:
         lines += boundary_lines(ev.boundary, width, boundary_wrong_mask(ev.boundary))

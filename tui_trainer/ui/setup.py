@@ -56,8 +56,14 @@ from tui_trainer.ui.panels import (
 
 PICK_KEY = "ui.dataset_pick"
 # Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
-DATA_KEYS = ("dataset.name", "dataset.val_fraction", "dataset.n_samples", "dataset.target",
-             "dataset.image_size", "dataset.grayscale")
+DATA_KEYS = (
+    "dataset.name",
+    "dataset.val_fraction",
+    "dataset.n_samples",
+    "dataset.target",
+    "dataset.image_size",
+    "dataset.grayscale",
+)
 
 
 def load_error_field(message: str) -> str:
@@ -69,8 +75,17 @@ def load_error_field(message: str) -> str:
 
 def meta_key(config: TrainConfig) -> tuple:
     d = config.dataset
-    return (d.name, d.val_fraction, d.test_fraction, d.n_samples, d.noise, d.image_size,
-            d.grayscale, d.target, d.data_dir)
+    return (
+        d.name,
+        d.val_fraction,
+        d.test_fraction,
+        d.n_samples,
+        d.noise,
+        d.image_size,
+        d.grayscale,
+        d.target,
+        d.data_dir,
+    )
 
 
 class SetupColumn(VerticalScroll, can_focus=False):

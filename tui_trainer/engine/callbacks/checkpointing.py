@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from tui_trainer.engine.rundir.atomic import _fsync_dir as fsync_dir
-from tui_trainer.engine.rundir.atomic import atomic_write
 from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import save_checkpoint
 from tui_trainer.engine.events import EpochEnd, RunFinished
+from tui_trainer.engine.rundir.atomic import _fsync_dir as fsync_dir
+from tui_trainer.engine.rundir.atomic import atomic_write
 from tui_trainer.engine.rundir.layout import BEST_CHECKPOINT, LAST_CHECKPOINT
 from tui_trainer.engine.training_state import capture_epoch_state, checkpoint_payload
 

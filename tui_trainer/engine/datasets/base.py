@@ -19,7 +19,7 @@ class Split:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
-    def to(self, device: torch.device) -> "Split":
+    def to(self, device: torch.device) -> Split:
         return Split(self.x.to(device), self.y.to(device))
 
     def nbytes(self) -> int:
@@ -36,15 +36,15 @@ class Normalizer:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return (x.float() - self.mean) / self.scale
 
-    def to(self, device: torch.device) -> "Normalizer":
+    def to(self, device: torch.device) -> Normalizer:
         return Normalizer(self.mean.to(device), self.scale.to(device))
 
     @classmethod
-    def identity(cls) -> "Normalizer":
+    def identity(cls) -> Normalizer:
         return cls(torch.zeros(()), torch.ones(()))
 
     @classmethod
-    def fit(cls, x: torch.Tensor, method: str, is_image: bool) -> "Normalizer":
+    def fit(cls, x: torch.Tensor, method: str, is_image: bool) -> Normalizer:
         if method == "none":
             return cls.identity()
         if is_image:

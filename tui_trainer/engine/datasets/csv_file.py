@@ -137,24 +137,34 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
         distinct = np.unique(values)
         if len(distinct) < 2:
             raise ConfigError(
-                f"target column {column.name!r} of {table.name} has only one value ({_label(distinct[0])!r}); "
+                f"target column {column.name!r} of {table.name} has only one value "
+                f"({_label(distinct[0])!r}); "
                 "there is nothing to learn: it needs at least 2 distinct values"
             )
         integers = bool(np.all(np.floor(distinct) == distinct))
         few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(values)
         if task == "regression" or (task == "auto" and not (few and integers)):
-            hint = " (set dataset.task=classification if they are class labels)" if integers and task == "auto" else ""
-            notes.append(f"target {column.name!r} is numeric with {len(distinct)} distinct values: regression{hint}")
+            hint = (
+                " (set dataset.task=classification if they are class labels)"
+                if integers and task == "auto"
+                else ""
+            )
+            notes.append(
+                f"target {column.name!r} is numeric with {len(distinct)} distinct values: regression{hint}"
+            )
             return torch.from_numpy(values.astype(np.float32)).view(-1, 1), "regression", [], keep
         if len(distinct) > MAX_FORCED_CLASSES:
             raise ConfigError(
                 f"dataset.task=classification: target column {column.name!r} has {len(distinct)} distinct "
-                f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use regression)"
+                f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use "
+                "regression)"
             )
         names = [_label(v) for v in distinct]
         labels = np.searchsorted(distinct, values)
-        notes.append(f"target {column.name!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
-                     "classification")
+        notes.append(
+            f"target {column.name!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
+            "classification"
+        )
     else:
         names = sorted(set(values))
         lookup = {v: i for i, v in enumerate(names)}
@@ -234,7 +244,9 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
         if index == target_index:
             continue
         if column.missing > MAX_MISSING_FRACTION * table.n_rows:
-            notes.append(f"column {column.name!r} skipped: {column.missing} of {table.n_rows} values are missing")
+            notes.append(
+                f"column {column.name!r} skipped: {column.missing} of {table.n_rows} values are missing"
+            )
             continue
         if not column.text_chunks or _is_numeric(table, index):
             _make_numeric(table, index)
@@ -252,7 +264,8 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
             median = np.nanmedian(matrix[:, j])
         matrix[np.isnan(matrix[:, j]), j] = median
         notes.append(
-            f"column {table.columns[numeric[j]].name}: {_count(int(missing[j]), 'missing value')} filled with "
+            f"column {table.columns[numeric[j]].name}: {_count(int(missing[j]), 'missing value')} "
+            "filled with "
             f"the median {median:g}"
         )
     if not pieces:
@@ -290,7 +303,9 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
     if target not in header:
         listed = ", ".join(header[:MAX_LISTED_COLUMNS])
         more = f" … ({len(header) - MAX_LISTED_COLUMNS} more)" if len(header) > MAX_LISTED_COLUMNS else ""
-        raise ConfigError(f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}")
+        raise ConfigError(
+            f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}"
+        )
     if len(header) < 2:
         raise ConfigError(f"{file.name} has only the target column; it needs at least one feature column")
     target_index = header.index(target)

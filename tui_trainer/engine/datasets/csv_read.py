@@ -99,9 +99,15 @@ def is_missing(values: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     return np.fromiter(
-        (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() in _MARKERS)
-         for v in values),
-        dtype=bool, count=len(values),
+        (
+            v is None
+            or v is pd.NA
+            or (isinstance(v, float) and math.isnan(v))
+            or (isinstance(v, str) and v.strip() in _MARKERS)
+            for v in values
+        ),
+        dtype=bool,
+        count=len(values),
     )
 
 
@@ -227,8 +233,15 @@ def read_table(file: Path, header: list[str], delimiter: str, target: int) -> Ta
     rows_per_chunk = max(16, CHUNK_CELLS // len(header))
     chunks = pd.read_csv(
         # No skipinitialspace: it slows the parser by a third, and numbers with spaces are read anyway.
-        file, sep=delimiter, names=header, header=0, index_col=False,
-        na_values=MISSING_MARKERS, keep_default_na=False, encoding="utf-8-sig", quotechar='"',
+        file,
+        sep=delimiter,
+        names=header,
+        header=0,
+        index_col=False,
+        na_values=MISSING_MARKERS,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        quotechar='"',
         chunksize=rows_per_chunk,
     )
     try:
@@ -262,7 +275,9 @@ def _add_chunk(table: Table, number: int, frame, target: int) -> None:
             if numeric:
                 block[:, numeric] = frame.iloc[:, numeric].to_numpy(dtype=np.float32, na_value=np.nan)
     if start + rows > len(table.matrix):
-        table.matrix = np.concatenate([table.matrix[:start], np.empty((max(rows, start), len(kinds)), np.float32)])
+        table.matrix = np.concatenate(
+            [table.matrix[:start], np.empty((max(rows, start), len(kinds)), np.float32)]
+        )
     dest = table.matrix[start : start + rows]
     dest[:, :target] = block[:, :target]
     dest[:, target:-1] = block[:, target + 1 :]

@@ -9,7 +9,6 @@ callback, verified against torchvision's published MD5 sums, and unpacked with t
 from __future__ import annotations
 
 import os
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ def fetch(remote: RemoteFile, folder: Path, progress: LoadProgress | None) -> Pa
         partial = target.with_name(target.name + ".part")
         try:
             _stream(url, partial, remote.filename, progress)
-        except (OSError, urllib.error.URLError, socket.timeout) as exc:
+        except (TimeoutError, OSError, urllib.error.URLError) as exc:
             partial.unlink(missing_ok=True)
             errors.append(_reason(exc))
             continue

@@ -24,20 +24,21 @@ def _check_layout(root: Path, given: str) -> list[str]:
         raise ConfigError(f"image folder not found: {given}")
     if not root.is_dir():
         raise ConfigError(f"{given} is a file; folder: needs a directory with one sub-folder per class")
-    classes = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    classes = sorted(
+        entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith(".")
+    )
     if not classes:
         raise ConfigError(
             f"{given} has no class sub-folders; put each class's images in its own folder, "
             f"e.g. {given.rstrip('/')}/cat/1.png"
         )
     empty = [
-        name for name in classes
+        name
+        for name in classes
         if not any(p.suffix.lower() in IMG_EXTENSIONS for p in (root / name).rglob("*") if p.is_file())
     ]
     if len(empty) == len(classes):
-        raise ConfigError(
-            f"{given} contains no images ({', '.join(IMG_EXTENSIONS)}) in its class folders"
-        )
+        raise ConfigError(f"{given} contains no images ({', '.join(IMG_EXTENSIONS)}) in its class folders")
     if empty:
         raise ConfigError(
             f"class folder(s) {', '.join(empty)} in {given} contain no images; add images or remove them"
@@ -70,6 +71,7 @@ def load_image_folder(
     if cfg.grayscale:
         steps.append(transforms.Grayscale(num_output_channels=1))
     steps.append(transforms.PILToTensor())
+
     class VisibleFolders(ImageFolder):
         # Hidden folders (.ipynb_checkpoints, .git) are not classes.
         def find_classes(self, directory):
@@ -93,7 +95,8 @@ def load_image_folder(
                 raise ConfigError(_too_large(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)) from None
             except (UnidentifiedImageError, OSError) as exc:
                 raise ConfigError(
-                    f"cannot read image {folder.samples[i][0]}: {' '.join(str(exc).split())}; fix or remove it"
+                    f"cannot read image {folder.samples[i][0]}: {' '.join(str(exc).split())}; fix "
+                    "or remove it"
                 ) from None
             if progress is not None and (i % every == 0 or i == n - 1):
                 progress(what, i + 1, n)

@@ -14,7 +14,6 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_trainer.engine.config import ConfigError, DatasetConfig
@@ -84,9 +83,7 @@ def find_spec(name: str) -> tuple[DatasetSpec, str | None]:
             return spec, rest
     spec = _REGISTRY.get(name)
     if spec is None or spec.prefix:
-        raise ConfigError(
-            f"unknown dataset.name {name!r}; valid: {', '.join(dataset_names())}"
-        )
+        raise ConfigError(f"unknown dataset.name {name!r}; valid: {', '.join(dataset_names())}")
     return spec, None
 
 
@@ -160,9 +157,15 @@ def _register_defaults() -> None:
 
     package = "tui_trainer.engine.datasets."
     # digits keeps its 10 epochs (97% validation accuracy in about 200 steps).
-    register(DatasetSpec("digits", LazyLoader(package + "builtin", "digits"), "builtin",
-                         "8×8 handwritten digits, 1,797 images, 10 classes",
-                         recommended={"train.epochs": 10}))
+    register(
+        DatasetSpec(
+            "digits",
+            LazyLoader(package + "builtin", "digits"),
+            "builtin",
+            "8×8 handwritten digits, 1,797 images, 10 classes",
+            recommended={"train.epochs": 10},
+        )
+    )
     for name, text in (
         ("spirals", "2-D, 3 spiral arms"),
         ("moons", "2-D, two half moons"),
@@ -174,12 +177,22 @@ def _register_defaults() -> None:
     ):
         register(DatasetSpec(name, LazyLoader(package + "toys", name), "toy", text))
     torchvision_sets.register_all(register, DatasetSpec)
-    register(DatasetSpec("csv", LazyLoader(package + "csv_file", "load_csv"), "file",
-                         "a CSV file: csv:path/to/file.csv", prefix=True))
     register(
         DatasetSpec(
-            "folder", LazyLoader(package + "image_folder", "load_image_folder"), "file",
-            "images in one sub-folder per class: folder:path/", prefix=True,
+            "csv",
+            LazyLoader(package + "csv_file", "load_csv"),
+            "file",
+            "a CSV file: csv:path/to/file.csv",
+            prefix=True,
+        )
+    )
+    register(
+        DatasetSpec(
+            "folder",
+            LazyLoader(package + "image_folder", "load_image_folder"),
+            "file",
+            "images in one sub-folder per class: folder:path/",
+            prefix=True,
         )
     )
 

@@ -42,10 +42,36 @@ class VisionSet:
 
 VISION_SETS = (
     VisionSet("mnist", "MNIST", "mnist", "handwritten digits 0-9, 28×28 grey", (1, 28, 28), 60000, 10000),
-    VisionSet("fashion_mnist", "FashionMNIST", "mnist", "Zalando clothing, 10 classes, 28×28 grey", (1, 28, 28), 60000, 10000),
-    VisionSet("kmnist", "KMNIST", "mnist", "Kuzushiji (cursive Japanese) characters, 10 classes, 28×28 grey", (1, 28, 28), 60000, 10000),
-    VisionSet("cifar10", "CIFAR10", "cifar", "tiny colour photos, 10 classes, 32×32 RGB", (3, 32, 32), 50000, 10000),
-    VisionSet("cifar100", "CIFAR100", "cifar", "tiny colour photos, 100 classes, 32×32 RGB", (3, 32, 32), 50000, 10000),
+    VisionSet(
+        "fashion_mnist",
+        "FashionMNIST",
+        "mnist",
+        "Zalando clothing, 10 classes, 28×28 grey",
+        (1, 28, 28),
+        60000,
+        10000,
+    ),
+    VisionSet(
+        "kmnist",
+        "KMNIST",
+        "mnist",
+        "Kuzushiji (cursive Japanese) characters, 10 classes, 28×28 grey",
+        (1, 28, 28),
+        60000,
+        10000,
+    ),
+    VisionSet(
+        "cifar10", "CIFAR10", "cifar", "tiny colour photos, 10 classes, 32×32 RGB", (3, 32, 32), 50000, 10000
+    ),
+    VisionSet(
+        "cifar100",
+        "CIFAR100",
+        "cifar",
+        "tiny colour photos, 100 classes, 32×32 RGB",
+        (3, 32, 32),
+        50000,
+        10000,
+    ),
 )
 
 
@@ -139,7 +165,9 @@ def _as_tensors(vision: VisionSet, split) -> tuple[torch.Tensor, torch.Tensor]:
     return x.contiguous(), y
 
 
-def load_vision(vision: VisionSet, cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None) -> LoadedData:
+def load_vision(
+    vision: VisionSet, cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None
+) -> LoadedData:
     root = data_root(cfg)
     ensure_files(vision, root, progress)
     cls = _dataset_class(vision)

@@ -37,10 +37,15 @@ def spirals(cfg: DatasetConfig, seed: int) -> LoadedData:
     xs, ys = [], []
     for c in range(n_classes):
         r = torch.linspace(0.05, 1.0, per_class)
-        theta = torch.linspace(c * 4.0, (c + 1) * 4.0, per_class) + torch.randn(per_class, generator=g) * cfg.noise * 2
+        theta = (
+            torch.linspace(c * 4.0, (c + 1) * 4.0, per_class)
+            + torch.randn(per_class, generator=g) * cfg.noise * 2
+        )
         xs.append(torch.stack([r * torch.sin(theta), r * torch.cos(theta)], dim=1))
         ys.append(torch.full((per_class,), c))
-    return _classification("spirals", torch.cat(xs), torch.cat(ys), n_classes, "three interleaved spiral arms")
+    return _classification(
+        "spirals", torch.cat(xs), torch.cat(ys), n_classes, "three interleaved spiral arms"
+    )
 
 
 def moons(cfg: DatasetConfig, seed: int) -> LoadedData:
@@ -87,9 +92,7 @@ def blobs(cfg: DatasetConfig, seed: int) -> LoadedData:
 
 
 def _regression(name: str, x: torch.Tensor, y: torch.Tensor, text: str) -> LoadedData:
-    meta = DatasetMeta(
-        name=name, task="regression", input_shape=(1,), feature_names=["x"], description=text
-    )
+    meta = DatasetMeta(name=name, task="regression", input_shape=(1,), feature_names=["x"], description=text)
     return LoadedData(x.float().view(-1, 1), y.float().view(-1, 1), meta)
 
 

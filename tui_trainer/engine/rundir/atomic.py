@@ -65,8 +65,10 @@ def _naming(exc: OSError, path: Path) -> OSError:
 
 def _is_stream_write_failure(exc: RuntimeError) -> bool:
     text = str(exc)
-    return any(mark in text for mark in ("PytorchStreamWriter", "inline_container", "unexpected pos",
-                                         "file write failed"))
+    return any(
+        mark in text
+        for mark in ("PytorchStreamWriter", "inline_container", "unexpected pos", "file write failed")
+    )
 
 
 def _disk_full(directory: Path) -> bool:

@@ -165,8 +165,10 @@ def describe_write_error(exc: OSError) -> str:
         return f"disk full while saving{where}: {text} — free space or set train.output_dir elsewhere"
     if exc.errno == errno.ENOENT and exc.filename and not Path(exc.filename).parent.is_dir():
         folder = Path(exc.filename).parent
-        return (f"the folder {folder} was deleted while saving {Path(exc.filename).name}; "
-                "the run stopped — start it again")
+        return (
+            f"the folder {folder} was deleted while saving {Path(exc.filename).name}; "
+            "the run stopped — start it again"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write{where}: {text} — make it writable or set train.output_dir elsewhere"
     return f"file error{where}: {text}"
