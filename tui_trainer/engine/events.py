@@ -158,6 +158,13 @@ class Evaluation:
     regression: RegressionPairs | None = None
     extra: dict[str, float] = field(default_factory=dict)
 
+    def as_metrics(self) -> dict[str, float]:
+        """`<split>_loss`, `<split>_accuracy` (classification) and `<split>_<extra>` for a summary."""
+        metrics = {f"{self.split}_loss": self.loss}
+        if self.accuracy is not None:
+            metrics[f"{self.split}_accuracy"] = self.accuracy
+        return metrics | {f"{self.split}_{k}": v for k, v in self.extra.items()}
+
 
 @dataclass
 class RunPaused:

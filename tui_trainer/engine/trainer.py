@@ -377,10 +377,7 @@ class Trainer:
         try:
             if status != "failed" and self.model is not None and self.placed.test is not None:
                 test = self._evaluate("test", self.progress.epochs_done - 1)
-                accuracy = {} if test.accuracy is None else {"test_accuracy": test.accuracy}
-                metrics.update(
-                    {"test_loss": test.loss, **accuracy, **{f"test_{k}": v for k, v in test.extra.items()}}
-                )
+                metrics.update(test.as_metrics())
                 self._call("on_evaluation", test)
                 self.emit(test)
             finished.seconds = self.progress.wall_seconds()

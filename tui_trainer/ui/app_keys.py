@@ -1,0 +1,76 @@
+"""The app's keys: each binding's tooltip is its line on the help screen (help_screen.py reads the
+live bindings), and the letter keys that type into a focused field instead."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# Actions of plain letter keys: while a field is typed into, the letters type instead, so the
+# footer hides them (and shows how to leave the field).
+LETTER_ACTIONS = {
+    "start",
+    "pause",
+    "stop",
+    "restart",
+    "toggle_metric",
+    "runs",
+    "toggle_mistakes",
+    "focus_panel",
+    "show_tab",
+    "help",
+    "quit",
+}
+START = "start training with the settings on the left"
+PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
+TABS = "show the Training, Confusion, Samples tab"
+LEAVE = "leave a field, so letter keys work as commands again"
+QUIT = "quit (a running run is stopped and saved first)"
+PANEL_FOCUS = {
+    "d": "#cfg-ui-dataset_pick",
+    "m": "#cfg-model-hidden",
+    "l": "#cfg-loss-name",
+    "o": "#cfg-optimizer-name",
+}
+
+# The tooltips are the help screen's text for each key.
+APP_BINDINGS = [
+    Binding("s", "start", "Start", tooltip=START),
+    Binding("enter", "start", "Start", show=False, tooltip=START),
+    Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
+    Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
+    Binding(
+        "r",
+        "restart",
+        "Restart",
+        tooltip="restart: stop the run and start again with the current settings",
+    ),
+    Binding("a", "toggle_metric", "Loss/Acc", tooltip="plot accuracy instead of loss (and back)"),
+    Binding(
+        "R",
+        "runs",
+        "Runs",
+        tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume",
+    ),
+    Binding(
+        "e",
+        "toggle_mistakes",
+        "Mistakes",
+        show=False,
+        tooltip="Samples: show only the mistakes (and back)",
+    ),
+    Binding("d", "focus_panel('d')", "Dataset", show=False, tooltip=PANELS),
+    Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
+    Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
+    Binding("o", "focus_panel('o')", "Optim", show=False, tooltip=PANELS),
+    Binding("t", "show_tab('tab-train')", "Train", show=False, tooltip=TABS),
+    Binding("c", "show_tab('tab-confusion')", "Confusion", show=False, tooltip=TABS),
+    Binding("v", "show_tab('tab-samples')", "Samples", show=False, tooltip=TABS),
+    Binding("escape", "leave_field", "Leave field", tooltip=LEAVE),  # shown while typing
+    Binding("escape", "unfocus", show=False, tooltip=LEAVE),  # the same for a select or a checkbox
+    Binding("question_mark", "help", "Help", tooltip="this help (↑ ↓ PgUp PgDn scroll it)"),
+    Binding("q", "quit", "Quit", tooltip=QUIT),
+    # While a field is typed into, `q` types, so the footer shows ctrl+q instead (this
+    # binding); elsewhere `q` is shown and ctrl+q quits just the same (the hidden one).
+    Binding("ctrl+q", "quit_key('field')", "Quit", priority=True, tooltip=QUIT),
+    Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True, tooltip=QUIT),
+]
