@@ -72,7 +72,8 @@ def _with_fused_kernel(name: str, params: list, kwargs: dict) -> torch.optim.Opt
     cls = OPTIMIZER_CLASSES[name]
     if name in FUSED_OPTIMIZERS and params:
         try:
-            return cls(params, fused=True, **kwargs)
+            # `fused` is a keyword of Adam/AdamW/SGD (FUSED_OPTIMIZERS), not of the Optimizer base.
+            return cls(params, fused=True, **kwargs)  # type: ignore[call-arg]
         except (RuntimeError, ValueError, TypeError):
             pass  # an older PyTorch, or a device without the fused kernel
     return cls(params, **kwargs)

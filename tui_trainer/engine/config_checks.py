@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from types import SimpleNamespace
+from typing import Any
 
 from tui_trainer.engine.config_sections import (
     DatasetConfig,
@@ -36,7 +37,14 @@ def static_problems(
 ) -> list[Problem]:
     """Every static problem as (field, one-line message); the UI shows each under its field."""
     out: list[Problem] = []
-    sections = {"dataset": d, "model": m, "loss": lo, "optimizer": o, "scheduler": s, "train": t}
+    sections: dict[str, Any] = {
+        "dataset": d,
+        "model": m,
+        "loss": lo,
+        "optimizer": o,
+        "scheduler": s,
+        "train": t,
+    }
     if not d.name.strip():
         out.append(
             Problem(

@@ -146,7 +146,7 @@ class DistributedRun:
 
     def _any_rank_stopping(self, control) -> bool:
         flag = torch.tensor([1 if self._stop_request.is_set() else 0], dtype=torch.int32)
-        dist.all_reduce(flag, op=dist.ReduceOp.MAX, group=self._flag_group)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX, group=self._flag_group)  # type: ignore[call-overload]
         return bool(flag.item())
 
     def _collective_device(self) -> torch.device:

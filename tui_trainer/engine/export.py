@@ -65,7 +65,7 @@ class NormalizedModel(nn.Module):
         # Buffers read back as Tensor | Module to mypy; a class-level annotation would fix that but
         # breaks torch.jit.script (it cannot resolve the string annotation).
         outputs = self.model((x.float() - self.mean) / self.scale)  # type: ignore[operator]
-        return outputs * self.target_scale + self.target_mean  # type: ignore[operator]
+        return outputs * self.target_scale + self.target_mean
 
 
 def example_inputs(meta, batch: int, seed: int) -> torch.Tensor:

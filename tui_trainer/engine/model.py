@@ -155,7 +155,15 @@ def _initialise(model: nn.Sequential, init: str, activation: str) -> None:
         if not isinstance(module, (nn.Linear, nn.Conv2d)):
             continue
         if init == "xavier":
-            gain = nn.init.calculate_gain(nonlinearity) if nonlinearity in ("tanh", "sigmoid") else 1.0
+            gain = (
+                nn.init.calculate_gain("tanh" if nonlinearity == "tanh" else "sigmoid")
+                if nonlinearity
+                in (
+                    "tanh",
+                    "sigmoid",
+                )
+                else 1.0
+            )
             nn.init.xavier_uniform_(module.weight, gain=gain)
         elif init == "kaiming":
             nn.init.kaiming_normal_(

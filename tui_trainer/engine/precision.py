@@ -68,4 +68,5 @@ def maybe_compile(model: nn.Module, enabled: bool) -> nn.Module:
     evaluated and saved, so checkpoints keep plain parameter names."""
     if not enabled:
         return model
-    return torch.compile(model)
+    compiled: nn.Module = torch.compile(model)  # type: ignore[assignment]  # an OptimizedModule
+    return compiled

@@ -14,6 +14,7 @@ The grid is the cartesian product in the order the axes were given (the last axi
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import get_origin
 
@@ -68,7 +69,7 @@ def parse_axis(spec: str) -> SweepAxis:
     return SweepAxis(key, texts)
 
 
-def parse_axes(specs: list[str], set_keys: list[str] = ()) -> list[SweepAxis]:
+def parse_axes(specs: list[str], set_keys: Sequence[str] = ()) -> list[SweepAxis]:
     axes = [parse_axis(spec) for spec in specs]
     seen: set[str] = set()
     fixed = {k.split("=", 1)[0].strip() for k in set_keys}

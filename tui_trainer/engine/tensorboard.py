@@ -7,6 +7,7 @@ Needs the `tensorboard` package (`pip install 'tui-trainer[tensorboard]'`). Even
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,9 +43,11 @@ def confusion_image(confusion: torch.Tensor) -> np.ndarray:
 
 
 def confusion_markdown(evaluation: Evaluation) -> str:
-    names = evaluation.class_names or [str(i) for i in range(evaluation.confusion.shape[0])]
+    confusion = evaluation.confusion
+    assert confusion is not None  # only called for classification evaluations
+    names = evaluation.class_names or [str(i) for i in range(confusion.shape[0])]
     lines = ["| true \\ pred | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    for name, row in zip(names, evaluation.confusion.tolist(), strict=False):
+    for name, row in zip(names, confusion.tolist(), strict=False):
         lines.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + " |")
     return "\n".join(lines)
 
@@ -55,7 +58,7 @@ class TensorBoardLogger(EventListener):
     def __init__(self, config: TrainConfig):
         self.writer_class = _summary_writer_class()
         self.fallback_dir = Path(config.train.output_dir).expanduser() / TENSORBOARD_DIR
-        self.writer = None
+        self.writer: Any = None  # a SummaryWriter between RunStarted and RunFinished
         self.step = 0
 
     def on_run_start(self, event: RunStarted) -> None:

@@ -93,20 +93,21 @@ class Trainer:
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
-        # Built by `_set_up`:
+        # Built by `_set_up`: these four may be read after a failed set-up, the rest only after.
         self.meta: Any = None  # DatasetMeta
-        self.device: torch.device | None = None
         self.model: nn.Module | None = None
-        self.train_model: nn.Module | None = None  # the DDP wrapper under torchrun, else model
-        self.placed: PlacedData | None = None
-        self.precision: Any = None
-        self.loss_fn: nn.Module | None = None
-        self.optimizer: torch.optim.Optimizer | None = None
-        self.scheduler: Any = None
-        self.generator: torch.Generator | None = None
         self.run_dir: RunDirectory | None = None
-        self.cadence: ReportCadence | None = None
+        self.scheduler: Any = None
         self.total_steps = 0
+
+    device: torch.device
+    train_model: nn.Module  # the DDP wrapper under torchrun, else model
+    placed: PlacedData
+    precision: Any
+    loss_fn: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+    cadence: ReportCadence
 
     def emit(self, event: Event) -> None:
         for listener in self.listeners:
@@ -168,7 +169,7 @@ class Trainer:
             replanned = replan_schedule(
                 self.scheduler, self.optimizer, config.train.epochs, self.progress.epochs_done, last_lr
             )
-            if self.write_run_dir:
+            if self.write_run_dir and self.resume_from is not None:
                 path = Path(self.resume_from)
                 self.run_dir = RunDirectory.open(path if path.is_dir() else path.parent, resume["history"])
         elif self.write_run_dir:
@@ -220,12 +221,12 @@ class Trainer:
         train_seconds = time.perf_counter() - window.epoch_start
         self.progress.train_seconds += train_seconds
         n_correct = float(correct) if correct is not None else 0.0
-        epoch_loss, seen = math.fsum(window.sample_losses), window.seen
+        epoch_loss, seen = math.fsum(window.sample_losses), float(window.seen)
         if self.distributed is not None:
             epoch_loss, seen, n_correct = self.distributed.sum_values(epoch_loss, seen, n_correct)
         classify = self.meta.task == "classification"
         train_accuracy = n_correct / seen if classify and correct is not None else None
-        self._end_epoch(epoch, epoch_loss / max(seen, 1), train_accuracy, train_seconds, seen)
+        self._end_epoch(epoch, epoch_loss / max(seen, 1), train_accuracy, train_seconds, int(seen))
 
     def _batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         batches = self.placed.batches(self.generator)
@@ -361,8 +362,8 @@ class Trainer:
 
     def _evaluate(self, split: str, epoch: int, detailed: bool = True):
         data = self.placed.val if split == "val" else self.placed.test
-        normalizer = self.placed.eval_normalizer
-        args = (self.config, self.meta, normalizer, self.loss_fn, self.device, detailed)
+        assert self.model is not None and data is not None  # both exist once set-up succeeded
+        args = (self.config, self.meta, self.placed.eval_normalizer, self.loss_fn, self.device, detailed)
         return evaluate(self.model, data, split, epoch, *args, target_scaling=self.placed.target_scaling)
 
     # ---- the end ----------------------------------------------------------------------
@@ -375,7 +376,7 @@ class Trainer:
         run_dir = str(self.run_dir.path) if self.run_dir else None
         finished = RunFinished(status, reason, self.progress.epochs_done, 0.0, metrics, run_dir)
         try:
-            if status != "failed" and self.model is not None and self.placed.test is not None:
+            if status != "failed" and self.placed.test is not None:  # not failed: set-up succeeded
                 test = self._evaluate("test", self.progress.epochs_done - 1)
                 metrics.update(test.as_metrics())
                 self._call("on_evaluation", test)

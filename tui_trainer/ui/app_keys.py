@@ -33,7 +33,7 @@ PANEL_FOCUS = {
 }
 
 # The tooltips are the help screen's text for each key.
-APP_BINDINGS = [
+APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("s", "start", "Start", tooltip=START),
     Binding("enter", "start", "Start", show=False, tooltip=START),
     Binding("p", "pause", "Pause", tooltip="pause / resume the run"),

@@ -73,7 +73,7 @@ def _make_numeric(table: Table, index: int) -> None:
     column = table.columns[index]
     for chunk, values in column.text_chunks:
         numbers = np.full(len(values), np.nan, dtype=np.float32)
-        for row in np.flatnonzero(~is_missing(values)):
+        for row in map(int, np.flatnonzero(~is_missing(values))):
             text = str(values[row]).strip()
             if not is_number(text):
                 raise ConfigError(
@@ -233,7 +233,7 @@ def _numeric_matrix(table: Table, columns: list[int], keep: np.ndarray) -> tuple
     positions = [table.position[i] for i in columns]
     if positions == list(range(features.shape[1])) and keep.all():
         return features, np.array([table.columns[i].missing for i in columns], dtype=np.int64)
-    subset = features[np.ix_(np.flatnonzero(keep), positions)]
+    subset = features[np.ix_(np.flatnonzero(keep), np.array(positions, dtype=np.intp))]
     return subset, np.isnan(subset).sum(axis=0)
 
 
@@ -258,7 +258,7 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
     if not numeric and not pieces:
         raise ConfigError(f"{table.name} has no usable feature columns besides the target")
     matrix, missing = _numeric_matrix(table, numeric, keep)
-    for j in np.flatnonzero(missing):
+    for j in map(int, np.flatnonzero(missing)):
         median = np.nanmedian(matrix[train, j])
         if math.isnan(median):  # every training value missing: the other rows are all there is
             median = np.nanmedian(matrix[:, j])

@@ -287,10 +287,10 @@ def _add_chunk(table: Table, number: int, frame, target: int) -> None:
     else:
         missing = np.isnan(block).sum(axis=0)
         infinite = np.isinf(block)
-        for index in np.flatnonzero(infinite.any(axis=0)):
-            column = table.columns[index]
+        for infinite_index in np.flatnonzero(infinite.any(axis=0)):
+            column = table.columns[infinite_index]
             if column.first_infinite is None:
-                column.first_infinite = start + int(np.flatnonzero(infinite[:, index])[0])
+                column.first_infinite = start + int(np.flatnonzero(infinite[:, infinite_index])[0])
     del block
     for index, kind in enumerate(kinds):
         column = table.columns[index]

@@ -94,7 +94,7 @@ def load_raw(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = None
             f"dataset.task={cfg.task} applies to csv: tables only; {cfg.name} is always "
             "what it is: leave dataset.task=auto"
         )
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if spec.prefix:
         kwargs["path"] = path
     loader = spec.loader.target() if isinstance(spec.loader, LazyLoader) else spec.loader
@@ -116,6 +116,7 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
     n_val = int(round(n * cfg.val_fraction))
     if data.x_test is not None:
         n_test = 0
+        assert data.y_test is not None  # a loader with its own test split gives both halves
         test = Split(data.x_test, data.y_test)
     else:
         n_test = int(round(n * cfg.test_fraction))
