@@ -8,21 +8,15 @@ from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Static
 
+from tests.toy_config import toy_config as shared_toy_config
 from tui_trainer.engine import TrainConfig
 from tui_trainer.ui.setup import SetupColumn
 
 
 def toy_config(output_dir, epochs=3, **overrides) -> TrainConfig:
-    """A tiny, fast moons run writing into a temporary directory."""
-    config = TrainConfig()
-    config.dataset.name = "moons"
-    config.dataset.n_samples = 300
-    config.dataset.batch_size = 32
-    config.model.hidden = [16]
-    config.train.epochs = epochs
-    config.train.device = "cpu"
-    config.train.output_dir = str(output_dir)
-    config.train.n_samples_shown = 12
+    """The shared toy config (tests/toy_config.py) with `section__field=value` keywords set on it:
+    the UI tests set values that have no command-line spelling, such as lists built in Python."""
+    config = shared_toy_config(output_dir, f"train.epochs={epochs}")
     for key, value in overrides.items():
         section, name = key.split("__")
         setattr(getattr(config, section), name, value)
