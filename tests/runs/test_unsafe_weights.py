@@ -57,6 +57,7 @@ def hostile_run(clean_run, tmp_path):
     for name in WEIGHT_FILES:
         payload = torch.load(run / name, weights_only=True)
         payload["extra"] = _Payload(marker)
+        (run / name).unlink()  # last.pt may be a hard link to best.pt: give each its own file
         torch.save(payload, run / name)
     return run, marker
 

@@ -30,6 +30,7 @@ def _hostile_run(root: Path, marker: Path) -> Path:
     for name in ("model.pt", "last.pt", "best.pt"):
         payload = torch.load(run / name, weights_only=True)
         payload["extra"] = _Payload(marker)
+        (run / name).unlink()  # last.pt may be a hard link to best.pt: give each its own file
         torch.save(payload, run / name)
     return run
 
