@@ -27,6 +27,7 @@ def run_cli(*args, cwd=None, timeout=300):
     )
 
 
+@pytest.mark.slow
 def test_batch_default_config_writes_run_directory(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text("[train]\nepochs = 3\n[model]\nhidden = [32]\n")

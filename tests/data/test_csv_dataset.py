@@ -30,6 +30,7 @@ def _write(tmp_path, text, name="table.csv"):
     return path
 
 
+@pytest.mark.slow
 def test_categorical_features_and_string_target_train_in_batch_mode(tmp_path):
     path = _write(tmp_path, FRUIT, "fruit.csv")
     out = tmp_path / "runs"

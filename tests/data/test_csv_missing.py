@@ -105,6 +105,7 @@ def test_a_word_among_missing_markers_is_still_an_error(tmp_path):
         load_dataset(_cfg(path, "label"), seed=0)
 
 
+@pytest.mark.slow
 def test_missing_values_note_is_in_the_batch_log(tmp_path):
     path, _ = _cars(tmp_path)
     out = tmp_path / "runs"

@@ -19,6 +19,7 @@ def _cfg(path, size=8, grayscale=True):
     return cfg
 
 
+@pytest.mark.slow
 def test_png_folder_trains_one_epoch_in_batch_mode(tmp_path):
     root = write_png_folder(tmp_path / "shapes", {"circle": 20, "square": 20, "star": 20})
     out = tmp_path / "runs"
@@ -115,6 +116,7 @@ def test_decompression_bomb_names_the_file(tmp_path, width, height):
     assert message.endswith("shrink or remove it")
 
 
+@pytest.mark.slow
 def test_decompression_bomb_in_batch_mode_is_one_line(tmp_path):
     root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
     write_bomb_png(root / "a" / "bomb.png", 20_000, 10_000)

@@ -26,6 +26,7 @@ from tui_trainer.engine.datasets.registry import find_spec
 MNIST_FAMILY = [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST"), ("kmnist", "KMNIST")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,class_name", MNIST_FAMILY)
 def test_mnist_family_trains_one_epoch_in_batch_mode(tmp_path, name, class_name):
     data_dir, out = tmp_path / "data", tmp_path / "runs"
@@ -58,6 +59,7 @@ def test_mnist_loader_keeps_uint8_images_and_dataset_class_names(tmp_path):
     assert torch.allclose(splits.normalizer.scale.flatten(), expected.std().view(1), rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_cifar10_trains_one_epoch_in_batch_mode(tmp_path):
     data_dir, out, patch = tmp_path / "data", tmp_path / "runs", tmp_path / "patch"
     digests = write_cifar10(data_dir, per_batch=40, n_test=60)
@@ -107,6 +109,7 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_offline_machine_gets_one_line_error_naming_files_and_folder(tmp_path):
     # Every request goes to a proxy on a closed local port: refused at once, no real network used.
     proxy = f"http://127.0.0.1:{_closed_port()}"

@@ -44,6 +44,7 @@ def child_env() -> dict:
     return env
 
 
+@pytest.mark.slow
 def test_sigkill_during_checkpoint_writes_always_leaves_a_loadable_last_pt(tmp_path):
     last = tmp_path / "last.pt"
     save_checkpoint(last, {"format": 1, "epoch": 0})
@@ -91,6 +92,7 @@ def start_batch(runs_dir, *extra):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupting_batch_saves_valid_files_exits_130_and_resumes(runs_dir, signum):
     process = start_batch(runs_dir)

@@ -68,6 +68,7 @@ def test_a_re_planned_schedule_survives_a_later_stop_and_resume(tiny_config):
     assert not [e for e in logs if isinstance(e, LogMessage) and "re-planned" in e.text]
 
 
+@pytest.mark.slow
 def test_the_console_script_says_how_it_re_planned(tiny_config):
     first = Trainer(cosine_config(tiny_config, 4)).run()
     env = dict(os.environ, OMP_NUM_THREADS="1")

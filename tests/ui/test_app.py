@@ -28,6 +28,7 @@ from tui_trainer.ui.setup import SetupColumn
 CLEAR = ("home", "ctrl+k")  # Input: cursor to start, delete to the end
 
 
+@pytest.mark.slow
 async def test_default_app_opens_on_digits_and_edits_model_and_dataset(tmp_path):
     config = TrainConfig()
     config.train.output_dir = str(tmp_path)
@@ -136,6 +137,7 @@ async def test_training_run_fills_plot_confusion_and_samples(make_config):
         assert not app.query_one(SetupColumn).locked
 
 
+@pytest.mark.slow
 async def test_pause_resume_stop_and_locked_setup(make_config):
     config = make_config(epochs=100_000)  # stopped long before the end
     app = TrainerApp(config)
@@ -234,6 +236,7 @@ async def test_help_screen_and_command_palette(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help from the palette")
 
 
+@pytest.mark.slow
 async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path):
     config = TrainConfig()
     config.train.output_dir = str(tmp_path)
@@ -271,6 +274,7 @@ async def test_exploding_loss_fails_cleanly(make_config):
         assert not app.query_one(SetupColumn).locked
 
 
+@pytest.mark.slow
 async def test_restart_stops_the_run_and_starts_a_new_one(make_config):
     config = make_config(epochs=100_000)
     app = TrainerApp(config)

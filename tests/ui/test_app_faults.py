@@ -5,6 +5,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Button, Input, Static, TabbedContent
@@ -40,6 +41,7 @@ async def test_sigterm_stops_the_run_saves_it_and_exits(make_config, tmp_path):
     assert (run_dir / "model.pt").exists() and (run_dir / "last.pt").exists()
 
 
+@pytest.mark.slow
 async def test_tiny_terminal_during_training_then_back(make_config):
     app = TrainerApp(make_config(epochs=100_000))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -88,6 +90,7 @@ def shown_messages(app) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(TYPED, min_size=15, max_size=15))
 async def test_random_text_in_every_field_gives_a_message_or_a_valid_config(values, tmp_path):

@@ -79,6 +79,7 @@ def epochs_written(output: Path) -> int:
     return len(files[0].read_text().splitlines()) if files else 0
 
 
+@pytest.mark.slow
 def test_sighup_mid_run_stops_after_the_batch_saves_everything_and_exits_130(tmp_path):
     output = tmp_path / "runs"
     env = dict(

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 PROBE = textwrap.dedent("""
     import asyncio, gc, sys
     from tests.ui.conftest import toy_config
@@ -24,6 +26,7 @@ PROBE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_imports_are_frozen_before_the_first_run_and_the_run_is_not(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path / "runs")], capture_output=True, text=True, timeout=300

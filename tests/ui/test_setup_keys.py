@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from textual.widgets import Button, Input, Select
 
 from tests.ui.conftest import field_error, log_of, meta_loaded, notifications, toy_config, wait_for
@@ -69,6 +70,7 @@ async def test_a_loss_picked_with_keys_stays_picked_and_the_list_settles(tmp_pat
         assert loss.value == "cross_entropy" and rebuilds[0] == 0
 
 
+@pytest.mark.slow
 async def test_mse_can_be_picked_after_typing_a_regression_set(tmp_path):
     app = digits_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,6 +92,7 @@ async def test_mse_can_be_picked_after_typing_a_regression_set(tmp_path):
         assert not setup.problems and not app.query_one("#start", Button).disabled
 
 
+@pytest.mark.slow
 async def test_a_chosen_loss_that_stops_fitting_gives_way_to_the_tasks_default(tmp_path):
     app = digits_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -152,6 +155,7 @@ async def test_start_waits_for_the_dataset_check_then_trains(tmp_path, monkeypat
         assert app.view.started.config.dataset.name == "moons"
 
 
+@pytest.mark.slow
 async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_path):
     csv = tmp_path / "table.csv"
     csv.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(60)))

@@ -48,6 +48,7 @@ class Tmux:
             time.sleep(0.3)
 
 
+@pytest.mark.slow
 def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
     session = f"tui-trainer-test-{os.getpid()}"
     output = tmp_path / "runs"
@@ -82,6 +83,7 @@ def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
+@pytest.mark.slow
 def test_q_mid_run_leaves_the_resume_command_on_the_terminal(tmp_path):
     session = f"tui-trainer-quit-{os.getpid()}"
     output = tmp_path / "runs"

@@ -3,6 +3,7 @@
 import re
 from dataclasses import replace
 
+import pytest
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
@@ -190,6 +191,7 @@ def shown_predictions(grid) -> list[tuple[str, str]]:
     return [m.groups() for line in shown_lines(grid) if (m := PREDICTION_ROW.search(line))]
 
 
+@pytest.mark.slow
 async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_config):
     app = TrainerApp(make_config(epochs=2))  # moons: a decision-boundary map and 12 sample rows
     async with app.run_test(size=(100, 60)) as pilot:
@@ -221,6 +223,7 @@ async def test_samples_grid_draws_the_map_every_sample_and_mistakes_only(make_co
         assert shown_predictions(grid) == mistakes
 
 
+@pytest.mark.slow
 async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
     app = TrainerApp(make_config(epochs=100_000))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -252,6 +255,7 @@ async def test_loss_plot_catches_up_when_its_tab_shows_again(make_config):
         await wait_for(pilot, lambda: app.view.finished is not None, what="the stop")
 
 
+@pytest.mark.slow
 async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(make_config, monkeypatch):
     app = TrainerApp(make_config(epochs=1))
     async with app.run_test(size=(100, 60)) as pilot:
