@@ -62,3 +62,32 @@ def test_the_epoch_line_fits_80_columns_at_its_widest():
     )
     assert regression == "epoch  999/1000  train 2912  val 3012 R² -0.512 MAE 41.23  lr 1.23e-05  1.2M/s"
     assert len(classifier) <= 80 and len(regression) <= 80
+
+
+def test_the_run_header_names_a_layer_stack_not_an_mlp():
+    from tui_trainer.engine.config import TrainConfig
+    from tui_trainer.engine.datasets.meta import DatasetMeta
+    from tui_trainer.engine.events import RunStarted
+    from tui_trainer.formatting import run_header
+
+    meta = DatasetMeta(name="digits", task="classification", input_shape=(1, 8, 8), n_classes=10)
+
+    def model_line(*overrides: str) -> str:
+        config = TrainConfig().with_overrides(list(overrides))
+        started = RunStarted(
+            config=config,
+            meta=meta,
+            device="cpu",
+            param_count=1234,
+            layers=[],
+            steps_per_epoch=20,
+            total_steps=200,
+            start_epoch=0,
+            run_dir=None,
+            loader="tensor",
+        )
+        return run_header(started)[1]
+
+    assert model_line().startswith("model: MLP hidden 64,32, relu, 1,234 parameters;")
+    assert model_line("model.layers=conv8,pool,fc32").startswith("model: layers conv8,pool,fc32, relu,")
+    assert model_line("model.layers=lenet5").startswith("model: layers lenet5, relu,")

@@ -93,10 +93,13 @@ def _epoch_loss(value: float) -> str:
 def run_header(event: RunStarted) -> list[str]:
     """What a run is, in three lines: the data, the model and its training, where it runs."""
     c = event.config
-    hidden = ",".join(str(h) for h in c.model.hidden) or "none"
+    if c.model.layers:
+        network = f"layers {c.model.architecture()}"
+    else:
+        network = "MLP hidden " + (",".join(str(h) for h in c.model.hidden) or "none")
     return [
         event.meta.summary(),
-        f"model: MLP hidden {hidden}, {c.model.activation}, {event.param_count:,} parameters; "
+        f"model: {network}, {c.model.activation}, {event.param_count:,} parameters; "
         f"loss {c.loss.name}; optimizer {c.optimizer.name} lr {c.optimizer.lr:g}",
         f"device: {event.device}; data: {event.loader}; {event.steps_per_epoch} steps/epoch × "
         f"{c.train.epochs} epochs",

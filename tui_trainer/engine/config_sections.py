@@ -42,6 +42,13 @@ class ModelConfig:
     batch_norm: bool = False
     init: str = "default"
 
+    def architecture(self, separator: str = ",") -> str:
+        """The network in a few characters: the layer stack (`conv32,pool,fc128`, `lenet5`), else
+        the MLP's hidden sizes (`64x32`, `linear` for none)."""
+        if self.layers:
+            return separator.join(self.layers)
+        return "x".join(str(h) for h in self.hidden) or "linear"
+
 
 @dataclass
 class LossConfig:

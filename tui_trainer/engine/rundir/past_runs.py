@@ -111,8 +111,7 @@ def read_run(path: str | Path) -> RunRecord:
     config = _read_config(path, problems)
     if config is not None:
         record.dataset = config.dataset.name
-        hidden = "x".join(str(h) for h in config.model.hidden) or "linear"
-        record.model = f"{hidden} {config.model.activation}"
+        record.model = f"{config.model.architecture()} {config.model.activation}"
         record.optimizer = config.optimizer.name
         record.lr = config.optimizer.lr
         record.epochs_planned = config.train.epochs

@@ -29,11 +29,7 @@ from tui_trainer.engine.rundir.lock import RunLock
 
 
 def default_run_name(config: TrainConfig) -> str:
-    if config.model.layers:
-        shape = "-".join(config.model.layers)
-    else:
-        shape = "x".join(str(h) for h in config.model.hidden) or "linear"
-    return f"{config.dataset.name}-{shape}-{config.optimizer.name}"
+    return f"{config.dataset.name}-{config.model.architecture('-')}-{config.optimizer.name}"
 
 
 class RunDirectory:
