@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
+    "dataset_files_signature": "datasets.paths",
     "load_dataset": "datasets.registry",
     "DatasetMeta": "datasets.meta",
     "data_problems": "validate",
@@ -115,6 +116,7 @@ __all__ = [
     "check_not_in_use",
     "data_problems",
     "default_loss",
+    "dataset_files_signature",
     "dataset_specs",
     "describe_model",
     "describe_write_error",
@@ -158,6 +160,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.config_values import Problem
     from tui_trainer.engine.control import TrainingControl
     from tui_trainer.engine.datasets.meta import DatasetMeta
+    from tui_trainer.engine.datasets.paths import dataset_files_signature
     from tui_trainer.engine.datasets.registry import dataset_specs, find_spec, load_dataset
     from tui_trainer.engine.device import detected_devices
     from tui_trainer.engine.events import (

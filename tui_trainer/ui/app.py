@@ -34,7 +34,7 @@ from textual.worker import Worker, WorkerState
 from tui_trainer.engine import TrainConfig, TrainingControl
 from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
-from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS
+from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS, refusal_text
 from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
@@ -166,9 +166,9 @@ class TrainerApp(App):
             return
         setup = self.setup
         setup.start_requested = False
+        setup.recheck_files()
         if setup.problems:
-            title = f"cannot start: {len(setup.problems)} problem(s)"
-            self.notify(setup.problems[0], title=title, severity="error")
+            self.notify(refusal_text(setup.problems), title="cannot start", severity="error", timeout=10)
             return
         if setup.checking:
             setup.start_requested = True  # it posts ReadyToStart when the check is done
@@ -278,6 +278,12 @@ class TrainerApp(App):
         widget = self.query_one(PANEL_FOCUS[key])
         widget.focus()
         widget.scroll_visible()
+
+    def action_first_problem(self) -> None:
+        if not self.setup.problems:
+            self.notify("No problems: s starts training.", timeout=3)
+        elif not self.setup.focus_first_problem():
+            self.notify(self.setup.problems[0], title="not a field's problem", severity="error")
 
     def action_leave_field(self) -> None:
         self.set_focus(None)

@@ -16,6 +16,7 @@ LETTER_ACTIONS = {
     "runs",
     "toggle_mistakes",
     "focus_panel",
+    "first_problem",
     "show_tab",
     "help",
     "quit",
@@ -24,6 +25,8 @@ START = "start training with the settings on the left"
 PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
 TABS = "show the Training, Confusion, Samples tab"
 LEAVE = "leave a field, so letter keys work as commands again"
+FIRST_PROBLEM = "jump to the first field with a problem (a refused start lists them all)"
+MAX_LISTED_PROBLEMS = 6
 QUIT = "quit (a running run is stopped and saved first)"
 PANEL_FOCUS = {
     "d": "#cfg-ui-dataset_pick",
@@ -62,6 +65,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
     Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
     Binding("o", "focus_panel('o')", "Optim", show=False, tooltip=PANELS),
+    Binding("f", "first_problem", "First problem", show=False, tooltip=FIRST_PROBLEM),
     Binding("t", "show_tab('tab-train')", "Train", show=False, tooltip=TABS),
     Binding("c", "show_tab('tab-confusion')", "Confusion", show=False, tooltip=TABS),
     Binding("v", "show_tab('tab-samples')", "Samples", show=False, tooltip=TABS),
@@ -74,3 +78,12 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("ctrl+q", "quit_key('field')", "Quit", priority=True, tooltip=QUIT),
     Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True, tooltip=QUIT),
 ]
+
+
+def refusal_text(problems: list[str]) -> str:
+    """Why `s` did not start: every problem (the first few, then a count) and how to get to them."""
+    lines = [f"• {problem}" for problem in problems[:MAX_LISTED_PROBLEMS]]
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        lines.append(f"… and {len(problems) - MAX_LISTED_PROBLEMS} more")
+    lines.append("f jumps to the first one")
+    return "\n".join(lines)

@@ -140,10 +140,10 @@ def device_choices(detected: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def dataset_info(meta, note: str | None = None) -> str:
+def dataset_info(meta, note: str | None = None, failed: bool = False) -> str:
     if meta is None:
-        if note and note.startswith("! "):
-            return "no dataset info until the problem above is fixed"
+        if failed:
+            return "no dataset info until the dataset's problem is fixed"
         return note or "loading dataset info…"
     shape = "×".join(str(d) for d in meta.input_shape)
     if meta.task == "classification":

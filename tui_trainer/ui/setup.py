@@ -38,6 +38,7 @@ from tui_trainer.engine import (
     losses_for_task,
     parse_value,
 )
+from tui_trainer.ui.dataset_key import DATA_KEYS, meta_key
 from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
@@ -55,37 +56,6 @@ from tui_trainer.ui.panels import (
 )
 
 PICK_KEY = "ui.dataset_pick"
-# Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
-DATA_KEYS = (
-    "dataset.name",
-    "dataset.val_fraction",
-    "dataset.n_samples",
-    "dataset.target",
-    "dataset.image_size",
-    "dataset.grayscale",
-)
-
-
-def load_error_field(message: str) -> str:
-    """The field a dataset's load error belongs to: a ConfigError's message starts with the field
-    it names (`dataset.target 'x' is not a column ...`); anything else is about the name."""
-    first = message.split(" ", 1)[0].rstrip(":")
-    return first if first in DATA_KEYS else "dataset.name"
-
-
-def meta_key(config: TrainConfig) -> tuple:
-    d = config.dataset
-    return (
-        d.name,
-        d.val_fraction,
-        d.test_fraction,
-        d.n_samples,
-        d.noise,
-        d.image_size,
-        d.grayscale,
-        d.target,
-        d.data_dir,
-    )
 
 
 class SetupColumn(VerticalScroll, can_focus=False):
@@ -109,6 +79,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.problems: list[str] = []
         self.meta: DatasetMeta | None = None
         self.meta_note: str | None = None
+        # Why the dataset could not be loaded, under the field it is about.
+        self.meta_problem: Problem | None = None
         self._meta_for: tuple[Any, ...] | None = None
         self._meta_cache: dict[tuple[Any, ...], DatasetMeta] = {}
         self._meta_timer: Timer | None = None
@@ -281,15 +253,15 @@ class SetupColumn(VerticalScroll, can_focus=False):
         try:
             find_spec(self.config.dataset.name)  # torch-free: an unknown name is an error at once
         except ConfigError as exc:
-            self._meta_loaded(key, None, f"! {exc}")
+            self._meta_loaded(key, None, None, Problem("dataset.name", str(exc)))
             return
-        self.meta, self.meta_note = None, None
+        self.meta, self.meta_note, self.meta_problem = None, None, None
         self.query_one("#dataset-info", Static).update("loading dataset info…")
         self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self.load_meta(key, self.config.copy()))
 
     @work(thread=True, group="meta", exit_on_error=False)
     def load_meta(self, key: tuple[Any, ...], config: TrainConfig) -> None:
-        meta, note = None, None
+        meta, note, problem = None, None, None
         try:
             spec, _ = find_spec(config.dataset.name)
             if spec.needs_download:
@@ -297,22 +269,28 @@ class SetupColumn(VerticalScroll, can_focus=False):
             else:
                 meta = load_dataset(config.dataset, config.train.seed).meta
         except ConfigError as exc:
-            note = f"! {exc}"
+            problem = Problem(exc.field or "dataset.name", str(exc))
         except Exception as exc:  # unreadable files and the like: one line, never a crash
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            note = f"! cannot load {config.dataset.name}: {reason}"
+            problem = Problem("dataset.name", f"cannot load {config.dataset.name}: {reason}")
         with contextlib.suppress(RuntimeError):  # the app closed while loading
-            self.app.call_from_thread(self._meta_loaded, key, meta, note)
+            self.app.call_from_thread(self._meta_loaded, key, meta, note, problem)
 
-    def _meta_loaded(self, key: tuple[Any, ...], meta: DatasetMeta | None, note: str | None) -> None:
+    def _meta_loaded(
+        self,
+        key: tuple[Any, ...],
+        meta: DatasetMeta | None,
+        note: str | None,
+        problem: Problem | None = None,
+    ) -> None:
         if meta is not None:
             self._meta_cache[key] = meta
         if key != meta_key(self.config):
             return  # an older request; a newer one is on its way
-        self.meta, self.meta_note, self._meta_for = meta, note, key
+        self.meta, self.meta_note, self.meta_problem, self._meta_for = meta, note, problem, key
         if meta is not None:
             self._follow_task(meta)
-        self.query_one("#dataset-info", Static).update(dataset_info(meta, note))
+        self.query_one("#dataset-info", Static).update(dataset_info(meta, note, problem is not None))
         self.field("dataset.n_samples").display = self._is_toy()
         self._refresh_loss()
         self._refresh_model()
@@ -341,8 +319,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         problems = self.config.problems()
         if self.meta is not None and self._meta_for == meta_key(self.config):
             problems += data_problems(self.config, self.meta)
-        elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
-            problems.append(Problem(load_error_field(self.meta_note[2:]), self.meta_note[2:]))
+        elif self.meta_problem is not None and self._meta_for == meta_key(self.config):
+            problems.append(self.meta_problem)
         if self.config.train.tensorboard and not self.tensorboard_installed:
             message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
             problems.append(Problem("train.tensorboard", message))
@@ -377,6 +355,27 @@ class SetupColumn(VerticalScroll, can_focus=False):
             button.label = "Checking the dataset…"
         else:
             button.label = "Start training (s)"
+
+    def recheck_files(self) -> None:
+        """A `csv:`/`folder:` dataset edited on disk since it was checked is checked again (when
+        `s` is pressed), so an error fixed in the file no longer blocks the start."""
+        checked, now = self._meta_for, meta_key(self.config)
+        if checked is not None and checked[:-1] == now[:-1] and checked[-1] != now[-1]:
+            self._request_meta(0.0)
+            self.revalidate()
+
+    def focus_first_problem(self) -> bool:
+        """Focus the topmost field that shows a problem; False when none does (the problem is
+        in the list above the Start button, which is scrolled into view instead)."""
+        for field in self.query(Field):
+            if field.display and field.has_class("-invalid"):
+                target = next((w for w in field.query("*") if w.focusable), None)
+                if target is not None:
+                    target.focus()
+                    target.scroll_visible()
+                    return True
+        self.query_one("#problems", Static).scroll_visible()
+        return False
 
     def set_locked(self, locked: bool, message: str = "") -> None:
         """Block edits while a run trains, with a banner saying why."""
