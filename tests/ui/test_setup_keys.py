@@ -147,7 +147,7 @@ async def test_start_waits_for_the_dataset_check_then_trains(tmp_path, monkeypat
         start = app.query_one("#start", Button)
         assert setup.checking and start.disabled and "Checking" in str(start.label)
         assert not setup.problems
-        await pilot.press("enter")  # Enter in the field: starts once the check passes
+        await pilot.press("ctrl+s")  # Ctrl+S in the field: starts once the check passes
         assert app.worker is None
         gate.set()
         await wait_for(pilot, lambda: app.view.finished is not None, what="the run")

@@ -59,6 +59,14 @@ _EXPORTS: dict[str, str] = {
     "LOSS_LABELS": "names",
     "OPTIMIZERS": "names",
     "SCHEDULERS": "names",
+    "AMP_MODES": "names",
+    "CLASS_WEIGHTS": "names",
+    "INITS": "names",
+    "LOADERS": "names",
+    "NORMALIZATIONS": "names",
+    "TARGET_NORMALIZATIONS": "names",
+    "TASKS": "names",
+    "NAMED_ARCHITECTURES": "layer_stack",
     # runs
     "RunRecord": "rundir.past_runs",
     "RunCurves": "rundir.past_runs",
@@ -82,6 +90,14 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "ACTIVATIONS",
+    "AMP_MODES",
+    "CLASS_WEIGHTS",
+    "INITS",
+    "LOADERS",
+    "NORMALIZATIONS",
+    "TARGET_NORMALIZATIONS",
+    "TASKS",
+    "NAMED_ARCHITECTURES",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
@@ -178,14 +194,22 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
         ACTIVATIONS,
+        AMP_MODES,
+        CLASS_WEIGHTS,
+        INITS,
+        LOADERS,
         LOSS_LABELS,
         LOSSES,
+        NORMALIZATIONS,
         OPTIMIZERS,
         REGRESSION_LOSSES,
         SCHEDULERS,
+        TARGET_NORMALIZATIONS,
+        TASKS,
         USES_BETAS,
         USES_MOMENTUM,
         default_loss,

@@ -176,6 +176,10 @@ class TrainerApp(App):
             return
         self.start_training(setup.config.copy())
 
+    def action_start_anywhere(self) -> None:
+        """Ctrl+S: start even while a field is typed into (the letter `s` types there)."""
+        self.action_start()
+
     def start_training(self, config: TrainConfig, resume_from: str | Path | None = None) -> None:
         """Train `config` in the worker thread; `resume_from` continues that run directory."""
         if self.training:
@@ -344,7 +348,7 @@ class TrainerApp(App):
         self.start_training(message.config, resume_from=message.path)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_start()
+        self.action_focus_next()  # Enter ends a field's edit, as Tab does; s or Ctrl+S starts
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":

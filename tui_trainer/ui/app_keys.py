@@ -38,7 +38,10 @@ PANEL_FOCUS = {
 # The tooltips are the help screen's text for each key.
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("s", "start", "Start", tooltip=START),
-    Binding("enter", "start", "Start", show=False, tooltip=START),
+    Binding("enter", "start", "Start", show=False, tooltip=START + " (in a field: next field)"),
+    Binding(
+        "ctrl+s", "start_anywhere", "Start", show=False, priority=True, tooltip=START + " (also while typing)"
+    ),
     Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
     Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
     Binding(

@@ -23,8 +23,6 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from tui_trainer.engine import (
     REGRESSION_LOSSES,
-    USES_BETAS,
-    USES_MOMENTUM,
     ConfigError,
     DatasetMeta,
     Problem,
@@ -38,7 +36,7 @@ from tui_trainer.engine import (
     losses_for_task,
     parse_value,
 )
-from tui_trainer.ui.dataset_key import DATA_KEYS, meta_key
+from tui_trainer.ui.field_rules import DATA_KEYS, PICK_FIELDS, SHOWN_BY, meta_key, shown_fields
 from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
@@ -48,14 +46,11 @@ from tui_trainer.ui.panels import (
     OptimizerPanel,
     dataset_info,
     device_choices,
-    file_kind,
     loss_choices,
     model_summary,
     set_select_options,
     tensorboard_available,
 )
-
-PICK_KEY = "ui.dataset_pick"
 
 
 class SetupColumn(VerticalScroll, can_focus=False):
@@ -120,20 +115,21 @@ class SetupColumn(VerticalScroll, can_focus=False):
     def on_input_changed(self, event: Input.Changed) -> None:
         key = key_of(event.input.id)
         self._apply(key, event.value)
-        if key == "dataset.name":
-            pick = self.query_one("#" + field_id(PICK_KEY), ChoiceSelect)
-            wanted = event.value.strip() if pick.offers(event.value.strip()) else Select.NULL
-            if pick.value != wanted:
-                pick.value = wanted
+        for pick_key, filled in PICK_FIELDS.items():
+            if key == filled:
+                pick = self.query_one("#" + field_id(pick_key), ChoiceSelect)
+                wanted = event.value.strip() if pick.offers(event.value.strip()) else Select.NULL
+                if pick.value != wanted:
+                    pick.value = wanted
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
             return
         key = key_of(event.select.id)
-        if key == PICK_KEY:
-            name_input = self.query_one("#" + field_id("dataset.name"), Input)
-            if name_input.value != event.value:
-                name_input.value = str(event.value)
+        if key in PICK_FIELDS:
+            filled = self.query_one("#" + field_id(PICK_FIELDS[key]), Input)
+            if filled.value != event.value:
+                filled.value = str(event.value)
             return
         self._apply(key, str(event.value))
 
@@ -141,7 +137,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._apply(key_of(event.checkbox.id), "true" if event.value else "false")
 
     def _apply(self, key: str | None, raw: str) -> None:
-        if key is None or key == PICK_KEY:
+        if key is None or key in PICK_FIELDS:
             return
         section, name = key.split(".")
         try:
@@ -157,7 +153,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
             self.start_requested = False  # an edit after `s` means the user is not done
         if key in DATA_KEYS:
             self._request_meta()
-        if key in ("optimizer.name", "dataset.name"):
+        if key in SHOWN_BY:
             self._show_optional_fields()
         if key == "loss.one_hot":
             # Not on loss.name: the offered losses depend only on the task and one-hot, and
@@ -172,7 +168,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.config = config.copy()
         self.parse_errors.clear()
         for field in self.query(Field):
-            if field.key == PICK_KEY:
+            if field.key in PICK_FIELDS:
                 continue
             section, name = field.key.split(".")
             value = getattr(getattr(self.config, section), name)
@@ -198,13 +194,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     # ---- what is shown ----------------------------------------------------------------
     def _show_optional_fields(self) -> None:
-        name = self.config.optimizer.name
-        self.field("optimizer.momentum").display = name in USES_MOMENTUM
-        self.field("optimizer.betas").display = name in USES_BETAS
-        kind = file_kind(self.config.dataset.name)
-        self.field("dataset.target").display = kind == "csv"
-        self.field("dataset.image_size").display = kind == "folder"
-        self.field("dataset.grayscale").display = kind == "folder"
+        for key, shown in shown_fields(self.config, self.meta).items():
+            self.field(key).display = shown
 
     def field(self, key: str) -> Field:
         """The labelled field that edits `key`."""
@@ -212,10 +203,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
-        hidden_wrong = any(p.field == "model.hidden" for p in self.config.problems())
-        if "model.hidden" in self.parse_errors or hidden_wrong:
-            summary.update("fix the hidden sizes to see the layers")
-            return
+        problems = self.config.problems()
+        if self.meta is not None:
+            problems += data_problems(self.config, self.meta)
+        for key, what in (("model.layers", "layer stack"), ("model.hidden", "hidden sizes")):
+            if key in self.parse_errors or any(p.field == key for p in problems):
+                summary.update(f"fix the {what} to see the layers")
+                return
         try:
             summary.update(model_summary(self.config, self.meta))
         except Exception as exc:  # a summary must never take the form down
@@ -225,7 +219,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
         select = self.query_one("#" + field_id("loss.name"), ChoiceSelect)
         info = self.query_one("#loss-info", Static)
         meta, loss = self.meta, self.config.loss
-        self.field("loss.one_hot").display = meta is None or meta.task == "classification"
         if meta is None:
             info.update("")
             return
@@ -291,7 +284,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if meta is not None:
             self._follow_task(meta)
         self.query_one("#dataset-info", Static).update(dataset_info(meta, note, problem is not None))
-        self.field("dataset.n_samples").display = self._is_toy()
+        self._show_optional_fields()
         self._refresh_loss()
         self._refresh_model()
         self.revalidate()
@@ -307,12 +300,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
             return
         old, loss.name = loss.name, default_loss(meta.task)
         self.post_message(self.LossReplaced(old, loss.name, meta.task))
-
-    def _is_toy(self) -> bool:
-        try:
-            return find_spec(self.config.dataset.name)[0].kind == "toy"
-        except ConfigError:
-            return False
 
     # ---- validation -------------------------------------------------------------------
     def revalidate(self) -> None:
