@@ -49,7 +49,8 @@ async def test_scheduler_fields_follow_the_scheduler_and_edits_reach_the_config(
     async with app.run_test(size=(80, 24)) as pilot:
         setup = app.query_one(SetupColumn)
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
-        assert not any(shown(setup, k) for k in ("scheduler.step_size", "scheduler.gamma", "scheduler.patience"))
+        scheduler_keys = ("scheduler.step_size", "scheduler.gamma", "scheduler.patience")
+        assert not any(shown(setup, key) for key in scheduler_keys)
 
         await pick(pilot, "cfg-scheduler-name", "step")
         assert shown(setup, "scheduler.step_size") and shown(setup, "scheduler.gamma")
