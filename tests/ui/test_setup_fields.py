@@ -118,3 +118,26 @@ async def test_a_named_architecture_fills_the_layer_stack(tmp_path):
         await pilot.press("ctrl+a", "ctrl+k", *"conv8,pool,pool,pool,pool")
         assert "model.layers" in " ".join(setup.problems)
         assert "fix the layer stack" in str(app.query_one("#model-summary").render())
+
+
+async def test_the_preset_chooser_fills_the_panels(tmp_path):
+    from tui_trainer.engine import list_presets, load_preset
+    from tui_trainer.ui.presets_screen import PresetScreen
+
+    app = TrainerApp(toy_config(tmp_path / "runs"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        await pilot.press("P")
+        assert isinstance(app.screen, PresetScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PresetScreen) and setup.config.dataset.name == "moons"
+
+        names = [preset.name for preset in list_presets()]
+        await pilot.press("P", *["j"] * names.index("mnist-lenet5"), "enter")
+        assert not isinstance(app.screen, PresetScreen)
+        expected = load_preset("mnist-lenet5")
+        assert setup.config.dataset.name == expected.dataset.name
+        assert setup.config.model.layers == expected.model.layers
+        assert app.query_one("#cfg-model-layers", Input).value == ",".join(expected.model.layers)
+        assert setup.config.train.output_dir == str(tmp_path / "runs")  # runs still go where they went

@@ -86,6 +86,10 @@ _EXPORTS: dict[str, str] = {
     "load_weights_file": "rundir.weights",
     "load_model": "rundir.weights",
     "describe_write_error": "rundir.writer",
+    # presets
+    "Preset": "presets",
+    "list_presets": "presets",
+    "load_preset": "presets",
 }
 
 __all__ = [
@@ -155,6 +159,9 @@ __all__ = [
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
+    "Preset",
+    "list_presets",
+    "load_preset",
 ]
 
 
@@ -216,6 +223,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
+    from tui_trainer.engine.presets import Preset, list_presets, load_preset
     from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.past_runs import (

@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from tui_trainer.engine import TrainConfig, TrainingControl
+from tui_trainer.engine import ConfigError, TrainConfig, TrainingControl, list_presets, load_preset
 from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
 from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS, refusal_text
@@ -40,6 +40,7 @@ from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.presets_screen import PresetScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SamplesPane
@@ -322,6 +323,31 @@ class TrainerApp(App):
         self.view.write(text, "yellow")
         self.notify(text, timeout=4)
 
+    def action_presets(self) -> None:
+        if self.setup.locked:
+            self.notify(LOCKED_MESSAGE, severity="warning")
+            return
+        try:
+            presets = list_presets()
+        except ConfigError as exc:
+            self.notify(str(exc), title="presets", severity="error")
+            return
+        self.push_screen(PresetScreen(presets), self.load_preset)
+
+    def load_preset(self, name: str | None) -> None:
+        if name is None:
+            return
+        try:
+            config = load_preset(name)
+        except ConfigError as exc:
+            self.notify(str(exc), title="preset", severity="error")
+            return
+        # Runs go where this app saves them, on the device it was told to use.
+        config.train.output_dir = self.setup.config.train.output_dir
+        config.train.device = self.setup.config.train.device
+        self.setup.load_config(config)
+        self.view.write(f"loaded the preset {name}; s trains it", "bold")
+
     @on(RunsScreen.LoadConfig)
     def load_past_config(self, message: RunsScreen.LoadConfig) -> None:
         setup = self.setup
@@ -363,4 +389,5 @@ class TrainerApp(App):
         yield SystemCommand("Toggle loss / accuracy plot", "(a)", self.action_toggle_metric)
         yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
         yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
+        yield SystemCommand("Presets: the classic exercises", "(P)", self.action_presets)
         yield SystemCommand("Keys and help", "(?)", self.action_help)

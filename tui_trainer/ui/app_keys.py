@@ -14,6 +14,7 @@ LETTER_ACTIONS = {
     "restart",
     "toggle_metric",
     "runs",
+    "presets",
     "toggle_mistakes",
     "focus_panel",
     "first_problem",
@@ -57,6 +58,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         "Runs",
         tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume",
     ),
+    Binding("P", "presets", "Presets", tooltip="presets: complete configs for the classic exercises"),
     Binding(
         "e",
         "toggle_mistakes",

@@ -97,7 +97,7 @@ class ModelPanel(SetupPanel):
             compact=True,
         )
         yield Field("network", pick, "ui.architecture_pick")
-        yield text_field("layers", "model.layers", m.layers, "empty: hidden sizes; or conv32,pool,fc64")
+        yield text_field("layers", "model.layers", m.layers, "e.g. conv32,pool,fc64")
         yield select_field("activation", "model.activation", _choices(ACTIVATIONS), m.activation)
         yield text_field("dropout", "model.dropout", m.dropout)
         yield check_field("", "model.batch_norm", m.batch_norm, "batch norm")
