@@ -223,6 +223,8 @@ async def test_a_refused_start_lists_every_problem_and_f_jumps_to_the_first(tmp_
     app = TrainerApp(config)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        status = app.query_one("#progress-line")
+        assert str(status.render()).startswith("2 problem(s) to fix before training — f jumps")
         await pilot.press("s")
         refusal = [n for n in notifications(app) if n.title == "cannot start"]
         assert refusal and app.worker is None
@@ -234,6 +236,9 @@ async def test_a_refused_start_lists_every_problem_and_f_jumps_to_the_first(tmp_
         assert app.focused is app.query_one("#cfg-model-dropout", Input)  # the Model panel comes first
         await pilot.press("ctrl+a", "ctrl+k", *"0.1", "escape", "f")
         assert app.focused is app.query_one("#cfg-optimizer-lr", Input)
+        assert str(status.render()).startswith("1 problem(s) to fix")
+        await pilot.press("ctrl+a", "ctrl+k", *"0.01")
+        assert str(status.render()).startswith("ready — press s")
 
 
 async def test_a_folder_with_a_file_that_is_not_an_image_says_so_under_the_name(tmp_path):

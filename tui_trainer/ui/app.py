@@ -313,6 +313,10 @@ class TrainerApp(App):
             self.push_screen(RunsScreen(self.setup.config.train.output_dir, lambda: self.training))
 
     # ---- widgets' messages ------------------------------------------------------------
+    @on(SetupColumn.ProblemsChanged)
+    def show_problem_count(self, message: SetupColumn.ProblemsChanged) -> None:
+        self.view.status.problems = message.count
+
     @on(SetupColumn.ReadyToStart)
     def start_once_checked(self) -> None:
         self.action_start()  # refuses with the problem when the check found one

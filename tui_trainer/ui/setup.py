@@ -59,6 +59,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
     class ReadyToStart(Message):
         """The dataset check that `s` waited for is done (it may have found a problem)."""
 
+    class ProblemsChanged(Message):
+        """The number of problems that block the start changed."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     class LossReplaced(Message):
         """The dataset's task changed and the chosen loss no longer fit it: `new` replaced `old`."""
 
@@ -327,6 +334,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
                 shown[problem.field] = problem.message
         for key, field in fields.items():
             field.show_error(shown.get(key))
+        if len(self.problems) != len(shown) + len(general):
+            self.post_message(self.ProblemsChanged(len(shown) + len(general)))
         self.problems = list(shown.values()) + general
         problems_view = self.query_one("#problems", Static)
         problems_view.update("\n".join(f"! {p}" for p in general))
