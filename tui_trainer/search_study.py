@@ -1,0 +1,167 @@
+"""What every process of a search shares: the search directory's set-up (base config, space, the
+number of trials) and the Optuna study in its SQLite storage, opened with the same sampler and
+pruner settings everywhere. Optuna is imported only here and by the modules that need a study.
+
+The objective is the trial's best validation loss (minimised): the value the pruner watches
+epoch by epoch, and what `train.patience` and best.pt already track.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui_trainer.engine import ConfigError, TrainConfig
+from tui_trainer.engine.rundir.layout import (
+    SEARCH_BASE_CONFIG,
+    SEARCH_CLAIM_LOCK,
+    SEARCH_MANIFEST_FILE,
+    SEARCH_STORAGE_FILE,
+)
+from tui_trainer.engine.search_space import SearchParam, parse_search_space
+
+if TYPE_CHECKING:
+    import optuna
+
+INSTALL_HINT = "the search needs Optuna: pip install 'tui-trainer[search]'"
+OBJECTIVE = "best validation loss"
+# MedianPruner: no pruning before 5 trials have finished, nor on a trial's first epoch (its
+# validation loss then says more about the learning rate's warm-up than about the config).
+PRUNER_STARTUP_TRIALS = 5
+PRUNER_WARMUP_EPOCHS = 1
+# SQLite waits this long for another worker's write before giving up.
+SQLITE_TIMEOUT_S = 60
+# The user attribute a worker sets on each trial it ran to an end: the run's status. A failed
+# trial without it (its process was killed) or "stopped" (a stop signal) was interrupted: it does
+# not count toward the asked number and its parameters run again.
+STATUS = "status"
+
+
+def optuna_missing() -> bool:
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+@dataclass
+class SearchSetup:
+    """A search as its directory describes it: base.toml, and the specs and trial count in search.json."""
+
+    dir: Path
+    base: TrainConfig
+    specs: list[str]
+    space: list[SearchParam]
+    n_trials: int
+    parallel: int
+    study_name: str
+
+    @classmethod
+    def load(cls, search_dir: str | Path) -> SearchSetup:
+        """Raises ConfigError naming what is missing or damaged."""
+        path = Path(search_dir).expanduser()
+        if not path.is_dir():
+            raise ConfigError(
+                f"--resume-search needs a search directory, {str(search_dir)!r} is not a directory"
+            )
+        for name in (SEARCH_MANIFEST_FILE, SEARCH_BASE_CONFIG, SEARCH_STORAGE_FILE):
+            if not (path / name).exists():
+                raise ConfigError(f"{path} is not a search directory: it has no {name}")
+        try:
+            manifest = json.loads((path / SEARCH_MANIFEST_FILE).read_text(encoding="utf-8"))
+            specs = [str(s) for s in manifest["specs"]]
+            n_trials, parallel, name = (
+                int(manifest["trials_asked"]),
+                int(manifest["parallel"]),
+                str(manifest["study"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path / SEARCH_MANIFEST_FILE} is damaged: {exc}") from None
+        base = TrainConfig.load(path / SEARCH_BASE_CONFIG)
+        return cls(path, base, specs, parse_search_space(specs, base), n_trials, parallel, name)
+
+    @property
+    def name_width(self) -> int:
+        """Digits of the trial number in run names: t07 in a search of up to 100 trials."""
+        return max(2, len(str(self.n_trials - 1)))
+
+
+def storage_url(search_dir: Path) -> str:
+    return f"sqlite:///{(search_dir / SEARCH_STORAGE_FILE).resolve()}"
+
+
+def open_study(setup: SearchSetup, seed: int | None = None, create: bool = False) -> optuna.Study:
+    """The search's study with its TPE sampler (seeded: the same search samples the same trials)
+    and median pruner; `create` makes it in a new storage."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = optuna.storages.RDBStorage(
+        storage_url(setup.dir), engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+    )
+    sampler = make_sampler(setup, seed)
+    pruner = optuna.pruners.MedianPruner(
+        n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=PRUNER_WARMUP_EPOCHS
+    )
+    if create:
+        return optuna.create_study(
+            storage=storage, study_name=setup.study_name, direction="minimize", sampler=sampler, pruner=pruner
+        )
+    return optuna.load_study(study_name=setup.study_name, storage=storage, sampler=sampler, pruner=pruner)
+
+
+def make_sampler(setup: SearchSetup, seed: int | None) -> optuna.samplers.BaseSampler:
+    """TPE; parallel workers pretend running trials ended badly (constant liar), so they do
+    not all sample the same promising spot."""
+    import optuna
+
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=setup.parallel > 1)
+
+
+def is_interrupted(trial: optuna.trial.FrozenTrial) -> bool:
+    from optuna.trial import TrialState
+
+    return trial.state == TrialState.FAIL and trial.user_attrs.get(STATUS) in (None, "stopped")
+
+
+def counted_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """The trials that count toward the asked number: every finished one (completed, pruned,
+    failed), not those a stop signal cut short (they run again)."""
+    from optuna.trial import TrialState
+
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    return [t for t in study.get_trials(deepcopy=False) if t.state in finished and not is_interrupted(t)]
+
+
+def running_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    from optuna.trial import TrialState
+
+    return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+
+
+def mark_interrupted(study: optuna.Study, trial_number: int, params: dict[str, Any]) -> None:
+    """A trial a signal stopped (or a killed process left running): failed, not counted, and its
+    parameters queued so the resumed search trains them first."""
+    from optuna.trial import TrialState
+
+    study.tell(trial_number, state=TrialState.FAIL, skip_if_finished=True)
+    study.enqueue_trial(params, user_attrs={"retry_of": trial_number})
+
+
+@contextlib.contextmanager
+def claim_lock(search_dir: Path) -> Iterator[None]:
+    """Held while a process counts the trials and takes the next one (and rewrites the search's
+    files): parallel workers neither overshoot the trial count nor overwrite newer files."""
+    fd = os.open(search_dir / SEARCH_CLAIM_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
