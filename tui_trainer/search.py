@@ -8,7 +8,8 @@ optuna.db in that directory, so a search stopped by Ctrl-C continues with `--res
 own tools can read it. `--parallel K` runs K trials at once in worker processes that divide the
 CPU threads (one GPU each when there are several), as a sweep does. At the end: the results
 table best first, search.csv, search.json (with Optuna's parameter importances) and best.toml.
-The trials themselves are `search_trials`'; the files and the table `search_results`'.
+The trials themselves are `search_trials`'; the files and the table `search_results`'. Torch and
+the trainer are imported only once the search is known to be good, so a bad one is refused at once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 from rich.console import Console
 
 from tui_trainer.engine import ConfigError, RunInUse, TrainConfig, find_spec
-from tui_trainer.engine.distributed import launched_by_torchrun
 from tui_trainer.engine.rundir.layout import (
     SEARCH_BASE_CONFIG,
     SEARCH_BEST_CONFIG,
@@ -31,14 +31,12 @@ from tui_trainer.engine.rundir.layout import (
     SEARCH_TABLE_FILE,
 )
 from tui_trainer.engine.rundir.lock import RunLock
-from tui_trainer.engine.rundir.writer import create_sweep_dir
 from tui_trainer.engine.search_space import parse_search_space
 from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from tui_trainer.formatting import format_number
 from tui_trainer.search_results import (
     best_result,
     new_manifest,
-    param_importance,
     search_table,
     write_search_files,
 )
@@ -51,8 +49,6 @@ from tui_trainer.search_study import (
     optuna_missing,
     running_trials,
 )
-from tui_trainer.search_trials import TrialLoop, install_stop_handlers
-from tui_trainer.sweep import forward_stop_signals, threads_per_process, visible_gpus
 
 DEFAULT_TRIALS = 20
 POLL_SECONDS = 0.2
@@ -71,13 +67,15 @@ def run_search(
         return _refuse(INSTALL_HINT)
     n_trials = DEFAULT_TRIALS if trials is None else trials
     try:
-        _check_run_settings(n_trials, parallel)
         space = parse_search_space(specs, base, list(set_keys))
         names = [c for p in space if p.key == "dataset.name" for c in p.choices] or [base.dataset.name]
         for name in names:
             find_spec(name)
+        _check_run_settings(n_trials, parallel)
     except ConfigError as exc:
         return _refuse(str(exc))
+    from tui_trainer.engine.rundir.writer import create_sweep_dir
+
     try:
         search_dir = create_sweep_dir(Path(base.train.output_dir).expanduser(), SEARCH_PREFIX)
         base.save(search_dir / SEARCH_BASE_CONFIG)
@@ -134,12 +132,14 @@ class Search:
                 else:
                     self._run_workers()
             _recover_interrupted(study)  # trials of workers killed by a second Ctrl-C
-            results = write_search_files(setup, study, param_importance(study))
+            results = write_search_files(setup, study, final=True)
         finally:
             lock.release()
         return self._report(results, len(counted_trials(study)))
 
     def _header(self, done: int) -> str:
+        from tui_trainer.sweep import threads_per_process
+
         setup = self.setup
         space = ", ".join(p.describe() for p in setup.space)
         threads = threads_per_process(setup.parallel)
@@ -150,6 +150,8 @@ class Search:
         )
 
     def _run_here(self) -> None:
+        from tui_trainer.search_trials import TrialLoop, install_stop_handlers
+
         loop = TrialLoop(self.setup, 0, self.console)
         restore = install_stop_handlers(loop)
         try:
@@ -159,6 +161,8 @@ class Search:
         self.stopping = loop.stopping
 
     def _run_workers(self) -> None:
+        from tui_trainer.sweep import forward_stop_signals, threads_per_process, visible_gpus
+
         setup = self.setup
         threads = threads_per_process(setup.parallel)
         gpus = visible_gpus(setup.base)
@@ -219,12 +223,14 @@ def _recover_interrupted(study) -> None:
 
 
 def _check_run_settings(n_trials: int, parallel: int) -> None:
-    if launched_by_torchrun():
-        raise ConfigError("--search cannot run under torchrun; run the search without torchrun")
     if n_trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {n_trials}")
     if parallel < 1:
         raise ConfigError(f"--parallel must be at least 1, got {parallel}")
+    from tui_trainer.engine.distributed import launched_by_torchrun
+
+    if launched_by_torchrun():
+        raise ConfigError("--search cannot run under torchrun; run the search without torchrun")
 
 
 def _refuse(message: str) -> int:

@@ -24,7 +24,7 @@ from tui_trainer.engine.rundir.layout import (
 from tui_trainer.engine.search_space import trial_config
 from tui_trainer.formatting import format_number, format_percent
 from tui_trainer.results_table import ResultRow, csv_cell, results_table
-from tui_trainer.search_study import OBJECTIVE, STATUS, SearchSetup, is_interrupted
+from tui_trainer.search_study import OBJECTIVE, STATUS, SearchSetup, is_interrupted, run_facts
 
 if TYPE_CHECKING:
     import optuna
@@ -55,19 +55,18 @@ def trial_results(setup: SearchSetup, study: optuna.Study) -> list[TrialResult]:
     for trial in study.get_trials(deepcopy=False):
         if trial.state == TrialState.WAITING:
             continue
-        texts = trial.user_attrs.get("texts")
+        facts = run_facts(trial)
+        texts = facts.get("texts")
         if not isinstance(texts, dict):
             texts = {p.key: p.as_text(trial.params[p.key]) for p in setup.space if p.key in trial.params}
         if trial.state == TrialState.RUNNING:
             status = "running"
         elif is_interrupted(trial):
-            status = "interrupted" if trial.user_attrs.get(STATUS) is None else "stopped"
+            status = "interrupted" if facts.get(STATUS) is None else "stopped"
         else:
-            status = str(trial.user_attrs.get(STATUS, trial.state.name.lower()))
+            status = str(facts.get(STATUS, trial.state.name.lower()))
         value = trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None
-        results.append(
-            TrialResult(trial.number, trial.state.name, status, texts, value, dict(trial.user_attrs))
-        )
+        results.append(TrialResult(trial.number, trial.state.name, status, texts, value, facts))
     return results
 
 
@@ -102,15 +101,14 @@ def search_table(setup: SearchSetup, results: list[TrialResult]) -> Table:
     return results_table(title, [p.key for p in setup.space], titles, rows)
 
 
-def write_search_files(
-    setup: SearchSetup, study: optuna.Study, importance: dict[str, float] | None = None
-) -> list[TrialResult]:
-    """search.json, search.csv and best.toml as the study stands now; returns its trials."""
+def write_search_files(setup: SearchSetup, study: optuna.Study, final: bool = False) -> list[TrialResult]:
+    """search.json and search.csv as the study stands now (after each trial); at the end
+    (`final`) also the parameter importances and best.toml. Returns the trials."""
     results = trial_results(setup, study)
     best = best_result(results)
-    _write_manifest(setup, results, best, importance)
+    _write_manifest(setup, results, best, param_importance(study) if final else None)
     _write_csv(setup, results)
-    if best is not None:
+    if final and best is not None:
         _write_best_config(setup, study, best)
     return results
 

@@ -37,9 +37,11 @@ PRUNER_STARTUP_TRIALS = 5
 PRUNER_WARMUP_EPOCHS = 1
 # SQLite waits this long for another worker's write before giving up.
 SQLITE_TIMEOUT_S = 60
-# The user attribute a worker sets on each trial it ran to an end: the run's status. A failed
-# trial without it (its process was killed) or "stopped" (a stop signal) was interrupted: it does
-# not count toward the asked number and its parameters run again.
+# The one user attribute a worker keeps on each trial: a dict of what the results table shows
+# (the values as shown, the run's name; once it ended, its status, epochs and best losses).
+RUN_ATTR = "run"
+# The run's status in it. A failed trial without one (its process was killed) or "stopped" (a stop
+# signal) was interrupted: it does not count toward the asked number and its values run again.
 STATUS = "status"
 
 
@@ -106,6 +108,7 @@ def open_study(setup: SearchSetup, seed: int | None = None, create: bool = False
     storage = optuna.storages.RDBStorage(
         storage_url(setup.dir), engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
     )
+    _write_ahead(storage)
     sampler = make_sampler(setup, seed)
     pruner = optuna.pruners.MedianPruner(
         n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=PRUNER_WARMUP_EPOCHS
@@ -115,6 +118,22 @@ def open_study(setup: SearchSetup, seed: int | None = None, create: bool = False
             storage=storage, study_name=setup.study_name, direction="minimize", sampler=sampler, pruner=pruner
         )
     return optuna.load_study(study_name=setup.study_name, storage=storage, sampler=sampler, pruner=pruner)
+
+
+def _write_ahead(storage: optuna.storages.RDBStorage) -> None:
+    """SQLite in write-ahead-log mode with fsync at checkpoints only: a commit costs no fsync, a
+    killed process still loses nothing committed (only a power cut can lose the last few), and
+    the workers of a parallel search read while one of them writes."""
+    from sqlalchemy import event
+
+    def on_connect(connection: Any, record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(storage.engine, "connect", on_connect)
+    storage.engine.dispose()  # the connections made before the listener
 
 
 def make_sampler(setup: SearchSetup, seed: int | None) -> optuna.samplers.BaseSampler:
@@ -128,7 +147,12 @@ def make_sampler(setup: SearchSetup, seed: int | None) -> optuna.samplers.BaseSa
 def is_interrupted(trial: optuna.trial.FrozenTrial) -> bool:
     from optuna.trial import TrialState
 
-    return trial.state == TrialState.FAIL and trial.user_attrs.get(STATUS) in (None, "stopped")
+    return trial.state == TrialState.FAIL and run_facts(trial).get(STATUS) in (None, "stopped")
+
+
+def run_facts(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    facts = trial.user_attrs.get(RUN_ATTR)
+    return facts if isinstance(facts, dict) else {}
 
 
 def counted_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:

@@ -32,6 +32,7 @@ from tui_trainer.final_tables import metrics_table
 from tui_trainer.formatting import format_number, format_percent
 from tui_trainer.search_results import write_search_files
 from tui_trainer.search_study import (
+    RUN_ATTR,
     STATUS,
     SearchSetup,
     claim_lock,
@@ -89,8 +90,7 @@ class TrialLoop:
         setup = self.setup
         texts = {p.key: p.as_text(values[p.key]) for p in setup.space}
         name = trial_run_name(trial.number, setup.name_width, texts)
-        trial.set_user_attr("texts", texts)
-        trial.set_user_attr("run_name", name)
+        trial.set_user_attr(RUN_ATTR, {"texts": texts, "run_name": name})
         shown = " ".join(f"{k}={v}" for k, v in texts.items())
         self.say(f"trial {trial.number} start: {shown}")
         try:
@@ -129,9 +129,8 @@ class TrialLoop:
         """Tell the study how the trial ended, note it in the run's summary.json, say it."""
         from optuna.trial import TrialState
 
-        attrs = _run_facts(finished)
-        for key, value in attrs.items():
-            trial.set_user_attr(key, value)
+        attrs = {"texts": texts, "run_name": trial.user_attrs[RUN_ATTR]["run_name"], **_run_facts(finished)}
+        trial.set_user_attr(RUN_ATTR, attrs)
         best_loss = attrs.get("best_val_loss")
         with claim_lock(self.setup.dir):
             if finished.status == "stopped":

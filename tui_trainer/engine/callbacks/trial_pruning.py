@@ -24,5 +24,9 @@ class TrialPruning(Callback):
         self.stop_reason: str | None = None
 
     def on_evaluation(self, trainer: Any, evaluation: Evaluation) -> None:
-        if evaluation.split == "val" and self.stop_reason is None:
-            self.stop_reason = self.report(evaluation.epoch, evaluation.loss)
+        if evaluation.split != "val" or self.stop_reason is not None:
+            return
+        reason = self.report(evaluation.epoch, evaluation.loss)
+        # After the last epoch a prune saves nothing: the trial has finished, and counts as such.
+        if evaluation.epoch + 1 < trainer.config.train.epochs:
+            self.stop_reason = reason
