@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "the search needs Optuna: pip install 'tui-trainer[search]'"
 OBJECTIVE = "best validation loss"
-# MedianPruner: no pruning before 5 trials have finished, nor on a trial's first epoch (its
-# validation loss then says more about the learning rate's warm-up than about the config).
+# MedianPruner: no pruning before 5 trials have finished, nor in a trial's first quarter of its
+# epochs (at least the first epoch): early losses say more about how fast a config starts than
+# where it ends, and a higher dropout or a lower learning rate starts slower.
 PRUNER_STARTUP_TRIALS = 5
-PRUNER_WARMUP_EPOCHS = 1
+PRUNER_WARMUP_FRACTION = 0.25
 # SQLite waits this long for another worker's write before giving up.
 SQLITE_TIMEOUT_S = 60
 # The one user attribute a worker keeps on each trial: a dict of what the results table shows
@@ -111,7 +112,7 @@ def open_study(setup: SearchSetup, seed: int | None = None, create: bool = False
     _write_ahead(storage)
     sampler = make_sampler(setup, seed)
     pruner = optuna.pruners.MedianPruner(
-        n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=PRUNER_WARMUP_EPOCHS
+        n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=pruner_warmup_epochs(setup.base)
     )
     if create:
         return optuna.create_study(
@@ -134,6 +135,11 @@ def _write_ahead(storage: optuna.storages.RDBStorage) -> None:
 
     event.listen(storage.engine, "connect", on_connect)
     storage.engine.dispose()  # the connections made before the listener
+
+
+def pruner_warmup_epochs(base: TrainConfig) -> int:
+    """Epochs a trial trains before it may be pruned (train.epochs auto counts as unknown: 1)."""
+    return max(1, int(base.train.epochs * PRUNER_WARMUP_FRACTION))
 
 
 def make_sampler(setup: SearchSetup, seed: int | None) -> optuna.samplers.BaseSampler:
