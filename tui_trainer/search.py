@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -35,6 +36,7 @@ from tui_trainer.engine.search_space import parse_search_space
 from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from tui_trainer.formatting import format_number
 from tui_trainer.search_results import (
+    TrialResult,
     best_result,
     new_manifest,
     search_table,
@@ -49,6 +51,10 @@ from tui_trainer.search_study import (
     optuna_missing,
     running_trials,
 )
+from tui_trainer.signals import set_exit_at_once_message
+
+if TYPE_CHECKING:
+    import optuna
 
 DEFAULT_TRIALS = 20
 POLL_SECONDS = 0.2
@@ -131,6 +137,10 @@ class Search:
                     self._run_here()
                 else:
                     self._run_workers()
+            set_exit_at_once_message(
+                "tui-trainer: interrupted while writing the results; "
+                f"tui-trainer --resume-search {setup.dir} writes them"
+            )
             _recover_interrupted(study)  # trials of workers killed by a second Ctrl-C
             results = write_search_files(setup, study, final=True)
         finally:
@@ -191,7 +201,7 @@ class Search:
     def _stop(self) -> None:
         self.stopping = True
 
-    def _report(self, results: list, n_counted: int) -> int:
+    def _report(self, results: list[TrialResult], n_counted: int) -> int:
         setup = self.setup
         self.console.print(search_table(setup, results))
         self._say(f"search results: {setup.dir / SEARCH_TABLE_FILE}")
@@ -216,7 +226,7 @@ class Search:
         self.console.print(text, markup=False, highlight=False)
 
 
-def _recover_interrupted(study) -> None:
+def _recover_interrupted(study: optuna.Study) -> None:
     """Trials a killed process left running: failed, not counted, their values queued again."""
     for trial in running_trials(study):
         mark_interrupted(study, trial.number, trial.params)

@@ -95,23 +95,27 @@ class TrialLoop:
         self.say(f"trial {trial.number} start: {shown}")
         try:
             config = trial_config(setup.base, values)
-        except ConfigError as exc:
-            self._record(trial, texts, RunFinished("failed", str(exc), 0, 0.0))
+            (setup.dir / SEARCH_LOGS_DIR).mkdir(exist_ok=True)
+            log = open(setup.dir / SEARCH_LOGS_DIR / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115
+        except (ConfigError, OSError) as exc:
+            self._record(trial, texts, name, RunFinished("failed", str(exc), 0, 0.0))
             return
         config.train.output_dir, config.train.run_name = str(setup.dir), name
-        (setup.dir / SEARCH_LOGS_DIR).mkdir(exist_ok=True)
         self.control = TrainingControl()
         if self.stopping:
             self.control.stop()
-        with open(setup.dir / SEARCH_LOGS_DIR / f"{name}.log", "w", encoding="utf-8") as log:
+        with log:
             console = Console(file=log, width=200, highlight=False)
             pruning = TrialPruning(self._pruning_report(trial))
             finished = Trainer(config, BatchReporter(console, False), self.control, callbacks=[pruning]).run()
-            console.print(f"{finished.status}: {finished.reason} in {finished.seconds:.1f}s", markup=False)
-            if finished.metrics:
-                console.print(metrics_table(finished))
+            with contextlib.suppress(OSError):  # the run's own files say how it ended
+                console.print(
+                    f"{finished.status}: {finished.reason} in {finished.seconds:.1f}s", markup=False
+                )
+                if finished.metrics:
+                    console.print(metrics_table(finished))
         self.control = None
-        self._record(trial, texts, finished)
+        self._record(trial, texts, name, finished)
 
     def _pruning_report(self, trial: optuna.Trial) -> Callable[[int, float], str | None]:
         def report(epoch: int, val_loss: float) -> str | None:
@@ -125,11 +129,11 @@ class TrialLoop:
 
         return report
 
-    def _record(self, trial: optuna.Trial, texts: dict[str, str], finished: RunFinished) -> None:
+    def _record(self, trial: optuna.Trial, texts: dict[str, str], name: str, finished: RunFinished) -> None:
         """Tell the study how the trial ended, note it in the run's summary.json, say it."""
         from optuna.trial import TrialState
 
-        attrs = {"texts": texts, "run_name": trial.user_attrs[RUN_ATTR]["run_name"], **_run_facts(finished)}
+        attrs = {"texts": texts, "run_name": name, **_run_facts(finished)}
         trial.set_user_attr(RUN_ATTR, attrs)
         best_loss = attrs.get("best_val_loss")
         with claim_lock(self.setup.dir):
