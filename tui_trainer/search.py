@@ -87,11 +87,11 @@ def run_search(
         base.save(search_dir / SEARCH_BASE_CONFIG)
         setup = SearchSetup(search_dir, base, list(specs), space, n_trials, parallel, search_dir.name)
         new_manifest(setup, list(set_keys))
-        open_study(setup, create=True)
+        study = open_study(setup, create=True)
     except OSError as exc:
         print(f"tui-trainer: error: cannot create the search directory: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    return Search(setup, console).run()
+    return Search(setup, console, study).run()
 
 
 def resume_search(
@@ -112,8 +112,11 @@ def resume_search(
 
 
 class Search:
-    def __init__(self, setup: SearchSetup, console: Console | None = None) -> None:
+    def __init__(
+        self, setup: SearchSetup, console: Console | None = None, study: optuna.Study | None = None
+    ) -> None:
         self.setup = setup
+        self.study = study
         self.console = console or Console(highlight=False, width=None if sys.stdout.isatty() else 200)
         self.stopping = False
         self.workers: list[subprocess.Popen[bytes]] = []
@@ -127,7 +130,7 @@ class Search:
                 f"the search {setup.dir} is running in another process; wait for it or stop it first"
             )
         try:
-            study = open_study(setup)
+            study = self.study = self.study or open_study(setup)
             _recover_interrupted(study)
             with_results = write_search_files(setup, study)
             done = sum(r.counted and r.status != "running" for r in with_results)
@@ -162,7 +165,7 @@ class Search:
     def _run_here(self) -> None:
         from tui_trainer.search_trials import TrialLoop, install_stop_handlers
 
-        loop = TrialLoop(self.setup, 0, self.console)
+        loop = TrialLoop(self.setup, 0, self.console, self.study)
         restore = install_stop_handlers(loop)
         try:
             loop.run()

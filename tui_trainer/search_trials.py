@@ -52,12 +52,14 @@ SEED_STRIDE = 7919
 
 
 class TrialLoop:
-    def __init__(self, setup: SearchSetup, slot: int, console: Console) -> None:
+    def __init__(
+        self, setup: SearchSetup, slot: int, console: Console, study: optuna.Study | None = None
+    ) -> None:
         self.setup = setup
         self.console = console
         self.stopping = False
         self.control: TrainingControl | None = None  # the running trial's
-        self.study = open_study(setup)
+        self.study = study or open_study(setup)
         # Seeded from train.seed and how far the search has come: a resumed search goes on with
         # new samples instead of repeating its first ones.
         seed = setup.base.train.seed + len(self.study.get_trials(deepcopy=False)) + SEED_STRIDE * slot
