@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --batch                          train the default config headless\n"
         "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128\n"
         "  tui-trainer --batch my.toml --sweep optimizer.lr=1e-3,1e-2 --sweep 'model.hidden=64|128,64'\n"
+        "  tui-trainer --batch my.toml --search optimizer.lr=1e-4..1e-1:log --trials 40 --parallel 2\n"
         "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel\n"
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
@@ -76,7 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="K",
-        help="with --sweep: run K points at once (CPU threads are divided among them; default 1)",
+        help="with --sweep or --search: run K points or trials at once (CPU threads are divided "
+        "among them, one GPU each when there are several; default 1)",
+    )
+    parser.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="KEY=SPEC",
+        help="with --batch: an Optuna search (pip install 'tui-trainer[search]') over this field: a range "
+        "LOW..HIGH (add :log for a log scale) or choices A,B (list fields: 'A|B'), e.g. --search "
+        "optimizer.lr=1e-4..1e-1:log (repeatable); trials prune on the validation loss",
+    )
+    parser.add_argument(
+        "--trials", type=int, metavar="N", help="with --search: how many trials to run (default 20)"
+    )
+    parser.add_argument(
+        "--resume-search",
+        metavar="SEARCH_DIR",
+        help="continue a stopped search (runs/search-<time>) until it has its trials (or --trials N)",
     )
     parser.add_argument(
         "--resume",
@@ -182,8 +201,12 @@ def _main(args: argparse.Namespace) -> int:
             raise ConfigError(
                 "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
             )
-        if args.parallel != 1 and not args.sweep:
-            raise ConfigError("--parallel only applies to sweeps: add --sweep KEY=VALUES")
+        if args.parallel != 1 and not (args.sweep or args.search or args.resume_search):
+            raise ConfigError("--parallel only applies to sweeps and searches: add --sweep or --search")
+        if args.resume_search or args.search or args.trials is not None:
+            from tui_trainer.search_args import check_search_args
+
+            check_search_args(args)
         config = resolve_config(args)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -191,6 +214,14 @@ def _main(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(config.to_toml())
         return EXIT_OK
+    if args.resume_search:
+        from tui_trainer.search import resume_search
+
+        return resume_search(args.resume_search, args.trials, args.parallel)
+    if args.search:
+        from tui_trainer.search import run_search
+
+        return run_search(config, args.search, args.trials, args.parallel, set_keys=args.overrides)
     if args.sweep:
         from tui_trainer.sweep import run_sweep
 

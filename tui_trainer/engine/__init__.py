@@ -74,8 +74,11 @@ _EXPORTS: dict[str, str] = {
     "load_curves": "rundir.past_runs",
     "load_run_config": "rundir.past_runs",
     "load_summary": "rundir.past_runs",
+    "load_search": "rundir.past_runs",
+    "SearchRecord": "rundir.past_runs",
     "RUNNING": "rundir.past_runs",
     "is_sweep_dir": "rundir.layout",
+    "is_search_dir": "rundir.layout",
     "short_run_name": "rundir.layout",
     "sweep_start_clock": "rundir.layout",
     "RunInUse": "rundir.lock",
@@ -127,6 +130,7 @@ __all__ = [
     "RunRecord",
     "RunResumed",
     "RunStarted",
+    "SearchRecord",
     "TrainConfig",
     "Trainer",
     "TrainingControl",
@@ -143,12 +147,14 @@ __all__ = [
     "detected_devices",
     "export_run",
     "field_type",
+    "is_search_dir",
     "is_sweep_dir",
     "find_spec",
     "list_runs",
     "load_curves",
     "load_model",
     "load_run_config",
+    "load_search",
     "load_summary",
     "load_weights_file",
     "loss_task_problem",
@@ -224,15 +230,22 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         losses_for_task,
     )
     from tui_trainer.engine.presets import Preset, list_presets, load_preset
-    from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
+    from tui_trainer.engine.rundir.layout import (
+        is_search_dir,
+        is_sweep_dir,
+        short_run_name,
+        sweep_start_clock,
+    )
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.past_runs import (
         RUNNING,
         RunCurves,
         RunRecord,
+        SearchRecord,
         list_runs,
         load_curves,
         load_run_config,
+        load_search,
         load_summary,
     )
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file

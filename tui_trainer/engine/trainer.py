@@ -205,9 +205,9 @@ class Trainer:
         try:
             for epoch in range(self.progress.start_epoch, epochs):
                 self._train_epoch(epoch)
-                stop_reason = next((c.stop_reason for c in self.callbacks if c.stop_reason), None)
-                if stop_reason:
-                    status, reason = "early_stopped", stop_reason
+                stopper = next((c for c in self.callbacks if c.stop_reason), None)
+                if stopper is not None:
+                    status, reason = stopper.stop_status, str(stopper.stop_reason)
                     break
         except StopRun:
             status = "stopped"

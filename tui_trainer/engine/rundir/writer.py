@@ -20,6 +20,7 @@ from tui_trainer.engine.rundir.layout import (
     METRICS_FILE,
     MODEL_FILE,
     SUMMARY_FILE,
+    SWEEP_PREFIX,
     TEMP_FILE_GLOB,
     run_dir_names,
     sweep_dir_names,
@@ -138,17 +139,18 @@ def environment_info() -> dict[str, str]:
     return info
 
 
-def create_sweep_dir(root: Path) -> Path:
-    """A new, empty `sweep-<timestamp>` directory under `root` (made if missing)."""
+def create_sweep_dir(root: Path, prefix: str = SWEEP_PREFIX) -> Path:
+    """A new, empty `sweep-<timestamp>` directory under `root` (made if missing); with
+    SEARCH_PREFIX, a `search-<timestamp>` one."""
     root.mkdir(parents=True, exist_ok=True)
-    for dir_name in sweep_dir_names(timestamp()):
+    for dir_name in sweep_dir_names(timestamp(), prefix):
         path = root / dir_name
         try:
             path.mkdir()
             return path
         except FileExistsError:
             continue
-    raise OSError(f"cannot create a unique sweep directory under {root}")
+    raise OSError(f"cannot create a unique {prefix.rstrip('-')} directory under {root}")
 
 
 def describe_write_error(exc: OSError) -> str:
