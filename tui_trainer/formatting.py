@@ -19,6 +19,11 @@ def format_percent(value: float | None, decimals: int = 2) -> str:
     return MISSING if value is None else f"{value * 100:.{decimals}f}%"
 
 
+def format_count(value: int) -> str:
+    """A count with thousands separators: 10000 -> "10,000"."""
+    return f"{value:,}"
+
+
 def format_loss(value: float | None) -> str:
     return MISSING if value is None else f"{value:.4f}"
 

@@ -7,7 +7,8 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
-  the one safe weights loader.
+  the one safe weights loader;
+- using a trained run: its saved preprocessing and predictions with its model.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ _EXPORTS: dict[str, str] = {
     "load_weights_file": "rundir.weights",
     "load_model": "rundir.weights",
     "describe_write_error": "rundir.writer",
+    # using a trained run
+    "Preprocessing": "preprocessing",
+    "PreprocessingError": "preprocessing",
+    "PredictionError": "predict",
+    "Predictions": "predict",
+    "Predictor": "predict",
+    "predict_files": "predict",
 }
 
 __all__ = [
@@ -85,6 +93,11 @@ __all__ = [
     "LOSSES",
     "LOSS_LABELS",
     "OPTIMIZERS",
+    "PredictionError",
+    "Predictions",
+    "Predictor",
+    "Preprocessing",
+    "PreprocessingError",
     "Problem",
     "RUNNING",
     "SCHEDULERS",
@@ -134,6 +147,7 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "predict_files",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
@@ -189,6 +203,8 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
+    from tui_trainer.engine.predict import PredictionError, Predictions, Predictor, predict_files
+    from tui_trainer.engine.preprocessing import Preprocessing, PreprocessingError
     from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.past_runs import (
