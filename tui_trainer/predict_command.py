@@ -12,11 +12,12 @@ import csv
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from tui_trainer.engine import ConfigError, Predictions, describe_write_error, predict_files
+from tui_trainer.engine import ConfigError, PredictionRow, Predictions, describe_write_error, predict_files
 from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_OK
 from tui_trainer.final_tables import MAX_CONFUSION_CLASSES, confusion_table
 from tui_trainer.formatting import format_count, format_number, format_percent
@@ -40,6 +41,8 @@ def predict_and_report(
     if top < 1:
         return _error(f"--top {top}: the number of classes shown must be at least 1")
     *inputs, run_dir = items
+    if out and not Path(out).expanduser().parent.is_dir():
+        return _error(f"--out {out}: the folder {Path(out).parent} does not exist; create it first")
     try:
         predictions = predict_files(inputs, run_dir, weights)
     except ConfigError as exc:
@@ -79,47 +82,42 @@ def _error(message: str) -> int:
     return EXIT_BAD_CONFIG
 
 
-def _has_target(predictions: Predictions) -> bool:
-    return predictions.target is not None
-
-
-def _cells(predictions: Predictions, i: int, top: int) -> list[str]:
-    """One input as people read it: id, prediction, its probability, the top classes, target."""
-    if predictions.task == "classification":
-        ranked = ", ".join(f"{name} {format_percent(p, 1)}" for name, p in predictions.top(i, top))
-        cells = [
-            predictions.ids[i],
-            predictions.label(i),
-            format_percent(predictions.confidence(i), 1),
-            ranked,
-        ]
-    else:
-        cells = [predictions.ids[i], format_number(float(predictions.predicted[i]))]
-    if _has_target(predictions):
-        cells.append(predictions.target_text(i) or "")
-    return cells
-
-
 def _headers(predictions: Predictions, top: int) -> list[str]:
     headers = ["id", "predicted"]
     if predictions.task == "classification":
         headers += ["probability", f"top {min(top, len(predictions.class_names))}"]
-    return headers + (["target"] if _has_target(predictions) else [])
+    return headers + (["target"] if predictions.target is not None else [])
+
+
+def _cells(row: PredictionRow, with_target: bool) -> list[str]:
+    """One input as people read it: id, prediction, its probability, the top classes, target."""
+    if row.probability is not None:
+        ranked = ", ".join(f"{name} {format_percent(p, 1)}" for name, p in row.top)
+        cells = [row.id, str(row.predicted), format_percent(row.probability, 1), ranked]
+    else:
+        cells = [row.id, _value(row.predicted)]
+    return cells + ([_value(row.target)] if with_target else [])
+
+
+def _value(value: str | float | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else format_number(value)
 
 
 def prediction_table(predictions: Predictions, top: int) -> Table:
     table = Table(title=f"predictions ({format_count(len(predictions))} inputs)")
     for header in _headers(predictions, top):
         table.add_column(header, justify="right" if header == "probability" else "left", overflow="fold")
-    for i in range(min(len(predictions), MAX_TABLE_ROWS)):
-        table.add_row(*_cells(predictions, i, top))
+    for row in predictions.rows(top)[:MAX_TABLE_ROWS]:
+        table.add_row(*_cells(row, predictions.target is not None))
     return table
 
 
 def plain_lines(predictions: Predictions, top: int) -> Iterator[str]:
     yield "\t".join(_headers(predictions, top))
-    for i in range(len(predictions)):
-        yield "\t".join(_cells(predictions, i, top))
+    for row in predictions.rows(top):
+        yield "\t".join(_cells(row, predictions.target is not None))
 
 
 def write_csv(predictions: Predictions, path: str, top: int) -> None:
@@ -127,27 +125,24 @@ def write_csv(predictions: Predictions, path: str, top: int) -> None:
     and target when the inputs had one."""
     k = min(top, len(predictions.class_names))
     classify = predictions.task == "classification"
+    with_target = predictions.target is not None
     header = ["id", "predicted"]
     if classify:
-        header += ["probability"] + [
-            f"top{j}{part}" for j in range(1, k + 1) for part in ("", "_probability")
-        ]
-    if _has_target(predictions):
-        header.append("target")
+        header.append("probability")
+        header += [f"top{j}{part}" for j in range(1, k + 1) for part in ("", "_probability")]
+    header += ["target"] if with_target else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    for i in range(len(predictions)):
-        row: list[object] = [predictions.ids[i]]
+    for row in predictions.rows(k):
+        cells: list[object] = [row.id, row.predicted]
         if classify:
-            row += [predictions.label(i), predictions.confidence(i)]
-            for name, p in predictions.top(i, k):
-                row += [name, p]
-        else:
-            row.append(float(predictions.predicted[i]))
-        if _has_target(predictions):
-            row.append(predictions.target_text(i) or "")
-        writer.writerow(row)
+            cells.append(row.probability)
+            for name, p in row.top:
+                cells += [name, p]
+        if with_target:
+            cells.append("" if row.target is None else row.target)
+        writer.writerow(cells)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(buffer.getvalue())
 

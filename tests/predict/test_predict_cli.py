@@ -185,6 +185,11 @@ def test_weights_choices_and_missing_runs(moons_run, tmp_path, capsys):
     assert one_error_line(capsys).endswith("model.pt (the run has not finished; try --weights last)")
     assert main(["--predict", str(points), str(tmp_path / "nowhere")]) == EXIT_BAD_CONFIG
     assert "no run directory" in one_error_line(capsys)
+    assert main(["--predict", str(points), str(tmp_path)]) == EXIT_BAD_CONFIG
+    assert one_error_line(capsys).endswith(f"{tmp_path} is not a run directory (it has no config.toml)")
+    out = tmp_path / "missing" / "p.csv"
+    assert main(["--predict", str(points), str(moons_run.run_dir), "--out", str(out)]) == EXIT_BAD_CONFIG
+    assert f"the folder {out.parent} does not exist" in one_error_line(capsys)
     assert main(["--predict", str(points)]) == EXIT_BAD_CONFIG
     assert "needs at least one input and a run directory" in one_error_line(capsys)
     assert main(["--predict", str(points), str(moons_run.run_dir), "--top", "0"]) == EXIT_BAD_CONFIG

@@ -40,7 +40,7 @@ def test_csv_rows_with_their_target_score_as_the_runs_test_evaluation(fruit_run,
     assert predictions.evaluation.accuracy == expected.accuracy == run.summary_metrics["test_accuracy"]
     assert torch.equal(predictions.evaluation.confusion, expected.confusion)
     assert predictions.evaluation.precision == expected.precision
-    assert [predictions.target_text(i) for i in range(len(predictions))] == [
+    assert [row.target for row in predictions.rows(2)] == [
         run.trainer.meta.class_names[int(c)] for c in run.trainer.placed.test.y
     ]
 
@@ -56,6 +56,14 @@ def test_csv_rows_without_the_target_column_get_the_same_predictions(fruit_run, 
     assert torch.equal(without.probabilities, with_target.probabilities)
     assert without.ids == [str(i) for i in range(1, len(without) + 1)]
     assert without.top(0, 3)[0] == (without.label(0), without.confidence(0))
+    for i, row in enumerate(without.rows(2)):
+        assert (row.id, row.predicted, row.probability, row.target) == (
+            without.ids[i],
+            without.label(i),
+            without.confidence(i),
+            None,
+        )
+        assert row.top == without.top(i, 2)
 
 
 def test_regression_rows_are_predicted_in_the_targets_units_and_scored_as_the_run(price_run, tmp_path):

@@ -82,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "Preprocessing": "preprocessing",
     "PreprocessingError": "preprocessing",
     "PredictionError": "predict",
+    "PredictionRow": "predict",
     "Predictions": "predict",
     "Predictor": "predict",
     "predict_files": "predict",
@@ -94,6 +95,7 @@ __all__ = [
     "LOSS_LABELS",
     "OPTIMIZERS",
     "PredictionError",
+    "PredictionRow",
     "Predictions",
     "Predictor",
     "Preprocessing",
@@ -203,7 +205,13 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
-    from tui_trainer.engine.predict import PredictionError, Predictions, Predictor, predict_files
+    from tui_trainer.engine.predict import (
+        PredictionError,
+        PredictionRow,
+        Predictions,
+        Predictor,
+        predict_files,
+    )
     from tui_trainer.engine.preprocessing import Preprocessing, PreprocessingError
     from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use

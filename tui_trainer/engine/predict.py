@@ -26,7 +26,7 @@ from tui_trainer.engine.evaluation import class_probabilities, predict_classes, 
 from tui_trainer.engine.events import Evaluation
 from tui_trainer.engine.predict_inputs import RawInputs, read_inputs
 from tui_trainer.engine.preprocessing import Preprocessing
-from tui_trainer.engine.rundir.layout import PREPROCESSING_FILE, WEIGHT_CHOICES, weights_path
+from tui_trainer.engine.rundir.layout import CONFIG_FILE, PREPROCESSING_FILE, WEIGHT_CHOICES, weights_path
 from tui_trainer.engine.rundir.weights import read_weights, rebuild_model
 from tui_trainer.engine.target_scaling import TargetScaling
 
@@ -69,14 +69,43 @@ class Predictions:
         values, classes = self.probabilities[i].topk(min(k, self.probabilities.shape[1]))
         return [(self.class_names[int(c)], float(v)) for v, c in zip(values, classes, strict=True)]
 
-    def target_text(self, i: int) -> str | None:
-        """The known true class name or value of input i, else None."""
-        if self.target is None:
-            return None
-        value = self.target[i]
-        if self.task == "classification":
-            return self.class_names[int(value)] if int(value) >= 0 else None
-        return None if math.isnan(float(value)) else f"{float(value):g}"
+    def rows(self, k: int) -> list[PredictionRow]:
+        """Every input as a plain record, with its k most probable classes (made for all rows at
+        once: 10,000 rows take milliseconds, not one tensor operation each)."""
+        ids, n = self.ids, len(self.ids)
+        targets: list[Any] = [None] * n
+        if self.target is not None:
+            known = self.target.tolist()
+            if self.task == "classification":
+                targets = [self.class_names[t] if t >= 0 else None for t in known]
+            else:
+                targets = [None if math.isnan(t) else t for t in known]
+        if self.probabilities is None:
+            values = self.predicted.tolist()
+            return [PredictionRow(ids[i], values[i], None, [], targets[i]) for i in range(n)]
+        names = self.class_names
+        top_p, top_c = (t.tolist() for t in self.probabilities.topk(min(k, len(names)), dim=1))
+        chosen = self.predicted.tolist()
+        confidence = self.probabilities.gather(1, self.predicted.view(-1, 1)).view(-1).tolist()
+        return [
+            PredictionRow(
+                ids[i],
+                names[chosen[i]],
+                confidence[i],
+                [(names[c], p) for c, p in zip(top_c[i], top_p[i], strict=True)],
+                targets[i],
+            )
+            for i in range(n)
+        ]
+
+
+@dataclass
+class PredictionRow:
+    id: str
+    predicted: str | float  # the class's name, or the value in the target's units
+    probability: float | None  # of the predicted class; None for regression
+    top: list[tuple[str, float]]  # the most probable classes, most probable first
+    target: str | float | None  # the true class or value when the input gives it
 
 
 class Predictor:
@@ -99,7 +128,10 @@ class Predictor:
         path = Path(run_path).expanduser()
         if not path.exists():
             raise PredictionError(f"no run directory {run_path}: give the folder of a trained run")
-        preprocessing = Preprocessing.load(path if path.is_dir() else path.parent)
+        run_dir = path if path.is_dir() else path.parent
+        if not (run_dir / CONFIG_FILE).is_file():
+            raise PredictionError(f"{run_dir} is not a run directory (it has no {CONFIG_FILE})")
+        preprocessing = Preprocessing.load(run_dir)
         file = weights_path(path, weights)
         if not file.exists():
             hint = " (the run has not finished; try --weights last)" if weights == "final" else ""
