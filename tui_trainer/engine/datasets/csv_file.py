@@ -52,9 +52,9 @@ from tui_trainer.engine.datasets.csv_read import (  # noqa: F401  (MAX_CSV_BYTES
 MAX_CATEGORIES = 50
 MAX_INTEGER_CLASSES = 20
 ROWS_PER_INTEGER_CLASS = 5
-# Training rows whose median fills a missing cell at prediction in a column training had no
-# missing cell in (their own random sample of the training split; bench/csv_load.py: the median
-# of every row of a 60,000 x 785 table would add a second to its load).
+# A column with no missing cell in training still needs a fill value for prediction: the median
+# of this many training rows (a random sample already); over all rows of a 60,000 x 785 table
+# it would add about a second to the load.
 FILL_SAMPLE_ROWS = 2000
 # Forced classification of a numeric column: beyond this it is surely a measurement.
 MAX_FORCED_CLASSES = 1000
@@ -257,7 +257,8 @@ def _sample_medians(matrix: np.ndarray, train: np.ndarray, columns: np.ndarray) 
     medians: dict[int, float] = {}
     for start in range(0, len(columns), 256):
         block = columns[start : start + 256]
-        values = np.median(matrix[np.ix_(rows, block)], axis=0)
+        # One column per row of contiguous memory: the median along rows is twice as fast.
+        values = np.median(np.ascontiguousarray(matrix[np.ix_(rows, block)].T), axis=1)
         medians.update(zip(map(int, block), map(float, values), strict=True))
     return medians
 
