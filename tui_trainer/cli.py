@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
+        "  tui-trainer --predict new.csv runs/ID --out predictions.csv   predict with a trained run\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
         "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
         "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
@@ -120,8 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights",
         choices=WEIGHT_CHOICES,
         default="final",
-        help="which weights --export uses: final (model.pt, default), best (lowest val loss) or "
+        help="which weights --export and --predict use: final (model.pt, default), best (lowest val loss) or "
         "last (last finished epoch)",
+    )
+    parser.add_argument(
+        "--predict",
+        nargs="+",
+        metavar="INPUT",
+        help="predict with a trained run: --predict INPUT... RUN_DIR, each INPUT a CSV file with the "
+        "run's columns (the target column optional), an image file or a folder of images",
+    )
+    parser.add_argument("--out", metavar="FILE", help="with --predict: write the predictions to FILE as CSV")
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=3,
+        metavar="K",
+        help="with --predict: the K most probable classes (default 3)",
     )
     parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
@@ -178,6 +194,20 @@ def export_only(args: argparse.Namespace) -> int:
     return export_and_report(args.config, args.export, args.weights)
 
 
+def predict_only(args: argparse.Namespace) -> int:
+    """`--predict INPUT... RUN_DIR` (RUN_DIR may also stand before --predict)."""
+    if args.batch is not None or args.resume or args.sweep or args.export:
+        print(
+            "tui-trainer: error: --predict runs on its own, not with --batch/--resume/--sweep/--export",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_CONFIG
+    from tui_trainer.predict_command import predict_and_report
+
+    items = args.predict + ([args.config] if args.config else [])
+    return predict_and_report(items, args.out, args.weights, args.top)
+
+
 def main(argv: list[str] | None = None) -> int:
     # First thing, before the seconds of importing torch: any stop signal leaves with one line
     # and 130 (not a KeyboardInterrupt traceback, not a silent 143). Runs put their own
@@ -194,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from tui_trainer.engine.config import ConfigError
 
+    if args.predict:
+        return predict_only(args)
     if args.export and args.batch is None and not args.resume and not args.print_config:
         return export_only(args)
     try:

@@ -7,7 +7,8 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
-  the one safe weights loader.
+  the one safe weights loader;
+- using a trained run: its saved preprocessing and predictions with its model.
 """
 
 from __future__ import annotations
@@ -93,6 +94,14 @@ _EXPORTS: dict[str, str] = {
     "Preset": "presets",
     "list_presets": "presets",
     "load_preset": "presets",
+    # using a trained run
+    "Preprocessing": "preprocessing",
+    "PreprocessingError": "preprocessing",
+    "PredictionError": "predict",
+    "PredictionRow": "predict",
+    "Predictions": "predict",
+    "Predictor": "predict",
+    "predict_files": "predict",
 }
 
 __all__ = [
@@ -109,6 +118,12 @@ __all__ = [
     "LOSSES",
     "LOSS_LABELS",
     "OPTIMIZERS",
+    "PredictionError",
+    "PredictionRow",
+    "Predictions",
+    "Predictor",
+    "Preprocessing",
+    "PreprocessingError",
     "Problem",
     "RUNNING",
     "SCHEDULERS",
@@ -162,6 +177,7 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "predict_files",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
@@ -229,6 +245,14 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
+    from tui_trainer.engine.predict import (
+        PredictionError,
+        PredictionRow,
+        Predictions,
+        Predictor,
+        predict_files,
+    )
+    from tui_trainer.engine.preprocessing import Preprocessing, PreprocessingError
     from tui_trainer.engine.presets import Preset, list_presets, load_preset
     from tui_trainer.engine.rundir.layout import (
         is_search_dir,

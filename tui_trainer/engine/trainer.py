@@ -175,7 +175,7 @@ class Trainer:
         elif self.write_run_dir:
             self.run_dir = RunDirectory.create(config)
         if self.run_dir is not None:
-            self.run_dir.write_config(config)
+            self.run_dir.write_config(config, data.preprocessing)
         self.emit(
             RunStarted(
                 config=config,

@@ -22,7 +22,7 @@ from tui_trainer.engine import (
     TrainConfig,
     dataset_specs,
 )
-from tui_trainer.formatting import format_count
+from tui_trainer.formatting import format_short_count
 from tui_trainer.ui.fields import ChoiceSelect, Field, check_field, field_id, select_field, text_field
 
 # Above this many parameters the live summary is computed from shapes instead of building the model.
@@ -228,7 +228,7 @@ def model_summary(config: TrainConfig, meta) -> str:
     lines.append(f"{'total':<12}{'':>9}{total:>11,}")
     macs = sum(row.macs for row in rows)
     if macs:
-        lines.append(f"≈ {format_count(macs)} multiply-adds per sample")
+        lines.append(f"≈ {format_short_count(macs)} multiply-adds per sample")
     return "\n".join(lines)
 
 

@@ -54,7 +54,7 @@ def _plain_reason(exc: OSError) -> str:
     return f"{reason}; fix or remove it"
 
 
-def _too_large(file: str, exc: Exception, limit: int | None) -> str:
+def too_large_message(file: str, exc: Exception, limit: int | None) -> str:
     pixels = re.search(r"\((\d+) pixels\)", str(exc))
     size = f"{int(pixels[1]):,} pixels" if pixels else "too many pixels"
     return (
@@ -100,7 +100,8 @@ def load_image_folder(
             try:
                 x[i] = folder[i][0]
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise ConfigError(_too_large(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)) from None
+                message = too_large_message(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)
+                raise ConfigError(message) from None
             except UnidentifiedImageError:
                 raise ConfigError(
                     f"{folder.samples[i][0]} is not an image that can be read (its name ends like one, "

@@ -9,7 +9,7 @@ import json
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -19,6 +19,7 @@ from tui_trainer.engine.rundir.layout import (
     CONFIG_FILE,
     METRICS_FILE,
     MODEL_FILE,
+    PREPROCESSING_FILE,
     SUMMARY_FILE,
     SWEEP_PREFIX,
     TEMP_FILE_GLOB,
@@ -27,6 +28,9 @@ from tui_trainer.engine.rundir.layout import (
     timestamp,
 )
 from tui_trainer.engine.rundir.lock import RunLock
+
+if TYPE_CHECKING:
+    from tui_trainer.engine.preprocessing import Preprocessing
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -91,8 +95,12 @@ class RunDirectory:
         atomic_write_text(run_dir.path / METRICS_FILE, text)
         return run_dir
 
-    def write_config(self, config: TrainConfig) -> None:
+    def write_config(self, config: TrainConfig, preprocessing: Preprocessing | None = None) -> None:
+        """config.toml, and preprocessing.json when the data describes its preprocessing (data
+        handed to the trainer ready-made may not)."""
         config.save(self.path / CONFIG_FILE)
+        if preprocessing is not None:
+            atomic_write_text(self.path / PREPROCESSING_FILE, preprocessing.to_json())
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         # One line appended and flushed: a kill -9 keeps it (it is in the kernel's cache), a
