@@ -22,6 +22,9 @@ _EXPORTS: dict[str, str] = {
     "Problem": "config_values",
     "field_type": "config",
     "parse_value": "config",
+    "Preset": "presets",
+    "list_presets": "presets",
+    "load_preset": "presets",
     # events and control
     "Event": "events",
     "EventListener": "events",
@@ -85,6 +88,7 @@ __all__ = [
     "LOSSES",
     "LOSS_LABELS",
     "OPTIMIZERS",
+    "Preset",
     "Problem",
     "RUNNING",
     "SCHEDULERS",
@@ -123,9 +127,11 @@ __all__ = [
     "field_type",
     "is_sweep_dir",
     "find_spec",
+    "list_presets",
     "list_runs",
     "load_curves",
     "load_model",
+    "load_preset",
     "load_run_config",
     "load_summary",
     "load_weights_file",
@@ -189,6 +195,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         loss_task_problem,
         losses_for_task,
     )
+    from tui_trainer.engine.presets import Preset, list_presets, load_preset
     from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.past_runs import (
