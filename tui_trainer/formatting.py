@@ -51,6 +51,14 @@ def format_rate(samples_per_sec: float) -> str:
     return f"{samples_per_sec:,.0f} samples/s"
 
 
+def format_count(n: int) -> str:
+    """A large count in a few characters: "950", "12.3k", "4.1M", "1.2G"."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= limit:
+            return f"{n / limit:.1f}{suffix}"
+    return str(n)
+
+
 def compact_rate(value: float) -> str:
     """A rate in at most five characters for a status line: "950", "12k", "1.2M"."""
     if value >= 1e6:

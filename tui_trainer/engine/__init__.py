@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
+    "dataset_files_signature": "datasets.paths",
     "load_dataset": "datasets.registry",
     "DatasetMeta": "datasets.meta",
     "data_problems": "validate",
@@ -61,6 +62,14 @@ _EXPORTS: dict[str, str] = {
     "LOSS_LABELS": "names",
     "OPTIMIZERS": "names",
     "SCHEDULERS": "names",
+    "AMP_MODES": "names",
+    "CLASS_WEIGHTS": "names",
+    "INITS": "names",
+    "LOADERS": "names",
+    "NORMALIZATIONS": "names",
+    "TARGET_NORMALIZATIONS": "names",
+    "TASKS": "names",
+    "NAMED_ARCHITECTURES": "layer_stack",
     # runs
     "RunRecord": "rundir.past_runs",
     "RunCurves": "rundir.past_runs",
@@ -80,10 +89,22 @@ _EXPORTS: dict[str, str] = {
     "load_weights_file": "rundir.weights",
     "load_model": "rundir.weights",
     "describe_write_error": "rundir.writer",
+    # presets
+    "Preset": "presets",
+    "list_presets": "presets",
+    "load_preset": "presets",
 }
 
 __all__ = [
     "ACTIVATIONS",
+    "AMP_MODES",
+    "CLASS_WEIGHTS",
+    "INITS",
+    "LOADERS",
+    "NORMALIZATIONS",
+    "TARGET_NORMALIZATIONS",
+    "TASKS",
+    "NAMED_ARCHITECTURES",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
@@ -119,6 +140,7 @@ __all__ = [
     "check_not_in_use",
     "data_problems",
     "default_loss",
+    "dataset_files_signature",
     "dataset_specs",
     "describe_model",
     "describe_write_error",
@@ -143,6 +165,9 @@ __all__ = [
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
+    "Preset",
+    "list_presets",
+    "load_preset",
 ]
 
 
@@ -164,6 +189,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.config_values import Problem
     from tui_trainer.engine.control import TrainingControl
     from tui_trainer.engine.datasets.meta import DatasetMeta
+    from tui_trainer.engine.datasets.paths import dataset_files_signature
     from tui_trainer.engine.datasets.registry import dataset_specs, find_spec, load_dataset
     from tui_trainer.engine.device import detected_devices
     from tui_trainer.engine.events import (
@@ -181,14 +207,22 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
         ACTIVATIONS,
+        AMP_MODES,
+        CLASS_WEIGHTS,
+        INITS,
+        LOADERS,
         LOSS_LABELS,
         LOSSES,
+        NORMALIZATIONS,
         OPTIMIZERS,
         REGRESSION_LOSSES,
         SCHEDULERS,
+        TARGET_NORMALIZATIONS,
+        TASKS,
         USES_BETAS,
         USES_MOMENTUM,
         default_loss,

@@ -118,7 +118,8 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
         example = next(v for v in _text(table.column_values(index)) if v is not None and not is_number(v))
         raise ConfigError(
             f"dataset.task=regression needs a numeric target, but column {column.name!r} of {table.name} "
-            f"holds text such as {example!r}; use dataset.task=auto"
+            f"holds text such as {example!r}; use dataset.task=auto",
+            field="dataset.task",
         )
     if numeric:
         _make_numeric(table, index)
@@ -129,7 +130,9 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
         keep = np.array([v is not None for v in all_values], dtype=bool)
     dropped = len(keep) - int(keep.sum())
     if dropped == len(keep):
-        raise ConfigError(f"target column {column.name!r} of {table.name} is empty; fill it in")
+        raise ConfigError(
+            f"target column {column.name!r} of {table.name} is empty; fill it in", field="dataset.target"
+        )
     if dropped:
         notes.append(f"{_count(dropped, 'row')} without a value in the target column {column.name!r} dropped")
     values = all_values[keep]
@@ -139,7 +142,8 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
             raise ConfigError(
                 f"target column {column.name!r} of {table.name} has only one value "
                 f"({_label(distinct[0])!r}); "
-                "there is nothing to learn: it needs at least 2 distinct values"
+                "there is nothing to learn: it needs at least 2 distinct values",
+                field="dataset.target",
             )
         integers = bool(np.all(np.floor(distinct) == distinct))
         few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(values)
@@ -157,7 +161,8 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
             raise ConfigError(
                 f"dataset.task=classification: target column {column.name!r} has {len(distinct)} distinct "
                 f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use "
-                "regression)"
+                "regression)",
+                field="dataset.task",
             )
         names = [_label(v) for v in distinct]
         labels = np.searchsorted(distinct, values)
@@ -172,7 +177,8 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
     if len(names) < 2:
         raise ConfigError(
             f"target column {column.name!r} of {table.name} has only one value ({names[0]!r}); "
-            "classification needs at least 2 classes"
+            "classification needs at least 2 classes",
+            field="dataset.target",
         )
     return torch.from_numpy(np.asarray(labels, dtype=np.int64)), "classification", names, keep
 
@@ -304,7 +310,8 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
         listed = ", ".join(header[:MAX_LISTED_COLUMNS])
         more = f" … ({len(header) - MAX_LISTED_COLUMNS} more)" if len(header) > MAX_LISTED_COLUMNS else ""
         raise ConfigError(
-            f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}"
+            f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}",
+            field="dataset.target",
         )
     if len(header) < 2:
         raise ConfigError(f"{file.name} has only the target column; it needs at least one feature column")

@@ -125,7 +125,8 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
     if n_train < 1 or n_val < 1:
         raise ConfigError(
             f"dataset {meta.name} has {n} samples: too few for dataset.val_fraction="
-            f"{cfg.val_fraction} (need at least one training and one validation sample)"
+            f"{cfg.val_fraction} (need at least one training and one validation sample)",
+            field="dataset.val_fraction",
         )
     train_idx, val_idx = order[:n_train], order[n_train : n_train + n_val]
     if test is None and n_test > 0:
