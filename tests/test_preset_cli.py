@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -27,6 +28,20 @@ def test_presets_lists_each_with_its_description_and_what_to_expect():
         assert lines[line].endswith(preset.description)
         assert lines[line + 1].strip() == f"expect: {preset.expect}"
     assert "tui-trainer --preset NAME" in lines[-1]
+
+
+def test_listing_the_presets_does_not_import_torch():
+    code = (
+        "import contextlib, io, sys\n"
+        "from tui_trainer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--presets']) == 0\n"
+        "print('torch' in sys.modules)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_a_preset_is_the_starting_config_and_set_still_overrides():
