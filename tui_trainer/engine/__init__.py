@@ -67,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     "NORMALIZATIONS": "names",
     "TARGET_NORMALIZATIONS": "names",
     "TASKS": "names",
+    "AUGMENTATIONS": "names",
+    "X_SPACINGS": "names",
     "NAMED_ARCHITECTURES": "layer_stack",
     # runs
     "RunRecord": "rundir.past_runs",
@@ -113,6 +115,8 @@ __all__ = [
     "NORMALIZATIONS",
     "TARGET_NORMALIZATIONS",
     "TASKS",
+    "AUGMENTATIONS",
+    "X_SPACINGS",
     "NAMED_ARCHITECTURES",
     "DatasetMeta",
     "LOSSES",
@@ -228,6 +232,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.names import (
         ACTIVATIONS,
         AMP_MODES,
+        AUGMENTATIONS,
         CLASS_WEIGHTS,
         INITS,
         LOADERS,
@@ -241,6 +246,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         TASKS,
         USES_BETAS,
         USES_MOMENTUM,
+        X_SPACINGS,
         default_loss,
         loss_task_problem,
         losses_for_task,
