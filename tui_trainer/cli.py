@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
+        "  tui-trainer --inspect runs/ID                             look inside a run's trained model\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
         "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
         "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         "last (last finished epoch)",
     )
     parser.add_argument(
+        "--inspect",
+        metavar="RUN_DIR",
+        help="print what a run recorded about its model: layers, parameter statistics, gradient and "
+        "dead-unit health with warnings, a linear model's fitted equation",
+    )
+    parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"tui-trainer {__version__}")
@@ -175,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from tui_trainer.engine.config import ConfigError
 
+    if args.inspect:
+        from tui_trainer.inspect_command import inspect_and_report
+
+        return inspect_and_report(args.inspect)
     if args.export and args.batch is None and not args.resume and not args.print_config:
         return export_only(args)
     try:

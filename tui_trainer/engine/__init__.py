@@ -7,7 +7,9 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
-  the one safe weights loader.
+  the one safe weights loader;
+- inside: the model's statistics a run records (`model_stats`), reading them back
+  (`inspection`), and the conv filters and feature maps of a model (`model_probe`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "EpochEnd": "events",
     "Evaluation": "events",
     "LogMessage": "events",
+    "ModelStats": "events",
     "RunFinished": "events",
     "RunPaused": "events",
     "RunResumed": "events",
@@ -77,10 +80,28 @@ _EXPORTS: dict[str, str] = {
     "load_weights_file": "rundir.weights",
     "load_model": "rundir.weights",
     "describe_write_error": "rundir.writer",
+    # inside
+    "ActivationHealth": "model_stats",
+    "ConvFilters": "model_stats",
+    "FeatureMapSummary": "model_stats",
+    "FeatureMaps": "model_stats",
+    "HealthWarning": "model_stats",
+    "LayerHealth": "model_stats",
+    "LinearFit": "model_stats",
+    "ParameterStats": "model_stats",
+    "InspectError": "inspection",
+    "RunInspection": "inspection",
+    "WarningSpan": "inspection",
+    "load_inspection": "inspection",
+    "read_model_stats": "rundir.model_stats_file",
+    "conv_filters": "model_probe",
+    "feature_maps": "model_probe",
 }
 
 __all__ = [
     "ACTIVATIONS",
+    "ActivationHealth",
+    "ConvFilters",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
@@ -88,7 +109,6 @@ __all__ = [
     "Problem",
     "RUNNING",
     "SCHEDULERS",
-    "load_dataset",
     "BatchEnd",
     "ConfigError",
     "DataProgress",
@@ -97,11 +117,20 @@ __all__ = [
     "Event",
     "EventListener",
     "ExportError",
+    "FeatureMapSummary",
+    "FeatureMaps",
+    "HealthWarning",
+    "InspectError",
+    "LayerHealth",
+    "LinearFit",
     "LogMessage",
+    "ModelStats",
+    "ParameterStats",
     "REGRESSION_LOSSES",
     "RunCurves",
     "RunFinished",
     "RunInUse",
+    "RunInspection",
     "RunPaused",
     "RunRecord",
     "RunResumed",
@@ -111,8 +140,10 @@ __all__ = [
     "TrainingControl",
     "USES_BETAS",
     "USES_MOMENTUM",
+    "WarningSpan",
     "WeightsFileError",
     "check_not_in_use",
+    "conv_filters",
     "data_problems",
     "default_loss",
     "dataset_specs",
@@ -120,11 +151,14 @@ __all__ = [
     "describe_write_error",
     "detected_devices",
     "export_run",
+    "feature_maps",
     "field_type",
     "is_sweep_dir",
     "find_spec",
     "list_runs",
     "load_curves",
+    "load_dataset",
+    "load_inspection",
     "load_model",
     "load_run_config",
     "load_summary",
@@ -134,6 +168,7 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "read_model_stats",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
@@ -168,6 +203,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         Event,
         EventListener,
         LogMessage,
+        ModelStats,
         RunFinished,
         RunPaused,
         RunResumed,
@@ -175,7 +211,19 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.inspection import InspectError, RunInspection, WarningSpan, load_inspection
     from tui_trainer.engine.model import describe_model, output_size
+    from tui_trainer.engine.model_probe import conv_filters, feature_maps
+    from tui_trainer.engine.model_stats import (
+        ActivationHealth,
+        ConvFilters,
+        FeatureMaps,
+        FeatureMapSummary,
+        HealthWarning,
+        LayerHealth,
+        LinearFit,
+        ParameterStats,
+    )
     from tui_trainer.engine.names import (
         ACTIVATIONS,
         LOSS_LABELS,
@@ -191,6 +239,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     )
     from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
+    from tui_trainer.engine.rundir.model_stats_file import read_model_stats
     from tui_trainer.engine.rundir.past_runs import (
         RUNNING,
         RunCurves,
