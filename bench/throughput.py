@@ -1,14 +1,18 @@
 """Training throughput: the engine versus a bare PyTorch loop versus the tutorial DataLoader loop.
 
 Trains the same MLP on random MNIST-shaped data three ways, interleaved and repeated, and prints
-training samples/s (median of the repeats) and the ratios. Run by hand:
+training samples/s (median of the repeats) and the ratios. Then the cost of the model statistics
+(`ModelStatsCollector`): whole epochs (training, evaluation, epoch-end callbacks) with and without
+it, on each case and on a toy whose epochs last milliseconds. Run by hand:
 
     python bench/throughput.py                       # 784-256-10, batch 128, CPU (issue 2)
     python bench/throughput.py --grid                # both MLPs × batch 128 and 1024 (issue 6)
     python bench/throughput.py --device cuda --grid  # on a GPU
     python bench/throughput.py --amp bf16            # the engine with train.amp=bf16 (or --compile)
+    python bench/throughput.py --stats-only          # only the model statistics' cost (issue 18)
 
-Targets: engine >= 0.95x the bare loop and >= 3x the DataLoader loop.
+Targets: engine >= 0.95x the bare loop and >= 3x the DataLoader loop; with statistics >= 0.97x
+without.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from tui_trainer.engine.callbacks import ModelStatsCollector
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.datasets.base import DatasetMeta, DatasetSplits, Normalizer, Split
 from tui_trainer.engine.device import resolve_device, synchronize
-from tui_trainer.engine.events import EpochEnd
+from tui_trainer.engine.events import EpochEnd, RunStarted
 from tui_trainer.engine.trainer import Trainer
 
 ENGINE_OPTIONS = {"amp": "auto", "compile": False}  # set from the command line
@@ -101,10 +106,7 @@ def loader_fetch_only(x, y, batch_size) -> float:
     return time.perf_counter() - start
 
 
-def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
-    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
-    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
-    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+def engine_config(hidden, batch_size, device, uint8: bool = False, loader: str = "tensor") -> TrainConfig:
     config = TrainConfig()
     config.dataset.loader = loader
     config.model.hidden = hidden
@@ -115,6 +117,10 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     config.train.n_samples_shown = 0
     config.train.amp = ENGINE_OPTIONS["amp"]
     config.train.compile = ENGINE_OPTIONS["compile"]
+    return config
+
+
+def mnist_splits(x, y, uint8: bool = False) -> DatasetSplits:
     meta = DatasetMeta(
         "random-mnist",
         "classification",
@@ -128,17 +134,86 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     )
     val_x, val_y = make_data(1000, seed=1, dtype=x.dtype)
     normalizer = Normalizer.fit(x, "standardize", True) if uint8 else Normalizer.identity()
-    data = DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+    return DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+
+
+def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
+    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
+    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
+    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+    config = engine_config(hidden, batch_size, device, uint8, loader)
     epochs: list[EpochEnd] = []
     result = Trainer(
         config,
         lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
-        data=data,
+        data=mnist_splits(x, y, uint8),
         write_run_dir=False,
     ).run()
     if result.status != "completed":
         raise SystemExit(f"engine run failed: {result.reason}")
     return epochs[-1].samples_per_sec
+
+
+def whole_epochs(config: TrainConfig, data: DatasetSplits | None, stats: bool) -> float:
+    """Samples/s from RunStarted to the last EpochEnd: training, evaluation and every epoch-end
+    callback, with or without the model statistics collector."""
+    marks: list[float] = []
+
+    def listen(event) -> None:
+        if isinstance(event, (RunStarted, EpochEnd)):
+            marks.append(time.perf_counter())
+
+    trainer = Trainer(config, listen, data=data, write_run_dir=False)
+    if not stats:
+        trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, ModelStatsCollector)]
+    result = trainer.run()
+    if result.status != "completed":
+        raise SystemExit(f"engine run failed: {result.reason}")
+    return trainer.placed.samples_per_epoch * (len(marks) - 1) / (marks[-1] - marks[0])
+
+
+def stats_cost(hidden, batch_size, device, n, repeats) -> tuple[float, float]:
+    """(with, without) whole-epoch samples/s on MNIST-shaped data, two epochs, median of repeats."""
+    x, y = make_data(n)
+    config = engine_config(hidden, batch_size, device)
+    config.train.epochs = 2
+    runs: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeats):
+        for stats in (True, False):
+            runs[stats].append(whole_epochs(config, mnist_splits(x, y), stats))
+    return statistics.median(runs[True]), statistics.median(runs[False])
+
+
+def toy_stats_cost(device, repeats) -> tuple[float, float]:
+    """The same on the moons toy (1,000 samples, 16-16 MLP, 100 epochs of a few milliseconds):
+    the case where a collection per epoch would cost most."""
+    config = TrainConfig().with_overrides(
+        [
+            "dataset.name=moons",
+            "dataset.n_samples=1000",
+            "model.hidden=16,16",
+            "train.epochs=100",
+            f"train.device={device}",
+            "train.n_samples_shown=0",
+        ]
+    )
+    runs: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeats):
+        for stats in (True, False):
+            runs[stats].append(whole_epochs(config, None, stats))
+    return statistics.median(runs[True]), statistics.median(runs[False])
+
+
+def print_stats_cost(cases, device, n, repeats) -> None:
+    print(f"\nmodel statistics cost: whole epochs, samples/s, median of {repeats}")
+    print(f"{'case':<34}{'with':>11}{'without':>11}{'with/without':>14}")
+    rows = [(f"{'-'.join(map(str, [784, *h, 10]))}, batch {bs}, 2 epochs", h, bs) for h, bs in cases]
+    for name, hidden, bs in rows:
+        with_stats, without = stats_cost(hidden, bs, device, n, repeats)
+        print(f"{name:<34}{with_stats:>11,.0f}{without:>11,.0f}{with_stats / without:>14.3f}")
+    with_stats, without = toy_stats_cost(device, repeats)
+    name = "moons 16-16, 1000, 100 epochs"
+    print(f"{name:<34}{with_stats:>11,.0f}{without:>11,.0f}{with_stats / without:>14.3f}")
 
 
 def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
@@ -175,6 +250,7 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="784-256-10 and 784-512-512-10 × batch 128, 1024")
     parser.add_argument("--amp", default="auto", help="train.amp for the engine runs")
     parser.add_argument("--compile", action="store_true", help="train.compile=true for the engine runs")
+    parser.add_argument("--stats-only", action="store_true", help="only the model statistics' cost")
     args = parser.parse_args()
     ENGINE_OPTIONS.update(amp=args.amp, compile=args.compile)
     device = resolve_device(args.device)
@@ -190,6 +266,9 @@ def main() -> None:
         f"{'model':<16}{'batch':>6}{'engine':>11}{'uint8':>11}{'stream':>11}{'bare':>11}{'fused':>11}{'loader':>11}{'eng/bare':>10}"
         f"{'eng/fused':>10}{'eng/loader':>11}{'fetch%':>8}{'ceiling':>9}"
     )
+    if args.stats_only:
+        print_stats_cost(cases, device, args.samples, args.repeats)
+        return
     print(header)
     for hidden, bs in cases:
         r = measure(hidden, bs, device, args.samples, args.repeats)
@@ -214,6 +293,7 @@ def main() -> None:
         "fetch% is the share of the DataLoader loop's time spent producing batches (measured alone);\n"
         "ceiling = 1 / (1 - fetch%): the engine/loader ratio of a loop with zero data cost."
     )
+    print_stats_cost(cases, device, args.samples, args.repeats)
 
 
 if __name__ == "__main__":
