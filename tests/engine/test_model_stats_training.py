@@ -15,7 +15,9 @@ from tui_trainer.engine.rundir.writer import RunDirectory
 from tui_trainer.engine.trainer import Trainer
 
 
-def train_collecting(config, write_run_dir=False, control=None, on_epoch=None):
+def train_collecting(
+    config, write_run_dir=False, control=None, on_epoch=None, status=("completed", "stopped")
+):
     """Run `config`; return the trainer, its ModelStats events and its warning log lines."""
     stats, warnings = [], []
 
@@ -28,8 +30,8 @@ def train_collecting(config, write_run_dir=False, control=None, on_epoch=None):
             on_epoch(event)
 
     trainer = Trainer(config, listen, control=control, write_run_dir=write_run_dir)
-    result = trainer.run()
-    assert result.status in ("completed", "stopped"), result.reason
+    trainer.result = trainer.run()
+    assert trainer.result.status in status, trainer.result.reason
     return trainer, stats, warnings
 
 
@@ -73,10 +75,24 @@ def test_a_stopped_run_records_its_final_state(runs_dir):
     control = TrainingControl()
     config = toy_config(runs_dir, "train.epochs=50")
     trainer, stats, _ = train_collecting(
-        config, control=control, on_epoch=lambda e: control.stop() if e.epoch == 1 else None
+        config,
+        control=control,
+        on_epoch=lambda e: control.stop() if e.epoch == 1 else None,
+        status=("stopped",),
     )
     assert trainer.progress.epochs_done == 2
     assert stats[-1].step == trainer.progress.step
+
+
+def test_a_run_that_diverges_records_its_final_state_and_still_fails_cleanly(runs_dir):
+    config = toy_config(
+        runs_dir, "dataset.name=linear", "optimizer.name=sgd", "optimizer.lr=100", "train.epochs=5"
+    )
+    trainer, stats, _ = train_collecting(config, write_run_dir=True, status=("failed",))
+    assert "lower the learning rate" in trainer.result.reason
+    assert stats and stats[-1].step == trainer.progress.step
+    stored, skipped = read_model_stats(trainer.run_dir.path)
+    assert skipped == 0 and stored[-1].step == trainer.progress.step
 
 
 def test_conv_models_carry_filters_and_feature_maps_of_the_first_test_sample(runs_dir):

@@ -209,7 +209,7 @@ def conv_filters(model: nn.Module) -> ConvFilters | None:
     """The first conv layer's kernels (out, in, kh, kw) as a CPU tensor; None without convs."""
     for name, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
-            return ConvFilters(name, m.weight.detach().float().cpu())
+            return ConvFilters(name, _cpu_copy(m.weight))
     return None
 
 
@@ -226,7 +226,7 @@ def feature_maps(
     hooked = [(name, end) for name, _, end in stages]
     with _evaluating(model), _forward_hooks(hooked, lambda n, _m, out: captured.__setitem__(n, out[0])):
         model(x)
-    return [FeatureMaps(n, kind, captured[n].float().cpu()) for n, kind, _ in stages if n in captured]
+    return [FeatureMaps(n, kind, _cpu_copy(captured[n])) for n, kind, _ in stages if n in captured]
 
 
 def feature_map_reads(
@@ -290,7 +290,12 @@ def histograms(model: nn.Module) -> dict[str, Any]:
     """CPU copies of every parameter and its gradient, for TensorBoard's histograms."""
     found: dict[str, Any] = {}
     for name, p in model.named_parameters():
-        found[f"weights/{name}"] = p.detach().float().cpu()
+        found[f"weights/{name}"] = _cpu_copy(p)
         if p.grad is not None:
-            found[f"grads/{name}"] = p.grad.detach().float().cpu()
+            found[f"grads/{name}"] = _cpu_copy(p.grad)
     return found
+
+
+def _cpu_copy(tensor: torch.Tensor) -> torch.Tensor:
+    # Always a copy: on the CPU `.cpu()` would hand out the live weights training goes on changing.
+    return tensor.detach().to("cpu", torch.float32, copy=True)
