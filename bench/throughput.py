@@ -135,10 +135,7 @@ def loader_fetch_only(x, y, batch_size) -> float:
     return time.perf_counter() - start
 
 
-def engine_run(x, y, arch: Arch, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
-    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
-    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
-    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+def engine_config(arch: Arch, batch_size, device, uint8: bool = False, loader: str = "tensor") -> TrainConfig:
     config = TrainConfig()
     config.dataset.loader = loader
     if isinstance(arch, str):
@@ -152,6 +149,10 @@ def engine_run(x, y, arch: Arch, batch_size, device, uint8: bool = False, loader
     config.train.n_samples_shown = 0
     config.train.amp = ENGINE_OPTIONS["amp"]
     config.train.compile = ENGINE_OPTIONS["compile"]
+    return config
+
+
+def mnist_splits(x, y, uint8: bool = False) -> DatasetSplits:
     meta = DatasetMeta(
         "random-mnist",
         "classification",
@@ -165,12 +166,19 @@ def engine_run(x, y, arch: Arch, batch_size, device, uint8: bool = False, loader
     )
     val_x, val_y = make_data(1000, seed=1, dtype=x.dtype)
     normalizer = Normalizer.fit(x, "standardize", True) if uint8 else Normalizer.identity()
-    data = DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+    return DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+
+
+def engine_run(x, y, arch: Arch, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
+    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
+    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
+    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+    config = engine_config(arch, batch_size, device, uint8, loader)
     epochs: list[EpochEnd] = []
     result = Trainer(
         config,
         lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
-        data=data,
+        data=mnist_splits(x, y, uint8),
         write_run_dir=False,
     ).run()
     if result.status != "completed":

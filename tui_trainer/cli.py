@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
         "  tui-trainer --predict new.csv runs/ID --out predictions.csv   predict with a trained run\n"
+        "  tui-trainer --inspect runs/ID                             look inside a run's trained model\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
         "  tui-trainer --presets                        list the ready-made configs\n"
         "  tui-trainer --batch --preset digits-cnn      train one headless (--set still overrides)\n"
@@ -150,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--presets", action="store_true", help="list the presets, what each shows and what to expect"
     )
     parser.add_argument(
+        "--inspect",
+        metavar="RUN_DIR",
+        help="print what a run recorded about its model: layers, parameter statistics, gradient and "
+        "dead-unit health with warnings, a linear model's fitted equation",
+    )
+    parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"tui-trainer {__version__}")
@@ -243,6 +250,10 @@ def _main(args: argparse.Namespace) -> int:
         from tui_trainer.preset_command import print_presets
 
         return print_presets()
+    if args.inspect:
+        from tui_trainer.inspect_command import inspect_and_report
+
+        return inspect_and_report(args.inspect)
     if args.export and args.batch is None and not args.resume and not args.print_config:
         return export_only(args)
     try:

@@ -266,6 +266,7 @@ def test_run_directory_files(runs_dir):
         "last.pt",
         "metrics.jsonl",
         "model.pt",
+        "model_stats.jsonl",
         "preprocessing.json",
         "summary.json",
     ]
