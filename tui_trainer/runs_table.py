@@ -96,7 +96,6 @@ class Column:
 COLUMNS = (
     Column("name", "name", "N", False, lambda row: clip(short_name(row.record.name), NAME_WIDTH)),
     Column("started", "started", "S", True, lambda row: format_started(row.record.started)),
-    Column("sweep", "sweep", "W", True, format_sweep),
     Column("status", "status", "U", False, lambda row: format_status(row.record)),
     Column(
         "best_val_accuracy",
@@ -113,6 +112,8 @@ COLUMNS = (
         lambda row: format_percent(row.record.val_accuracy_at_best_loss),
     ),
     Column("best_val_loss", "best loss", "B", False, lambda row: format_loss(row.record.best_val_loss)),
+    # After the numbers, so that at 80 columns both accuracies stay in view (the detail line names the sweep).
+    Column("sweep", "sweep", "W", True, format_sweep),
     Column("epochs", "epochs", "E", True, lambda row: format_epochs(row.record)),
     Column("duration", "time", "I", False, lambda row: format_duration(row.record.duration)),
     Column("dataset", "dataset", "D", False, lambda row: row.record.dataset),
@@ -220,8 +221,8 @@ def sort_value(row: RunRow, key: str):
     """The value a column sorts on; None sorts last in either direction."""
     record = row.record
     if key == "started":
-        # A sweep sorts as one block at its newest run; inside it, by point number.
-        return (row.group_started, row.sweep, -row.sweep_index, record.started)
+        # A sweep sorts as one block at its newest run; inside it, by its runs' own start times.
+        return (row.group_started, row.sweep, record.started, row.sweep_index)
     if key == "sweep":
         return (row.sweep, -row.sweep_index) if row.sweep else None
     if key == "name":

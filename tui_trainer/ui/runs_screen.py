@@ -274,7 +274,9 @@ class RunsScreen(ModalScreen[None]):
 
     def action_filter(self) -> None:
         self.filter_input.display = True
-        self.filter_input.focus()
+        # At once, not after a refresh as focus() does: what is typed right after `/` (keys
+        # already queued behind it) must go into the filter, not run the table's keys.
+        self.set_focus(self.filter_input)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "runs-filter" and event.value.strip() != self.filter_text:
