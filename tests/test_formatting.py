@@ -3,7 +3,9 @@
 from tui_trainer.formatting import (
     compact_rate,
     format_clock,
+    format_coefficient,
     format_duration,
+    format_linear_equation,
     format_loss,
     format_number,
     format_percent,
@@ -91,3 +93,14 @@ def test_the_run_header_names_a_layer_stack_not_an_mlp():
     assert model_line().startswith("model: MLP hidden 64,32, relu, 1,234 parameters;")
     assert model_line("model.layers=conv8,pool,fc32").startswith("model: layers conv8,pool,fc32, relu,")
     assert model_line("model.layers=lenet5").startswith("model: layers lenet5, relu,")
+
+
+def test_a_linear_fit_reads_as_an_equation():
+    assert format_linear_equation([2.0], 1.0, ["x"]) == "y = 2.00·x + 1.00"
+    assert format_linear_equation([-0.5, 3.0], -1.25, ["x1", "x2"], "price") == (
+        "price = -0.50·x1 + 3.00·x2 - 1.25"
+    )
+    assert format_linear_equation([1.999], 0.0, ["x"]) == "y = 2.00·x + 0.00"
+    # two decimals would hide a small coefficient or overflow a large one
+    assert format_coefficient(0.000312) == "0.000312" and format_coefficient(1.5e7) == "1.5e+07"
+    assert format_coefficient(None) == "-"

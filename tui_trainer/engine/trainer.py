@@ -20,7 +20,7 @@ from torch import nn
 
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.auto_settings import resolve_for_data
-from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
+from tui_trainer.engine.callbacks import Callback, EarlyStopping, loop_callbacks
 from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import (
     build_loss,
@@ -87,9 +87,7 @@ class Trainer:
             self.listeners, self.write_run_dir = [], False  # rank 0 alone reports and writes
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
-        # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
-        extra = callbacks or []
-        self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *extra, Checkpointing()]
+        self.callbacks: list[Callback] = loop_callbacks(self.early_stopping, callbacks or [])
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
