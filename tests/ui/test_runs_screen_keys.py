@@ -45,14 +45,17 @@ def title(screen: RunsScreen) -> str:
     return str(screen.query_one("#runs-title").render())
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
-async def test_same_named_runs_differ_by_their_start_time_and_legend(runs_root, size):
+async def test_same_named_runs_differ_by_their_start_time_and_legend(runs_root):
     app = TrainerApp(toy_config(runs_root))
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_runs(pilot)
-        lines = [line for line in shown_lines(screen.table) if SAME in line]
-        assert len(lines) == 2
-        assert "01-01 10:00:00" in lines[0] and "01-01 09:00:00" in lines[1]  # newest first
+        for size in ((80, 24), (100, 30)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            lines = [line for line in shown_lines(screen.table) if SAME in line]
+            assert len(lines) == 2, size
+            assert "01-01 10:00:00" in lines[0] and "01-01 09:00:00" in lines[1]  # newest first
+            assert "80.00%" in lines[1] and "65.00%" in lines[1]  # both accuracies in view
         assert "sweep" not in [str(key.value) for key in screen.table.columns]  # no sweeps listed
 
         await pilot.press("down", "down", "space", "space")  # each space marks and moves down
@@ -124,18 +127,6 @@ async def test_slash_filters_by_name_or_dataset_and_escape_clears(runs_root):
         assert not isinstance(app.screen, RunsScreen)
 
 
-async def test_j_and_k_move_the_cursor(runs_root):
-    app = TrainerApp(toy_config(runs_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_runs(pilot)
-        assert screen.table.cursor_row == 0
-        await pilot.press("j", "j")
-        assert screen.table.cursor_row == 2
-        assert str(screen.rows[2].record.path) in str(screen.query_one("#runs-detail").render())
-        await pilot.press("k")
-        assert screen.table.cursor_row == 1
-
-
 async def test_n_saves_a_note_shown_as_a_column(runs_root):
     app = TrainerApp(toy_config(runs_root))
     async with app.run_test(size=(160, 40)) as pilot:
@@ -184,7 +175,7 @@ async def test_d_deletes_after_confirming_and_never_a_running_run(runs_root):
             lock.release()
 
 
-async def test_the_footer_shows_the_runs_keys_only_and_help_opens(runs_root):
+async def test_the_footer_shows_the_runs_keys_only_j_k_move_and_help_opens(runs_root):
     app = TrainerApp(toy_config(runs_root))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_runs(pilot)
@@ -196,6 +187,12 @@ async def test_the_footer_shows_the_runs_keys_only_and_help_opens(runs_root):
         for main_screen_key in ("Pause", "Presets", "Loss/Acc", "palette"):
             assert main_screen_key not in footer, footer
         await pilot.press("p")  # the main screen's pause does nothing here
-        assert isinstance(app.screen, RunsScreen)
+        screen = app.screen
+        assert isinstance(screen, RunsScreen) and screen.table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert screen.table.cursor_row == 2
+        assert str(screen.rows[2].record.path) in str(screen.query_one("#runs-detail").render())
+        await pilot.press("k")
+        assert screen.table.cursor_row == 1
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
