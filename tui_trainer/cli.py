@@ -159,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
+    parser.add_argument(
+        "--runs",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="print the table of past runs in DIR (default: train.output_dir, runs/), as the Runs "
+        "screen shows it: a table on a terminal, plain lines otherwise",
+    )
+    parser.add_argument("--json", action="store_true", help="with --runs: print the runs as JSON")
     parser.add_argument("--version", action="version", version=f"tui-trainer {__version__}")
     return parser
 
@@ -267,6 +276,8 @@ def _main(args: argparse.Namespace) -> int:
             from tui_trainer.search_args import check_search_args
 
             check_search_args(args)
+        if args.json and args.runs is None:
+            raise ConfigError("--json only applies to --runs: add --runs [DIR]")
         config = resolve_config(args)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -274,6 +285,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(config.to_toml())
         return EXIT_OK
+    if args.runs is not None:
+        from tui_trainer.runs_command import print_runs
+
+        return print_runs(args.runs or config.train.output_dir, as_json=args.json)
     if args.resume_search:
         from tui_trainer.search import resume_search
 

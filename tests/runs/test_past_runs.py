@@ -4,8 +4,18 @@ import json
 
 import pytest
 
+from tests.runs.past_run_dirs import write_past_run
 from tui_trainer.engine.config import ConfigError
-from tui_trainer.engine.rundir.past_runs import list_runs, load_curves, load_run_config, read_run
+from tui_trainer.engine.rundir.layout import NOTE_FILE
+from tui_trainer.engine.rundir.lock import RunLock
+from tui_trainer.engine.rundir.past_runs import (
+    MAX_NOTE_LENGTH,
+    list_runs,
+    load_curves,
+    load_run_config,
+    read_run,
+)
+from tui_trainer.engine.rundir.run_edits import RunEditError, delete_run, write_note
 from tui_trainer.engine.trainer import Trainer
 
 
@@ -128,3 +138,56 @@ def test_a_directory_in_place_of_the_metrics_file_still_gives_a_row(tmp_path):
     assert set(records) == {run.name, "20990101-000001-fine"}
     assert records[run.name].epochs == 0 and records[run.name].problem == "no config.toml"
     assert records["20990101-000001-fine"].best_val_loss == 0.5
+
+
+def test_best_val_accuracy_is_the_highest_and_the_best_loss_epochs_is_kept_apart(tmp_path):
+    """Epoch 2 has the lowest loss (0.40, 65%); epoch 3 the highest accuracy (80%)."""
+    losses, accuracies = [0.5, 0.4, 0.45], [0.70, 0.65, 0.80]
+    with_summary = write_past_run(tmp_path, "20250101-120000", "finished", losses, accuracies)
+    killed = write_past_run(tmp_path, "20250101-130000", "killed", losses, accuracies, summary=False)
+    for run in (with_summary, killed):
+        record = read_run(run)
+        assert record.best_val_accuracy == max(accuracies)
+        assert record.val_accuracy_at_best_loss == accuracies[losses.index(min(losses))]
+        assert record.best_val_loss == min(losses)
+        assert record.as_row()["val_accuracy_at_best_loss"] == record.val_accuracy_at_best_loss
+
+
+def test_a_summarys_best_record_stands_in_when_the_metrics_have_no_accuracy(tmp_path):
+    run = write_past_run(tmp_path, "20250101-120000", "old", [0.5, 0.4], [None, None])
+    summary = json.loads((run / "summary.json").read_text())
+    summary["best"]["val_accuracy"] = 0.9
+    (run / "summary.json").write_text(json.dumps(summary))
+    record = read_run(run)
+    assert record.best_val_accuracy == record.val_accuracy_at_best_loss == 0.9
+
+
+def test_a_note_is_saved_cleaned_read_back_and_removed(tmp_path):
+    run = write_past_run(tmp_path, "20250101-120000", "noted", [0.5], [0.7])
+    assert read_run(run).note == ""
+    saved = write_note(run, "  lr too high?\nretry with\t1e-3 \x1b[31m ")
+    assert saved == "lr too high? retry with 1e-3 [31m"
+    assert (run / NOTE_FILE).read_text().strip() == saved
+    assert read_run(run).note == saved
+    assert len(write_note(run, "x" * 5000)) == MAX_NOTE_LENGTH
+    write_note(run, "   ")
+    assert not (run / NOTE_FILE).exists() and read_run(run).note == ""
+
+
+def test_delete_removes_a_run_but_never_one_being_trained_or_a_non_run(tmp_path):
+    run = write_past_run(tmp_path, "20250101-120000", "gone", [0.5], [0.7])
+    busy = write_past_run(tmp_path, "20250101-130000", "busy", [0.5], [0.7])
+    other = tmp_path / "not-a-run"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    lock = RunLock.acquire(busy)
+    try:
+        with pytest.raises(RunEditError, match="being trained"):
+            delete_run(busy)
+    finally:
+        lock.release()
+    with pytest.raises(RunEditError, match="not a run directory"):
+        delete_run(other)
+    delete_run(run)
+    assert not run.exists() and busy.exists() and (other / "keep.txt").exists()
+    assert [r.path.name for r in list_runs(tmp_path)] == [busy.name]

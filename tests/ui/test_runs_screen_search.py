@@ -10,9 +10,10 @@ from rich.console import Console
 
 from tests.ui.conftest import toy_config, wait_for
 from tui_trainer.engine.trainer import train
+from tui_trainer.runs_table import collect_runs, format_sweep
 from tui_trainer.search import run_search
 from tui_trainer.ui.app import TrainerApp
-from tui_trainer.ui.runs_data import collect_runs, describe_search, format_sweep
+from tui_trainer.ui.runs_data import describe_search
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.search_plot import SearchPlot
 

@@ -89,6 +89,10 @@ _EXPORTS: dict[str, str] = {
     "sweep_start_clock": "rundir.layout",
     "RunInUse": "rundir.lock",
     "check_not_in_use": "rundir.lock",
+    "MAX_NOTE_LENGTH": "rundir.past_runs",
+    "RunEditError": "rundir.run_edits",
+    "delete_run": "rundir.run_edits",
+    "write_note": "rundir.run_edits",
     "ExportError": "export",
     "export_run": "export",
     "WeightsFileError": "rundir.weights",
@@ -150,6 +154,7 @@ __all__ = [
     "Preprocessing",
     "PreprocessingError",
     "Problem",
+    "MAX_NOTE_LENGTH",
     "RUNNING",
     "SCHEDULERS",
     "BatchEnd",
@@ -175,6 +180,7 @@ __all__ = [
     "RunInUse",
     "RunInspection",
     "RunPaused",
+    "RunEditError",
     "RunRecord",
     "RunResumed",
     "RunStarted",
@@ -201,6 +207,7 @@ __all__ = [
     "is_search_dir",
     "is_sweep_dir",
     "find_spec",
+    "delete_run",
     "list_runs",
     "load_curves",
     "load_dataset",
@@ -220,6 +227,7 @@ __all__ = [
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
+    "write_note",
     "Preset",
     "list_presets",
     "load_preset",
@@ -317,6 +325,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.model_stats_file import read_model_stats
     from tui_trainer.engine.rundir.past_runs import (
+        MAX_NOTE_LENGTH,
         RUNNING,
         RunCurves,
         RunRecord,
@@ -327,6 +336,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         load_search,
         load_summary,
     )
+    from tui_trainer.engine.rundir.run_edits import RunEditError, delete_run, write_note
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file
     from tui_trainer.engine.rundir.writer import describe_write_error
     from tui_trainer.engine.trainer import Trainer

@@ -6,8 +6,8 @@ config.toml (the config as run), preprocessing.json (how raw inputs become model
 from the training split), metrics.jsonl (a line per finished epoch), model_stats.jsonl (a
 line per collection of the model's statistics, `engine.model_stats`), summary.json (written
 when the run ends), model.pt (the weights when it ended), last.pt and best.pt (full training state,
-see `engine.checkpoint`), `.lock` while a process trains it, `tensorboard/` when asked for, and
-the exports (model.onnx, model-best.torchscript.pt...).
+see `engine.checkpoint`), `.lock` while a process trains it, `tensorboard/` when asked for,
+the exports (model.onnx, model-best.torchscript.pt...), and note.txt once a note is added.
 
 A sweep directory, `<output_dir>/sweep-<YYYYmmdd-HHMMSS>[-N]/`: the points' run directories,
 points/ (each point's config), logs/ (output of parallel points), sweep.json and sweep.csv.
@@ -32,6 +32,8 @@ MODEL_FILE = "model.pt"
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
 LOCK_FILE = ".lock"
+# A person's one-line note on a run, written from the Runs screen (`n`).
+NOTE_FILE = "note.txt"
 TENSORBOARD_DIR = "tensorboard"
 # What a write killed midway leaves behind (`atomic.atomic_write`'s temp files); a resume removes them.
 TEMP_FILE_GLOB = ".*.tmp"

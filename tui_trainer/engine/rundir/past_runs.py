@@ -19,6 +19,7 @@ from tui_trainer.engine.rundir.layout import (
     CONFIG_FILE,
     LAST_CHECKPOINT,
     METRICS_FILE,
+    NOTE_FILE,
     SEARCH_MANIFEST_FILE,
     SUMMARY_FILE,
 )
@@ -28,6 +29,7 @@ from tui_trainer.engine.rundir.lock import holder
 INCOMPLETE = "incomplete"
 # A run whose directory lock is held (`rundir.lock`): it is training right now.
 RUNNING = "running"
+MAX_NOTE_LENGTH = 200
 
 
 @dataclass
@@ -40,7 +42,8 @@ class RunRecord:
     lr: float | None = None
     epochs: int = 0  # epochs finished
     epochs_planned: int | None = None
-    best_val_accuracy: float | None = None
+    best_val_accuracy: float | None = None  # the highest validation accuracy of any epoch
+    val_accuracy_at_best_loss: float | None = None  # the accuracy of the lowest-val-loss epoch
     best_val_loss: float | None = None
     duration: float | None = None  # wall seconds of the latest session, None when unknown
     status: str = INCOMPLETE  # completed, early_stopped, stopped, failed, incomplete, running
@@ -48,6 +51,7 @@ class RunRecord:
     started: float = 0.0  # unix time, for sorting
     resumable: bool = False  # last.pt exists (finished runs resume with a higher train.epochs)
     problem: str | None = None  # what could not be read, one line
+    note: str = ""  # a person's one-line note (note.txt)
 
     def as_row(self) -> dict[str, Any]:
         """Plain values for a table: the same keys the Runs screen sorts on."""
@@ -59,10 +63,12 @@ class RunRecord:
             "lr": self.lr,
             "epochs": self.epochs,
             "best_val_accuracy": self.best_val_accuracy,
+            "val_accuracy_at_best_loss": self.val_accuracy_at_best_loss,
             "best_val_loss": self.best_val_loss,
             "duration": self.duration,
             "status": self.status,
             "path": str(self.path),
+            "note": self.note,
         }
 
 
@@ -151,6 +157,7 @@ def read_run(path: str | Path) -> RunRecord:
     if summary is not None:
         _apply_summary(record, summary, problems)
     record.resumable = (path / LAST_CHECKPOINT).exists()
+    record.note = read_note(path)
     record.problem = "; ".join(problems) or None
     pid = holder(path)
     if pid is not None:  # trained now, here or by another process: not incomplete, not resumable
@@ -195,6 +202,23 @@ def load_run_config(path: str | Path) -> TrainConfig:
     if path.is_dir():
         path = path / CONFIG_FILE
     return TrainConfig.load(path)
+
+
+def clean_note(text: str) -> str:
+    """One line of printable text: newlines and control characters become spaces, at most
+    MAX_NOTE_LENGTH characters."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(printable.split())[:MAX_NOTE_LENGTH]
+
+
+def read_note(path: str | Path) -> str:
+    """The run's note, "" when it has none or the file cannot be read."""
+    try:
+        with open(Path(path) / NOTE_FILE, "rb") as handle:
+            raw = handle.read(MAX_NOTE_LENGTH * 4)
+    except OSError:
+        return ""
+    return clean_note(raw.decode("utf-8", errors="replace"))
 
 
 def load_summary(path: str | Path) -> dict[str, Any] | None:
@@ -276,7 +300,9 @@ def _best_from_curves(record: RunRecord, curves: RunCurves) -> None:
     if pairs:
         loss, i = min(pairs)
         record.best_val_loss = loss
-        record.best_val_accuracy = curves.val_accuracy[i]
+        record.val_accuracy_at_best_loss = curves.val_accuracy[i]
+    accuracies = [a for a in curves.val_accuracy if a is not None]
+    record.best_val_accuracy = max(accuracies) if accuracies else None
 
 
 def _apply_summary(record: RunRecord, summary: dict[str, Any], problems: list[str]) -> None:
@@ -290,8 +316,12 @@ def _apply_summary(record: RunRecord, summary: dict[str, Any], problems: list[st
     best = summary.get("best")
     if isinstance(best, dict):
         record.best_val_loss = _number(best.get("val_loss")) or record.best_val_loss
-        accuracy = _number(best.get("val_accuracy"))
-        record.best_val_accuracy = accuracy if accuracy is not None else record.best_val_accuracy
+        accuracy = _number(best.get("val_accuracy"))  # the best-loss epoch's, as summary.json says
+        if accuracy is not None:
+            record.val_accuracy_at_best_loss = accuracy
+            # No epoch's accuracy is below it: it stands in when metrics.jsonl has none.
+            known = [a for a in (record.best_val_accuracy, accuracy) if a is not None]
+            record.best_val_accuracy = max(known)
     done = summary.get("epochs_done")
     if isinstance(done, int) and not isinstance(done, bool) and done > record.epochs:
         record.epochs = done
