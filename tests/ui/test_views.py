@@ -268,7 +268,7 @@ async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(mak
         def broken(*args, **kwargs):
             raise RuntimeError("map failed")
 
-        monkeypatch.setattr(samples_view, "boundary_lines", broken)
+        monkeypatch.setattr(samples_view, "boundary_map", broken)
         grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
         await wait_for(
             pilot,
