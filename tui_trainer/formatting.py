@@ -147,3 +147,27 @@ def format_linear_equation(
             terms.append(f"{'-' if value < 0 else '+'} {format_coefficient(abs(value))}·{name}")
     terms.append(f"{'-' if intercept < 0 else '+'} {format_coefficient(abs(intercept))}")
     return f"{target} = " + " ".join(terms)
+
+
+def format_ticks(values: list[float]) -> list[str]:
+    """Labels for evenly spaced axis ticks, as short as tells them apart: `0.5 1.0 1.5`, `200 400`,
+    `2e+15 4e+15` (a diverged loss)."""
+    if not values:
+        return []
+    step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False) if b != a), default=0.0)
+    values = [0.0 if abs(v) <= step * 1e-9 else v for v in values]  # -0.0 or 1e-17 from adding steps
+    if max(abs(v) for v in values) < 1e5 and (step == 0.0 or step >= 1e-4):
+        for decimals in range(5):
+            labels = [f"{v:.{decimals}f}" for v in values]
+            if all(abs(float(label) - v) <= step * 1e-3 for label, v in zip(labels, values, strict=True)):
+                return labels
+    for digits in range(1, 5):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [f"{v:.4g}" for v in values]
+
+
+def format_live_loss(value: float) -> str:
+    """The newest loss on a status line: four decimals, four digits when large (a diverging run)."""
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.4g}"

@@ -70,7 +70,7 @@ async def test_regression_run_labels_the_split_and_wraps_the_confusion_note(make
         status = str(app.query_one("#samples-status", Static).render())
         assert "test samples" in status and "val samples" not in status
         scatter = app.query_one(RegressionScatter)
-        assert scatter.display and "predicted vs true (test)" in "".join(shown_lines(scatter))
+        assert scatter.display and "fitted curve ŷ(x) (test)" in "".join(shown_lines(scatter))
 
         await pilot.press("c")
         await pilot.pause()
@@ -268,7 +268,7 @@ async def test_a_sample_drawing_that_fails_is_reported_and_the_last_one_kept(mak
         def broken(*args, **kwargs):
             raise RuntimeError("map failed")
 
-        monkeypatch.setattr(samples_view, "boundary_lines", broken)
+        monkeypatch.setattr(samples_view, "boundary_map", broken)
         grid.show(grid.evaluation, app.view.started.meta)  # drawn by a worker, which fails
         await wait_for(
             pilot,

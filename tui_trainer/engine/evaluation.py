@@ -22,6 +22,7 @@ from tui_trainer.engine.target_scaling import TargetScaling
 EVAL_CHUNK = 8192
 BOUNDARY_SHAPE = (40, 80)  # rows, cols: about a terminal panel's worth of cells
 MAX_REGRESSION_POINTS = 400
+FIT_POINTS = 200  # the fitted curve of a 1-D regression: more than a terminal plot has columns
 
 
 def class_probabilities(outputs: torch.Tensor, loss_name: str) -> torch.Tensor:
@@ -83,6 +84,9 @@ def evaluate(
                 result.boundary = _decision_boundary(model, split, normalizer, config, device)
         else:
             result = _regression(outputs, y, split, split_name, epoch, loss, config, meta, detailed)
+            if result.regression is not None and result.regression.inputs is not None:
+                curve = _fitted_curve(model, split, normalizer, device, target_scaling)
+                result.regression.fit_x, result.regression.fit_y = curve
     finally:
         model.train(was_training)
     return result
@@ -168,3 +172,13 @@ def _decision_boundary(model, split: Split, normalizer, config, device) -> Decis
         points=points,
         labels=split.y.cpu(),
     )
+
+
+def _fitted_curve(model, split: Split, normalizer, device, target_scaling: TargetScaling | None):
+    """ŷ(x) over an even grid across a 1-D input's range, both in their own units."""
+    inputs = split.x.view(len(split), -1)[:, 0].float()
+    grid = torch.linspace(float(inputs.min()), float(inputs.max()), FIT_POINTS)
+    outputs = model(normalizer(grid.view(FIT_POINTS, *split.x.shape[1:]).to(device)))
+    if target_scaling is not None:
+        outputs = target_scaling.unscale(outputs)
+    return grid, outputs.view(-1).float().cpu()

@@ -152,6 +152,9 @@ class RegressionPairs:
     inputs: torch.Tensor | None  # (N,) for 1-D inputs, else None
     targets: torch.Tensor  # (N,)
     predictions: torch.Tensor  # (N,)
+    # 1-D inputs: the fitted curve ŷ(x), the model's predictions over a grid spanning the inputs
+    fit_x: torch.Tensor | None = None  # (G,) in the input's own units
+    fit_y: torch.Tensor | None = None  # (G,) in the target's own units
 
 
 @dataclass

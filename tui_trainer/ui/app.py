@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -44,10 +44,20 @@ from tui_trainer.ui.presets_screen import PresetScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SamplesPane
+from tui_trainer.ui.screenshot import save_screenshot
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
+from tui_trainer.ui.too_small import fit_screen
 
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
+
+
+def with_resume_key(bindings: list) -> list:
+    """The bindings with a second `p` after `p Pause`: shown instead of it while a run is paused,
+    so the footer says what `p` does now (`check_action` picks the one shown)."""
+    at = next(i for i, b in enumerate(bindings) if isinstance(b, Binding) and b.action == "pause") + 1
+    resume = Binding("p", "pause('resume')", "Resume", tooltip=bindings[at - 1].tooltip)
+    return [*bindings[:at], resume, *bindings[at:]]
 
 
 class TrainerApp(App):
@@ -55,7 +65,7 @@ class TrainerApp(App):
     TITLE = "tui-trainer"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     AUTO_FOCUS = None  # start with no field focused so `s` trains at once
-    BINDINGS = APP_BINDINGS
+    BINDINGS = with_resume_key(APP_BINDINGS)
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
         super().__init__()
@@ -87,11 +97,16 @@ class TrainerApp(App):
         asyncio.get_running_loop().set_default_executor(ThreadPerTaskExecutor())
 
     def on_mount(self) -> None:
+        self.call_after_refresh(lambda: fit_screen(self, self.size))
         self.call_after_refresh(self._greet)
         self.call_after_refresh(self.preload_engine)
         self._restore_signals = handle_stop_signals_in_loop(asyncio.get_running_loop(), self.on_stop_signal)
         if self.signal_before_mount is not None:
             self.on_stop_signal(self.signal_before_mount)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.is_mounted(self.view):
+            fit_screen(self, event.size)
 
     def on_unmount(self) -> None:
         if self.control is not None:
@@ -148,6 +163,7 @@ class TrainerApp(App):
             self.notify(f"{type(error).__name__}: {text}", title="training failed", severity="error")
             self.view.status.state = "failed"
         self.setup.set_locked(False)
+        self.refresh_bindings()
 
     # ---- actions ----------------------------------------------------------------------
     @property
@@ -159,6 +175,8 @@ class TrainerApp(App):
             return self.typing
         if action == "quit_key":
             return True
+        if action == "pause" and not self.typing:
+            return self.paused == (parameters == ("resume",))
         return not (self.typing and action in LETTER_ACTIONS)
 
     def action_start(self) -> None:
@@ -211,7 +229,11 @@ class TrainerApp(App):
         finally:
             self.training_done.set()
 
-    def action_pause(self) -> None:
+    @property
+    def paused(self) -> bool:
+        return self.training and self.control is not None and self.control.paused
+
+    def action_pause(self, shown_as: str = "pause") -> None:
         if not self.training or self.control is None:
             self.notify("Nothing is training: press s to start.", severity="warning")
             return
@@ -221,6 +243,7 @@ class TrainerApp(App):
         else:
             self.control.pause()
             self.view.status.state = "pausing"
+        self.refresh_bindings()  # the footer's p: Pause or Resume
 
     async def action_stop(self) -> None:
         if not self.training:
@@ -383,6 +406,12 @@ class TrainerApp(App):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
             self.action_start()
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        run_dir = self.view.started.run_dir if self.view.started else None
+        return save_screenshot(self, run_dir, filename, path, time_format)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -6,6 +6,7 @@ the background colour, so an 8×8 digit takes 8 columns and 4 lines.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.color import Color
@@ -76,8 +77,20 @@ def half_block_lines(rgb: torch.Tensor) -> list[Text]:
     return lines
 
 
+@dataclass
+class BoundaryMap:
+    lines: list[Text]
+    right: int  # cells drawn ● (a cell shows one of the points in it, a wrong one if any)
+    wrong: int  # cells drawn ✗
+
+
 def boundary_lines(boundary, width: int, wrong_mask: torch.Tensor | None = None) -> list[Text]:
-    """The predicted class over the plane (dim where unsure) with the points on top.
+    return boundary_map(boundary, width, wrong_mask).lines
+
+
+def boundary_map(boundary, width: int, wrong_mask: torch.Tensor | None = None) -> BoundaryMap:
+    """The predicted class over the plane (dim where unsure) with the points on top, and how many
+    marks of each kind it draws.
 
     Resampled to `width` columns; the map keeps the grid's aspect ratio in character cells.
     """
@@ -129,7 +142,8 @@ def boundary_lines(boundary, width: int, wrong_mask: torch.Tensor | None = None)
                 colour = (255, 255, 255) if wrong else _scale(class_rgb(label), 1.3)
                 text.append(glyph, style(colour, top, wrong))
         out.append(text)
-    return out
+    wrong_cells = sum(1 for _, wrong in marks.values() if wrong)
+    return BoundaryMap(out, len(marks) - wrong_cells, wrong_cells)
 
 
 def boundary_wrong_mask(boundary) -> torch.Tensor:

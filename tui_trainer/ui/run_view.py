@@ -29,7 +29,13 @@ from tui_trainer.engine import (
     RunStarted,
     load_curves,
 )
-from tui_trainer.formatting import compact_rate, format_clock, format_epoch_line, run_header
+from tui_trainer.formatting import (
+    compact_rate,
+    format_clock,
+    format_epoch_line,
+    format_live_loss,
+    run_header,
+)
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
@@ -46,6 +52,8 @@ PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw
 PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
 
 EVALUATION_TABS = ("tab-confusion", "tab-samples")
+
+PAUSED_STATES = ("pausing", "paused")
 
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
 
@@ -114,10 +122,11 @@ class RunStatus(Vertical):
             parts.append(f"epoch {epoch}/{epochs}")
             parts.append(f"step {step:,}/{started.total_steps:,}")
             if batch is not None:
-                parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
+                if self.state not in PAUSED_STATES:  # a paused run has no rate, and no end in sight
+                    parts.append(f"{compact_rate(batch.samples_per_sec)} samples/s")
                 if self.state == "running":
                     parts.append(f"ETA {format_clock(batch.eta_seconds)}")
-                parts.append(f"loss {batch.loss:.4f}")
+                parts.append(f"loss {format_live_loss(batch.loss)}")
             if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
                 parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
             parts.append(started.device)
@@ -311,6 +320,7 @@ class RunView(Vertical, EventListener):
                     val_loss,
                     curves.train_accuracy[i],
                     curves.val_accuracy[i],
+                    curves.val_r2[i],
                 )
             )
             shown += 1
@@ -320,7 +330,11 @@ class RunView(Vertical, EventListener):
     def _epoch(self, event: EpochEnd) -> None:
         self.status.last_epoch = event
         self.epochs_seen += 1
-        step = self.last_batch.step if self.last_batch else 0
+        # The epoch's end, not the newest report: its last steps may still be held for the next.
+        if self.started is not None:
+            step = (event.epoch + 1) * self.started.steps_per_epoch
+        else:
+            step = self.last_batch.step if self.last_batch else 0
         self.plot.add_epoch(
             EpochPoint(
                 event.epoch + 1,
@@ -329,6 +343,7 @@ class RunView(Vertical, EventListener):
                 event.val_loss,
                 event.train_accuracy,
                 event.val_accuracy,
+                event.extra.get("val_r2"),
             )
         )
         self.write(format_epoch_line(event), "green" if event.improved else "")
@@ -382,6 +397,7 @@ class RunView(Vertical, EventListener):
             self.notify(f"{event.status}: {event.reason}", severity="information" if event.ok else "warning")
         else:
             self.write(f"run failed: {event.reason}", "bold red")
+            self.plot.mark_failure(event.reason.split(" — ")[0])  # what happened; the log says what to do
             self.notify(event.reason, title="run failed", severity="error", timeout=10)
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "bold")

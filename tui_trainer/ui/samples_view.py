@@ -18,13 +18,13 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from tui_trainer.ui.pixels import (
-    boundary_lines,
+    boundary_map,
     boundary_wrong_mask,
     class_rgb,
     half_block_lines,
     image_to_rgb,
 )
-from tui_trainer.ui.strip_plot import StripPlot
+from tui_trainer.ui.strip_plot import LegendEntry, StripPlot
 
 RIGHT = Style(color="black", bgcolor="green")
 WRONG = Style(color="white", bgcolor="red", bold=True)
@@ -145,12 +145,14 @@ def sample_lines(ev, meta, mistakes_only: bool, width: int, console) -> list[Tex
         )
     lines: list[Text] = []
     if ev.boundary is not None:
-        lines += boundary_lines(ev.boundary, width, boundary_wrong_mask(ev.boundary))
+        drawn = boundary_map(ev.boundary, width, boundary_wrong_mask(ev.boundary))
+        lines += drawn.lines
         legend = Text("classes: ")
         for k, name in enumerate(meta.class_names or [str(i) for i in range(meta.n_classes)]):
             legend.append(f"■ {name}  ", Style(color="rgb({},{},{})".format(*class_rgb(k))))
         legend.append("✗ = misclassified", "bold")
-        lines += [legend, Text("")]
+        count = Text(f"{drawn.right} ● and {drawn.wrong} ✗ drawn (a cell shows one of its points)", "dim")
+        lines += [legend, *count.wrap(console, width), Text("")]
     samples = _visible(ev, mistakes_only)
     if not samples:
         lines.append(Text("No mistakes among the shown samples." if mistakes_only else "No samples."))
@@ -211,6 +213,9 @@ def _sample_row(sample, meta, width: int) -> Text:
 
 
 class RegressionScatter(StripPlot):
+    """A regression's predictions: for a 1-D input the fitted curve ŷ(x) over the data points (as
+    TensorFlow Playground draws it), for more inputs the predicted-versus-true scatter."""
+
     DEFAULT_CSS = "RegressionScatter { height: 16; }"
 
     def __init__(self, **kwargs) -> None:
@@ -222,15 +227,38 @@ class RegressionScatter(StripPlot):
         self.pairs, self.split = pairs, split
         self.refresh()
 
+    @property
+    def fitted(self) -> bool:
+        return self.pairs is not None and self.pairs.inputs is not None and self.pairs.fit_x is not None
+
+    def legend(self) -> list[LegendEntry]:
+        if self.pairs is None:
+            return []
+        if self.fitted:
+            return [
+                LegendEntry("•", "cyan", f"{self.split} data (x, y)", self.split),
+                LegendEntry("━", "orange", "model ŷ(x)", "ŷ(x)"),
+            ]
+        return [LegendEntry("•", "cyan", f"{self.split} samples"), LegendEntry("━", "gray", "y = x")]
+
     def draw_figure(self, plt) -> None:
-        if self.pairs is not None:
-            true = self.pairs.targets.tolist()
-            pred = self.pairs.predictions.tolist()
-            plt.title(f"predicted vs true ({self.split})")
-            plt.scatter(true, pred, marker="dot", color="cyan", label="samples")
-            low, high = min(true + pred), max(true + pred)
-            plt.plot([low, high], [low, high], color="gray", label="y = x")
-            plt.xlabel("true")
+        pairs = self.pairs
+        if pairs is None:
+            return
+        true = pairs.targets.tolist()
+        if self.fitted:
+            xs, fit_x, fit_y = pairs.inputs.tolist(), pairs.fit_x.tolist(), pairs.fit_y.tolist()
+            plt.title(f"fitted curve ŷ(x) ({self.split})")
+            self.set_axes(plt, xs + fit_x, true + fit_y)
+            plt.scatter(xs, true, marker="dot", color="cyan")
+            plt.plot(fit_x, fit_y, marker="braille", color="orange")
+            return
+        pred = pairs.predictions.tolist()
+        plt.title(f"predicted ↑ vs true → ({self.split})")
+        low, high = min(true + pred), max(true + pred)
+        self.set_axes(plt, true + pred, true + pred)
+        plt.scatter(true, pred, marker="dot", color="cyan")
+        plt.plot([low, high], [low, high], color="gray")
 
 
 class SamplesPane(VerticalScroll):
@@ -266,6 +294,9 @@ class SamplesPane(VerticalScroll):
         mode = "mistakes only" if grid.mistakes_only else "all"
         # The split the samples come from: validation during a run, the test split at its end.
         text = f"epoch {ev.epoch + 1} · {len(ev.samples)} {ev.split} samples"
+        if ev.boundary is not None:  # the map draws the whole split, the list under it the samples
+            points = len(ev.boundary.points)
+            text = f"epoch {ev.epoch + 1} · map: {points} {ev.split} points · list: {len(ev.samples)} samples"
         if ev.accuracy is not None:
             text += f", {wrong} wrong · showing {mode} (e toggles)"
         self.query_one("#samples-status", Static).update(text)

@@ -82,6 +82,7 @@ class RunCurves:
     train_accuracy: list[float | None] = field(default_factory=list)
     val_accuracy: list[float | None] = field(default_factory=list)
     lr: list[float | None] = field(default_factory=list)
+    val_r2: list[float | None] = field(default_factory=list)  # regression runs
     skipped_lines: int = 0
 
     def series(self, key: str) -> list[float | None]:
@@ -191,7 +192,7 @@ def load_curves(path: str | Path) -> RunCurves:
     for epoch in sorted(by_epoch):
         row = by_epoch[epoch]
         curves.epochs.append(epoch)
-        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr"):
+        for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "val_r2"):
             curves.series(key).append(_number(row.get(key)))
     return curves
 
