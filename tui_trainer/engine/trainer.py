@@ -20,7 +20,7 @@ from torch import nn
 
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.auto_settings import resolve_for_data
-from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, RunWriter
+from tui_trainer.engine.callbacks import Callback, Checkpointing, EarlyStopping, ModelSnapshots, RunWriter
 from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import (
     build_loss,
@@ -88,7 +88,7 @@ class Trainer:
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
         # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
-        extra = callbacks or []
+        extra = [ModelSnapshots(), *(callbacks or [])]
         self.callbacks: list[Callback] = [self.early_stopping, RunWriter(), *extra, Checkpointing()]
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
@@ -149,6 +149,7 @@ class Trainer:
             self.emit(LogMessage(note))
         check_against_data(config, meta)
         self.config, self.meta, self.early_stopping.patience = config, meta, config.train.patience
+        self.preprocessing = data.preprocessing  # what prediction needs (ModelSnapshots sends it)
         device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = self.model = build_model(config, meta).to(device)
@@ -235,8 +236,7 @@ class Trainer:
     def _train_steps(self, epoch: int) -> tuple[StepWindow, torch.Tensor | None]:
         """The epoch's optimizer steps, reporting progress when due. Returns the epoch's window
         (losses and sample counts) and its device counter of correct predictions."""
-        config, model = self.config, self.train_model
-        loss_fn, optimizer = self.loss_fn, self.optimizer
+        config, model, loss_fn, optimizer = self.config, self.train_model, self.loss_fn, self.optimizer
         control, progress, cadence = self.control, self.progress, self.cadence
         classify = self.meta.task == "classification"
         loss_name = config.loss.name
