@@ -6,7 +6,14 @@ from __future__ import annotations
 import torch
 
 from tests.toy_config import toy_config
-from tui_trainer.engine import EventListener, ModelSnapshot, Predictor, Preprocessing, Trainer, TrainingControl
+from tui_trainer.engine import (
+    EventListener,
+    ModelSnapshot,
+    Predictor,
+    Preprocessing,
+    Trainer,
+    TrainingControl,
+)
 from tui_trainer.engine.datasets.registry import load_dataset
 
 
