@@ -3,6 +3,7 @@ model's prediction on the same input, read independently from the run directory'
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from tests.predict.predict_data import write_fruit_csv
@@ -32,6 +33,7 @@ def saved_probabilities(app, raw) -> torch.Tensor:
     return predictor.predict_raw(raw).probabilities[0]
 
 
+@pytest.mark.slow  # about a hundred keys and a few mouse strokes
 async def test_a_digit_drawn_pixel_by_pixel_and_by_mouse_is_predicted_as_the_model_predicts_it(tmp_path):
     config = TrainConfig()  # digits, 8×8 with pixel values 0..16
     config.train.output_dir = str(tmp_path / "runs")
@@ -121,6 +123,7 @@ async def test_the_map_cursor_shows_the_models_probabilities_at_its_point(make_c
         assert torch.allclose(torch.tensor(pane.result.probabilities), expected, atol=1e-6)
 
 
+@pytest.mark.slow  # a CSV run, then typing in the fields
 async def test_the_form_predicts_a_test_row_and_an_edited_one_as_the_model_does(make_config, tmp_path):
     path = write_fruit_csv(tmp_path / "fruit.csv")
     app = TrainerApp(make_config(epochs=2, dataset__name=f"csv:{path}", dataset__target="fruit"))

@@ -28,6 +28,7 @@ RESERVED_WIDTH = 36  # the result panel beside the canvas
 CURSOR_RGB = (255, 60, 60)
 
 Image = list[list[list[float]]]  # [channel][row][column] stored values
+RGB = tuple[int, ...]
 
 
 def blank_image(channels: int, height: int, width: int) -> Image:
@@ -70,6 +71,7 @@ class DrawingCanvas(Widget, can_focus=True):
         self._drawing: float | None = None  # the value a mouse drag paints, while one goes on
         self._last_cell: tuple[int, int] | None = None  # where the drag's mouse was last
         self._styles: dict[tuple, Style] = {}
+        self._colours: list[list[RGB]] | None = None
 
     # ---- what is drawn on ----------------------------------------------------------------
     def set_format(self, channels: int, height: int, width: int, pixel_max: float) -> None:
@@ -158,8 +160,8 @@ class DrawingCanvas(Widget, can_focus=True):
             self._changed()
 
     def _changed(self) -> None:
+        self.post_message(self.Changed(self.copy()))  # first: its prediction starts before the redraw
         self.refresh()
-        self.post_message(self.Changed(self.copy()))
 
     # ---- drawing -------------------------------------------------------------------------
     def get_content_width(self, container: Size, viewport: Size) -> int:
@@ -171,25 +173,36 @@ class DrawingCanvas(Widget, can_focus=True):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return -(-self.height * self.scale // 2)
 
-    def _rgb(self, row: int, col: int) -> tuple[int, int, int]:
-        if row >= self.height:
-            return (0, 0, 0)
-        values = [channel[row][col] for channel in self.image]
-        if len(values) == 1:
-            values *= 3
-        rgb = [int(max(0.0, min(1.0, v / (self.pixel_max or 1.0))) * 255) for v in values[:3]]
-        if self.has_focus and self._under_brush(row, col):
-            rgb = [(c + cursor) // 2 for c, cursor in zip(rgb, CURSOR_RGB, strict=True)]
-        return rgb[0], rgb[1], rgb[2]
+    def _pixel_colours(self) -> list[list[RGB]]:
+        """Each pixel's colour as drawn (the brush under the cursor tinted while focused): made
+        once per change, not once per cell and line."""
+        if self._colours is not None:
+            return self._colours
+        scale = 255.0 / (self.pixel_max or 1.0)
+        planes = self.image if len(self.image) == 3 else [self.image[0]] * 3
+        colours = [
+            [
+                tuple(int(max(0.0, min(255.0, plane[r][c] * scale))) for plane in planes)
+                for c in range(self.width)
+            ]
+            for r in range(self.height)
+        ]
+        if self.has_focus:
+            low, high = -((self.brush - 1) // 2), self.brush // 2
+            row, col = self.cursor
+            for r in range(max(0, row + low), min(self.height, row + high + 1)):
+                for c in range(max(0, col + low), min(self.width, col + high + 1)):
+                    colours[r][c] = tuple(
+                        (v + t) // 2 for v, t in zip(colours[r][c], CURSOR_RGB, strict=True)
+                    )
+        self._colours = colours
+        return colours
 
-    def _under_brush(self, row: int, col: int) -> bool:
-        low, high = -((self.brush - 1) // 2), self.brush // 2
-        return (
-            self.cursor[0] + low <= row <= self.cursor[0] + high
-            and self.cursor[1] + low <= col <= self.cursor[1] + high
-        )
+    def refresh(self, *regions, **kwargs):
+        self._colours = None  # whatever asks for a redraw changed the picture or the cursor
+        return super().refresh(*regions, **kwargs)
 
-    def _style(self, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Style:
+    def _style(self, top: RGB, bottom: RGB) -> Style:
         key = (top, bottom)
         if key not in self._styles:
             self._styles[key] = Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
@@ -199,12 +212,12 @@ class DrawingCanvas(Widget, can_focus=True):
         top_row, bottom_row = 2 * y // self.scale, (2 * y + 1) // self.scale
         if top_row >= self.height:
             return Strip.blank(self.size.width)
-        segments = []
-        for x in range(self.width * self.scale):
-            col = x // self.scale
-            style = self._style(self._rgb(top_row, col), self._rgb(bottom_row, col))
-            segments.append(Segment(HALF_BLOCK, style))
-        return Strip(segments, len(segments)).adjust_cell_length(self.size.width)
+        colours = self._pixel_colours()
+        black: list[RGB] = [(0, 0, 0)] * self.width
+        top, bottom = colours[top_row], colours[bottom_row] if bottom_row < self.height else black
+        cells = HALF_BLOCK * self.scale
+        segments = [Segment(cells, self._style(top[c], bottom[c])) for c in range(self.width)]
+        return Strip(segments, self.width * self.scale).adjust_cell_length(self.size.width)
 
     def on_focus(self) -> None:
         self.refresh()

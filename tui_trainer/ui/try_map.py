@@ -19,7 +19,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui_trainer.ui.pixels import boundary_lines
-from tui_trainer.ui.try_canvas import RESERVED_WIDTH
 
 CURSOR = Style(color="white", bgcolor="black", bold=True)
 FAST_STEP = 5
@@ -27,7 +26,7 @@ FAST_STEP = 5
 
 class BoundaryCursor(Widget, can_focus=True):
     DEFAULT_CSS = """
-    BoundaryCursor { width: 1fr; height: auto; }
+    BoundaryCursor { width: auto; height: auto; }
     """
     BINDINGS = [
         Binding("up", "move(-1, 0)", "↑", show=False),
@@ -53,6 +52,7 @@ class BoundaryCursor(Widget, can_focus=True):
         self.cursor = (0, 0)  # (line, column) in map cells
         self._lines: list[Text] = []
         self._drawn_for: tuple[int, int] | None = None  # (id of the boundary, width) of _lines
+        self.reserved_lines = 0  # lines the result under the map needs: the map is shrunk to leave them
 
     def show(self, boundary) -> None:
         """A new map (a later evaluation); the cursor stays on its cell."""
@@ -133,6 +133,10 @@ class BoundaryCursor(Widget, can_focus=True):
     def _map_width(self) -> int:
         return max(8, self.size.width)
 
+    def _grid_shape(self) -> tuple[int, int]:
+        rows, cols = (int(d) for d in self.boundary.classes.shape)
+        return rows, cols
+
     def _build(self) -> None:
         if self.boundary is None:
             self._lines = []
@@ -144,12 +148,18 @@ class BoundaryCursor(Widget, can_focus=True):
             self.cursor = (min(self.cursor[0], lines - 1), min(self.cursor[1], cols - 1))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        return max(8, container.width - RESERVED_WIDTH)
+        """As wide as the pane, or narrower where the map (which keeps its aspect ratio) would
+        leave no room for the result under it."""
+        if self.boundary is None:
+            return max(8, container.width)
+        rows, cols = self._grid_shape()
+        lines = max(4, container.height - self.reserved_lines)
+        return max(8, min(container.width, cols, lines * 2 * cols // rows))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.boundary is None:
             return 1
-        rows, cols = (int(d) for d in self.boundary.classes.shape)
+        rows, cols = self._grid_shape()
         width = max(8, min(width, cols))
         return max(4, round(rows * width / cols / 2))
 

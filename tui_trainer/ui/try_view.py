@@ -28,11 +28,12 @@ from tui_trainer.ui.try_form import RowForm
 from tui_trainer.ui.try_map import BoundaryCursor
 from tui_trainer.ui.try_predict import LatestPrediction, TryResult, result_text
 
+RESULT_WIDTH = 34  # cells of the result panel's text
 WAITING = "Nothing to try yet: the model of each evaluation appears here after the run's first epoch."
-HINTS = {  # the lines under the result, at most 34 cells each
+HINTS = {  # the lines beside the result, at most 34 cells each (the map's: above it)
     "canvas": "drag paints · right button erases\narrows move · space paints\n"
     "x erases · [ ] brush · del clears\nn a test image · esc leaves",
-    "map": "arrows (shift: 5) or the mouse\nmove the cursor · n a sample\nesc leaves",
+    "map": "arrows (shift: 5 cells) or the mouse move the cursor · n a sample's point · esc leaves",
     "form": "type in the fields · Tab moves\nn another sample row\nesc leaves a field",
 }
 
@@ -42,7 +43,8 @@ class TryPane(Vertical):
     TryPane { height: 1fr; }
     TryPane #try-status { height: auto; color: $text-muted; }
     TryPane #try-body { height: 1fr; }
-    TryPane #try-side { width: 36; height: auto; padding: 0 1; }
+    TryPane #try-body.-stacked { layout: vertical; }
+    TryPane #try-side { width: 36; height: auto; padding: 0 1; }  /* RESULT_WIDTH + padding */
     TryPane #try-keys { color: $text-muted; margin: 1 0 0 0; }
     """
     BINDINGS = [Binding("n", "sample", "Sample", tooltip="Try: start from a sample of the latest evaluation")]
@@ -59,6 +61,7 @@ class TryPane(Vertical):
         self._boundary = None
         self._building = 0  # the version of the newest snapshot handed to a worker
         self._pending = None  # the newest ModelSnapshot, kept while the tab is hidden
+        self._result_rows = 0  # the height of the result panel's text
         self._focus_wanted = False  # `y` was pressed before the first model came
 
     def compose(self) -> ComposeResult:
@@ -151,6 +154,8 @@ class TryPane(Vertical):
             self.query_one(DrawingCanvas).set_format(*shape, image.pixel_max)
         elif meta.task == "classification" and tuple(meta.input_shape) == (2,):
             mode = "map"
+            # Under the map: the point, the predicted class and a bar per class (five at most).
+            self.query_one(BoundaryCursor).reserved_lines = 4 + min(5, len(meta.class_names))
             if self._boundary is not None:
                 self.query_one(BoundaryCursor).show(self._boundary)
         else:
@@ -171,15 +176,19 @@ class TryPane(Vertical):
         self.query_one(BoundaryCursor).display = self.mode == "map"
         self.query_one(RowForm).display = self.mode == "form"
         self.query_one("#try-side").display = self.mode is not None
+        # The map is drawn as wide as the pane with its result under it; the rest beside theirs.
+        self.query_one("#try-body").set_class(self.mode == "map", "-stacked")
+        self.query_one("#try-keys", Static).display = self.mode != "map"
         self.query_one("#try-keys", Static).update(HINTS.get(self.mode or "", ""))
 
     def _status(self) -> None:
         if self.epoch is None or self.mode is None:
             return
         samples = f" · n: one of {len(self.samples)} {self.split} samples" if self.samples else ""
-        self.query_one("#try-status", Static).update(
-            Text(f"weights of epoch {self.epoch + 1}{samples}", "bold")
-        )
+        text = Text(f"weights of epoch {self.epoch + 1}{samples}", "bold")
+        if self.mode == "map":  # the map takes the width: its keys go up here
+            text.append(f"\n{HINTS['map']}", "dim")
+        self.query_one("#try-status", Static).update(text)
 
     def focus_input(self) -> None:
         """Give the keys to the tab's input (the `y` key does this)."""
@@ -221,7 +230,11 @@ class TryPane(Vertical):
         text = result_text(result)
         if self.mode == "map" and (point := self.query_one(BoundaryCursor).point) is not None:
             text = Text(f"at x1={point[0]:.3g}, x2={point[1]:.3g}\n", "dim") + text
-        self.query_one("#try-result", Static).update(text)
+        # A layout pass redoes the whole screen (tens of milliseconds, longer than the prediction):
+        # only when the panel's height changes.
+        rows = len(text.wrap(self.app.console, RESULT_WIDTH))
+        self.query_one("#try-result", Static).update(text, layout=rows != self._result_rows)
+        self._result_rows = rows
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         event.stop()
