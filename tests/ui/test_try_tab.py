@@ -103,8 +103,10 @@ def config_class(app, index: int) -> str:
 async def test_the_map_cursor_shows_the_models_probabilities_at_its_point(make_config):
     app = TrainerApp(make_config(epochs=3))  # moons
     async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.press("y")  # open while it trains: each epoch's weights come in
         await train_to_the_end(pilot, "moons")
         pane = await open_try_tab(pilot, "map")
+        await wait_for(pilot, lambda: pane.epoch == 2, what="the last epoch's weights")
         cursor = app.query_one(BoundaryCursor)
         start = cursor.cursor
         await pilot.press("right", "right", "down", "shift+left")

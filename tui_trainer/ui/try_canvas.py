@@ -160,7 +160,7 @@ class DrawingCanvas(Widget, can_focus=True):
             self._changed()
 
     def _changed(self) -> None:
-        self.post_message(self.Changed(self.copy()))  # first: its prediction starts before the redraw
+        self.post_message(self.Changed(self.copy()))
         self.refresh()
 
     # ---- drawing -------------------------------------------------------------------------

@@ -99,7 +99,8 @@ class LatestPrediction:
     def _done(self, result: TryResult) -> None:
         self._running = False
         if result.version != self.requested:
-            self._start()  # a newer input arrived meanwhile: predict that one
+            if self.predictor is not None and self.raw is not None:
+                self._start()  # a newer input arrived meanwhile: predict that one
             return
         self.shown = result.version
         self.show(result)
