@@ -94,9 +94,10 @@ class TryPane(Vertical):
     def offer_snapshot(self, snapshot) -> None:
         """New weights: used at once while the tab is shown, else when it is (building a model
         takes UI-side work that training would wait for, and nobody would see it)."""
+        scheduled = self._pending is not None
         self._pending = snapshot
-        if self.parent is not None and self.parent.display:  # the tab's pane is the one shown
-            self.shown(None)
+        if not scheduled and self.parent is not None and self.parent.display:  # the tab is shown
+            self.call_later(self.shown, None)  # once for all the epochs one drain brings
 
     def shown(self, evaluation: tuple[Any, Any] | None) -> None:
         """The tab is being shown: take the newest weights and evaluation it has not had."""
