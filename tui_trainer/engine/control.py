@@ -12,6 +12,16 @@ class TrainingControl:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._snapshots = threading.Event()
+
+    def request_model_snapshots(self) -> None:
+        """Ask for a `ModelSnapshot` event after each epoch's evaluation (the app's Try tab
+        predicts with it); runs nobody asks pay nothing for them."""
+        self._snapshots.set()
+
+    @property
+    def model_snapshots_requested(self) -> bool:
+        return self._snapshots.is_set()
 
     def pause(self) -> None:
         self._running.clear()

@@ -238,6 +238,20 @@ class ModelStats:
 
 
 @dataclass
+class ModelSnapshot:
+    """The model's weights after an epoch's evaluation, for a consumer that predicts with them
+    (the app's Try tab). Sent only when the run's `TrainingControl` asks for it: a CPU copy of
+    the state_dict each epoch is a cost batch runs do not pay."""
+
+    listener_method: ClassVar[str] = "on_model_snapshot"
+    epoch: int  # 0-based: the weights the evaluation of this epoch measured
+    config: Any  # TrainConfig
+    meta: Any  # DatasetMeta
+    state_dict: dict[str, torch.Tensor]  # CPU copies
+    preprocessing: Any  # Preprocessing: how raw inputs become the model's inputs
+
+
+@dataclass
 class RunPaused:
     listener_method: ClassVar[str] = "on_pause"
     step: int
@@ -272,6 +286,7 @@ Event = (
     | EpochEnd
     | Evaluation
     | ModelStats
+    | ModelSnapshot
     | RunPaused
     | RunResumed
     | RunFinished
@@ -308,6 +323,9 @@ class EventListener:
         pass
 
     def on_model_stats(self, event: ModelStats) -> None:
+        pass
+
+    def on_model_snapshot(self, event: ModelSnapshot) -> None:
         pass
 
     def on_pause(self, event: RunPaused) -> None:

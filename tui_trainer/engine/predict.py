@@ -23,7 +23,8 @@ from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.datasets.base import Split
 from tui_trainer.engine.datasets.meta import DatasetMeta
 from tui_trainer.engine.evaluation import class_probabilities, predict_classes, run_model, score_outputs
-from tui_trainer.engine.events import Evaluation
+from tui_trainer.engine.events import Evaluation, ModelSnapshot
+from tui_trainer.engine.model import build_model
 from tui_trainer.engine.predict_inputs import RawInputs, read_inputs
 from tui_trainer.engine.preprocessing import Preprocessing
 from tui_trainer.engine.rundir.layout import CONFIG_FILE, PREPROCESSING_FILE, WEIGHT_CHOICES, weights_path
@@ -147,6 +148,13 @@ class Predictor:
                 f"but {file.name} takes {tuple(meta.input_shape)}; train the run again"
             )
         return cls(model, config, meta, preprocessing)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: ModelSnapshot) -> Predictor:
+        """A predictor with the weights a training run sent after an evaluation (on the CPU)."""
+        model = build_model(snapshot.config, snapshot.meta)
+        model.load_state_dict(snapshot.state_dict)
+        return cls(model, snapshot.config, snapshot.meta, snapshot.preprocessing)
 
     @torch.no_grad()
     def outputs(self, stored: torch.Tensor) -> torch.Tensor:

@@ -168,6 +168,12 @@ class Preprocessing:
             raise ConfigError(f"the run was trained on images ({self.dataset}); give images, not table rows")
         return self.table.encode(RowColumns(rows))
 
+    def table_row(self, stored: torch.Tensor) -> dict[str, str]:
+        """One table sample's stored features as the row of cells they encode (a form's fields)."""
+        if self.table is None:
+            raise ConfigError(f"the run was trained on images ({self.dataset}); it has no table rows")
+        return self.table.decode(stored.reshape(-1).tolist())
+
     def encode(self, raw: Any) -> torch.Tensor:
         """Stored values (before normalisation) of a batch of raw inputs: a tensor of stored
         values (one sample or a batch), PIL image(s), or table row(s) as mappings."""

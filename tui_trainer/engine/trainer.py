@@ -147,6 +147,7 @@ class Trainer:
             self.emit(LogMessage(note))
         check_against_data(config, meta)
         self.config, self.meta, self.early_stopping.patience = config, meta, config.train.patience
+        self.preprocessing = data.preprocessing  # what prediction needs (ModelSnapshots sends it)
         device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = self.model = build_model(config, meta).to(device)
@@ -233,8 +234,7 @@ class Trainer:
     def _train_steps(self, epoch: int) -> tuple[StepWindow, torch.Tensor | None]:
         """The epoch's optimizer steps, reporting progress when due. Returns the epoch's window
         (losses and sample counts) and its device counter of correct predictions."""
-        config, model = self.config, self.train_model
-        loss_fn, optimizer = self.loss_fn, self.optimizer
+        config, model, loss_fn, optimizer = self.config, self.train_model, self.loss_fn, self.optimizer
         control, progress, cadence = self.control, self.progress, self.cadence
         classify = self.meta.task == "classification"
         loss_name = config.loss.name

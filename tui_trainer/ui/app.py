@@ -205,6 +205,7 @@ class TrainerApp(App):
             self.notify("A run is already training: p pauses, x stops, r restarts.", severity="warning")
             return
         self.control = control = TrainingControl()
+        control.request_model_snapshots()  # the Try tab predicts with the latest evaluation's weights
         self.view.reset()
         if resume_from is not None:
             self.view.write(f"resuming {Path(resume_from).name} up to epoch {config.train.epochs}", "bold")

@@ -23,6 +23,7 @@ from tui_trainer.engine import (
     Evaluation,
     EventListener,
     LogMessage,
+    ModelSnapshot,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -41,6 +42,7 @@ from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.samples_view import SamplesPane
+from tui_trainer.ui.try_view import TryPane
 
 # Every millisecond the UI thread spends drawing is taken from the training thread (the GIL): at
 # 10 Hz the app trained ~0.8x as fast as --batch on 2 cores, at 4 Hz at the same speed
@@ -51,7 +53,7 @@ PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in
 PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw is spaced further apart
 PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
 
-EVALUATION_TABS = ("tab-confusion", "tab-samples")
+EVALUATION_TABS = ("tab-confusion", "tab-samples", "tab-try")
 
 PAUSED_STATES = ("pausing", "paused")
 
@@ -175,6 +177,8 @@ class RunView(Vertical, EventListener):
                 yield ConfusionPane(id="confusion")
             with TabPane("Samples (v)", id="tab-samples"):
                 yield SamplesPane(id="samples")
+            with TabPane("Try (y)", id="tab-try"):
+                yield TryPane(id="try")
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain)
@@ -215,6 +219,7 @@ class RunView(Vertical, EventListener):
         self.epochs_seen = 0
         self.plot_dirty = False
         self.plot.reset()
+        self.query_one(TryPane).reset()
         self.status.state = "starting"
 
     def drain(self) -> None:
@@ -245,6 +250,9 @@ class RunView(Vertical, EventListener):
 
     def on_evaluation(self, event: Evaluation) -> None:
         self._evaluation(event)
+
+    def on_model_snapshot(self, event: ModelSnapshot) -> None:
+        self.query_one(TryPane).offer_snapshot(event)
 
     def on_log(self, event: LogMessage) -> None:
         self.write(event.text, LOG_STYLES.get(event.level, ""))
@@ -365,6 +373,8 @@ class RunView(Vertical, EventListener):
         # The tab's new content first, so it is laid out in the same pass as the switch.
         self.tab_shown(tab)
         self.query_one(TabbedContent).active = tab
+        if tab == "tab-try":
+            self.query_one(TryPane).focus_input()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # Tabs switched by mouse or from the tab bar's own keys.
@@ -379,6 +389,8 @@ class RunView(Vertical, EventListener):
         work that training waits for (the GIL). `show_tab` calls this before it switches tabs,
         so the content comes in the switch's own layout pass.
         """
+        if tab == "tab-try":  # the newest weights it has not had, and the newest evaluation
+            self.query_one(TryPane).shown(self._unshown.pop(tab, None))
         if tab not in self._unshown:
             return
         event, meta = self._unshown.pop(tab)

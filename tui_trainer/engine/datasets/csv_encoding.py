@@ -237,6 +237,22 @@ class CsvEncoding:
                 "encoded as zeros"
             )
 
+    def decode(self, features: Sequence[float]) -> dict[str, str]:
+        """The cells of one row whose features are `features`, as text a form can show and
+        `encode` turns back into the same features: numbers as they are, a category as the one
+        its one-hot features pick (empty when none: a category training never saw)."""
+        cells, start = {}, 0
+        for column in self.columns:
+            block = [float(v) for v in features[start : start + column.width]]
+            if column.kind == "number":
+                cells[column.name] = number_label(block[0])
+            else:
+                hot = max(range(column.width), key=block.__getitem__) if any(block) else None
+                category = column.categories[hot] if hot is not None else ""
+                cells[column.name] = "" if category == MISSING_CATEGORY else category
+            start += column.width
+        return cells
+
     def target_labels(self, source: ColumnSource, class_names: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """The target column as class indices (-1 where missing or not a class of the run), and
         a warning for the rows that are not."""
