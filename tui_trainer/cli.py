@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel\n"
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
+        "  tui-trainer --resume runs/ID --set optimizer.lr=1e-4            continue with a lower rate\n"
+        "  tui-trainer --find-lr my.toml --apply        find a learning rate, then train with it\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
         "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
@@ -81,8 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--resume",
         metavar="RUN_DIR",
-        help="continue a run headless from RUN_DIR/last.pt, appending to the same directory "
-        "(only train.epochs, train.patience and similar run-length fields may change with --set)",
+        help="continue a run headless from RUN_DIR/last.pt, appending to the same directory; --set "
+        "may change run-length fields (train.epochs, ...) and the optimizer's and schedule's settings "
+        "(optimizer.lr, momentum, betas, weight_decay, clip_grad_norm, scheduler.*, dataset.batch_size, "
+        "train.accumulate_batches): recorded as changes in metrics.jsonl",
+    )
+    parser.add_argument(
+        "--find-lr",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="CONFIG",
+        help="run the learning-rate range test headless (1e-7 to 10, ~100 steps on a copy of the model) "
+        "and plot loss against learning rate with the suggested rates; CONFIG as for --batch",
+    )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="with --find-lr: then train the config with the suggested rate (the minimum ÷ 10), as --batch",
     )
     parser.add_argument(
         "--tensorboard",
@@ -120,8 +138,9 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
             raise ConfigError("--resume reads the run's own config.toml: give no config file with it")
         config = TrainConfig.load(resume_config_path(args.resume))
     else:
-        path = args.batch if args.batch else args.config
-        if args.batch is not None and args.batch and args.config:
+        given = args.batch or args.find_lr  # `--batch FILE` / `--find-lr FILE`
+        path = given or args.config
+        if given and args.config:
             raise ConfigError("give the config file once: either `--batch FILE` or `FILE`, not both")
         config = TrainConfig.load(path) if path else TrainConfig()
     overrides = list(args.overrides)
@@ -175,9 +194,21 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from tui_trainer.engine.config import ConfigError
 
-    if args.export and args.batch is None and not args.resume and not args.print_config:
+    if (
+        args.export
+        and args.batch is None
+        and not args.resume
+        and not args.print_config
+        and args.find_lr is None
+    ):
         return export_only(args)
     try:
+        if args.apply and args.find_lr is None:
+            raise ConfigError("--apply goes with --find-lr: tui-trainer --find-lr [CONFIG] --apply")
+        if args.find_lr is not None and (args.batch is not None or args.resume or args.sweep):
+            raise ConfigError(
+                "--find-lr runs on its own: give it the config, without --batch, --resume or --sweep"
+            )
         if args.sweep and args.batch is None:
             raise ConfigError(
                 "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
@@ -191,6 +222,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(config.to_toml())
         return EXIT_OK
+    if args.find_lr is not None:
+        from tui_trainer.find_lr_command import run_find_lr
+
+        return run_find_lr(config, args.apply, export=args.export, weights=args.weights)
     if args.sweep:
         from tui_trainer.sweep import run_sweep
 

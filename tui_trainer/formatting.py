@@ -23,6 +23,11 @@ def format_loss(value: float | None) -> str:
     return MISSING if value is None else f"{value:.4f}"
 
 
+def format_lr(value: float | None) -> str:
+    """A learning rate in three significant digits: "0.00316", "1e-07", "10"."""
+    return MISSING if value is None else f"{value:.3g}"
+
+
 def format_number(value: float | None) -> str:
     """Four significant digits, for values of any scale (a regression loss, a metric)."""
     return MISSING if value is None else f"{value:.4g}"

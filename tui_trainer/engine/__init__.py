@@ -6,6 +6,7 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - config: the one typed configuration and its parsing;
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
+- tuning: settings a run may change part-way, and the learning-rate range test;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
   the one safe weights loader.
 """
@@ -38,6 +39,16 @@ _EXPORTS: dict[str, str] = {
     "TrainingControl": "control",
     "Trainer": "trainer",
     "warm_up": "warmup",
+    "SettingsChanged": "events",
+    # tuning: settings changed part-way, the learning-rate range test
+    "CHANGEABLE_FIELDS": "setting_changes",
+    "SettingChange": "setting_changes",
+    "setting_change_problems": "setting_changes",
+    "LRFinderResult": "lr_finder",
+    "LRFinderSettings": "lr_finder",
+    "RangeTestFailed": "lr_finder",
+    "find_lr": "lr_finder",
+    "find_lr_for_run": "lr_finder",
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
@@ -81,6 +92,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "ACTIVATIONS",
+    "CHANGEABLE_FIELDS",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
@@ -97,8 +109,11 @@ __all__ = [
     "Event",
     "EventListener",
     "ExportError",
+    "LRFinderResult",
+    "LRFinderSettings",
     "LogMessage",
     "REGRESSION_LOSSES",
+    "RangeTestFailed",
     "RunCurves",
     "RunFinished",
     "RunInUse",
@@ -106,6 +121,8 @@ __all__ = [
     "RunRecord",
     "RunResumed",
     "RunStarted",
+    "SettingChange",
+    "SettingsChanged",
     "TrainConfig",
     "Trainer",
     "TrainingControl",
@@ -121,6 +138,8 @@ __all__ = [
     "detected_devices",
     "export_run",
     "field_type",
+    "find_lr",
+    "find_lr_for_run",
     "is_sweep_dir",
     "find_spec",
     "list_runs",
@@ -134,6 +153,7 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "setting_change_problems",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
@@ -172,9 +192,17 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         RunPaused,
         RunResumed,
         RunStarted,
+        SettingsChanged,
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.lr_finder import (
+        LRFinderResult,
+        LRFinderSettings,
+        RangeTestFailed,
+        find_lr,
+        find_lr_for_run,
+    )
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
         ACTIVATIONS,
@@ -202,6 +230,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     )
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file
     from tui_trainer.engine.rundir.writer import describe_write_error
+    from tui_trainer.engine.setting_changes import CHANGEABLE_FIELDS, SettingChange, setting_change_problems
     from tui_trainer.engine.trainer import Trainer
     from tui_trainer.engine.validate import data_problems
     from tui_trainer.engine.warmup import warm_up
