@@ -26,7 +26,7 @@ from tui_trainer.engine import (
     RunStarted,
     SettingsChanged,
 )
-from tui_trainer.formatting import format_amount, format_epoch_line, format_percent, format_rate, run_header
+from tui_trainer.formatting import format_amount, format_epoch_line, format_progress_stats, run_header
 
 
 class BatchReporter(EventListener):
@@ -160,12 +160,7 @@ class BatchReporter(EventListener):
                 total=self.steps_per_epoch,
                 description=f"epoch {event.epoch + 1}/{self.epochs}",
             )
-        stats = f"loss {event.loss:.4f}"
-        if event.accuracy is not None:
-            stats += f"  acc {format_percent(event.accuracy)}"
-        if event.clipped_fraction is not None:
-            stats += f"  clipped {format_percent(event.clipped_fraction, 0)}"
-        stats += f"  {format_rate(event.samples_per_sec)}"
+        stats = format_progress_stats(event)
         progress.update(
             self.epoch_task, completed=round(event.epoch_fraction * self.steps_per_epoch), stats=stats
         )
