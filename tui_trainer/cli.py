@@ -29,12 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --batch                          train the default config headless\n"
         "  tui-trainer --batch my.toml --set optimizer.lr=3e-4 --set model.hidden=256,128\n"
         "  tui-trainer --batch my.toml --sweep optimizer.lr=1e-3,1e-2 --sweep 'model.hidden=64|128,64'\n"
+        "  tui-trainer --batch my.toml --search optimizer.lr=1e-4..1e-1:log --trials 40 --parallel 2\n"
         "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel\n"
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
         "  tui-trainer --resume runs/ID --set optimizer.lr=1e-4            continue with a lower rate\n"
         "  tui-trainer --find-lr my.toml --apply        find a learning rate, then train with it\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
+        "  tui-trainer --predict new.csv runs/ID --out predictions.csv   predict with a trained run\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
         "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
         "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
@@ -78,7 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="K",
-        help="with --sweep: run K points at once (CPU threads are divided among them; default 1)",
+        help="with --sweep or --search: run K points or trials at once (CPU threads are divided "
+        "among them, one GPU each when there are several; default 1)",
+    )
+    parser.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="KEY=SPEC",
+        help="with --batch: an Optuna search (pip install 'tui-trainer[search]') over this field: a range "
+        "LOW..HIGH (add :log for a log scale) or choices A,B (list fields: 'A|B'), e.g. --search "
+        "optimizer.lr=1e-4..1e-1:log (repeatable); trials prune on the validation loss",
+    )
+    parser.add_argument(
+        "--trials", type=int, metavar="N", help="with --search: how many trials to run (default 20)"
+    )
+    parser.add_argument(
+        "--resume-search",
+        metavar="SEARCH_DIR",
+        help="continue a stopped search (runs/search-<time>) until it has its trials (or --trials N)",
     )
     parser.add_argument(
         "--resume",
@@ -119,8 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights",
         choices=WEIGHT_CHOICES,
         default="final",
-        help="which weights --export uses: final (model.pt, default), best (lowest val loss) or "
+        help="which weights --export and --predict use: final (model.pt, default), best (lowest val loss) or "
         "last (last finished epoch)",
+    )
+    parser.add_argument(
+        "--predict",
+        nargs="+",
+        metavar="INPUT",
+        help="predict with a trained run: --predict INPUT... RUN_DIR, each INPUT a CSV file with the "
+        "run's columns (the target column optional), an image file or a folder of images",
+    )
+    parser.add_argument("--out", metavar="FILE", help="with --predict: write the predictions to FILE as CSV")
+    parser.add_argument(
+        "--top",
+        type=int,
+        default=3,
+        metavar="K",
+        help="with --predict: the K most probable classes (default 3)",
     )
     parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
@@ -178,6 +213,20 @@ def export_only(args: argparse.Namespace) -> int:
     return export_and_report(args.config, args.export, args.weights)
 
 
+def predict_only(args: argparse.Namespace) -> int:
+    """`--predict INPUT... RUN_DIR` (RUN_DIR may also stand before --predict)."""
+    if args.batch is not None or args.resume or args.sweep or args.export:
+        print(
+            "tui-trainer: error: --predict runs on its own, not with --batch/--resume/--sweep/--export",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_CONFIG
+    from tui_trainer.predict_command import predict_and_report
+
+    items = args.predict + ([args.config] if args.config else [])
+    return predict_and_report(items, args.out, args.weights, args.top)
+
+
 def main(argv: list[str] | None = None) -> int:
     # First thing, before the seconds of importing torch: any stop signal leaves with one line
     # and 130 (not a KeyboardInterrupt traceback, not a silent 143). Runs put their own
@@ -194,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from tui_trainer.engine.config import ConfigError
 
+    if args.predict:
+        return predict_only(args)
     if (
         args.export
         and args.batch is None
@@ -205,16 +256,20 @@ def _main(args: argparse.Namespace) -> int:
     try:
         if args.apply and args.find_lr is None:
             raise ConfigError("--apply goes with --find-lr: tui-trainer --find-lr [CONFIG] --apply")
-        if args.find_lr is not None and (args.batch is not None or args.resume or args.sweep):
+        if args.find_lr is not None and (args.batch is not None or args.resume or args.sweep or args.search):
             raise ConfigError(
-                "--find-lr runs on its own: give it the config, without --batch, --resume or --sweep"
+                "--find-lr runs on its own: give it the config, not --batch, --resume, --sweep or --search"
             )
         if args.sweep and args.batch is None:
             raise ConfigError(
                 "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
             )
-        if args.parallel != 1 and not args.sweep:
-            raise ConfigError("--parallel only applies to sweeps: add --sweep KEY=VALUES")
+        if args.parallel != 1 and not (args.sweep or args.search or args.resume_search):
+            raise ConfigError("--parallel only applies to sweeps and searches: add --sweep or --search")
+        if args.resume_search or args.search or args.trials is not None:
+            from tui_trainer.search_args import check_search_args
+
+            check_search_args(args)
         config = resolve_config(args)
     except ConfigError as exc:
         print(f"tui-trainer: error: {exc}", file=sys.stderr)
@@ -226,6 +281,14 @@ def _main(args: argparse.Namespace) -> int:
         from tui_trainer.find_lr_command import run_find_lr
 
         return run_find_lr(config, args.apply, export=args.export, weights=args.weights)
+    if args.resume_search:
+        from tui_trainer.search import resume_search
+
+        return resume_search(args.resume_search, args.trials, args.parallel)
+    if args.search:
+        from tui_trainer.search import run_search
+
+        return run_search(config, args.search, args.trials, args.parallel, set_keys=args.overrides)
     if args.sweep:
         from tui_trainer.sweep import run_sweep
 

@@ -19,6 +19,11 @@ def format_percent(value: float | None, decimals: int = 2) -> str:
     return MISSING if value is None else f"{value * 100:.{decimals}f}%"
 
 
+def format_count(value: int) -> str:
+    """A count with thousands separators: 10000 -> "10,000"."""
+    return f"{value:,}"
+
+
 def format_loss(value: float | None) -> str:
     return MISSING if value is None else f"{value:.4f}"
 
@@ -54,6 +59,14 @@ def format_clock(seconds: float | None) -> str:
 def format_rate(samples_per_sec: float) -> str:
     """The full figure: "12,345 samples/s"."""
     return f"{samples_per_sec:,.0f} samples/s"
+
+
+def format_short_count(n: int) -> str:
+    """A large count in a few characters: "950", "12.3k", "4.1M", "1.2G"."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= limit:
+            return f"{n / limit:.1f}{suffix}"
+    return str(n)
 
 
 def compact_rate(value: float) -> str:

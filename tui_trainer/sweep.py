@@ -45,10 +45,10 @@ from tui_trainer.engine.rundir.writer import create_sweep_dir
 from tui_trainer.engine.sweep_grid import SweepPoint, grid_points, parse_axes, point_run_name
 from tui_trainer.exit_codes import EXIT_BAD_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from tui_trainer.formatting import format_number, format_percent
+from tui_trainer.results_table import FINISHED_OK, ResultRow, csv_cell, results_table
 from tui_trainer.signals import SIGNAL_NAMES, handle_stop_signals, silence_hung_up_terminal
 
 POLL_SECONDS = 0.1
-FINISHED_OK = ("completed", "early_stopped")
 
 
 @dataclass
@@ -104,8 +104,8 @@ class Sweep:
             config = result.point.config
             config.train.output_dir, config.train.run_name = str(self.dir), result.run_name
             config.save(self._config_path(result))
-        self.threads = _threads_per_point(self.parallel)
-        self.gpus = _visible_gpus(points[0].config) if self.parallel > 1 else []
+        self.threads = threads_per_process(self.parallel)
+        self.gpus = visible_gpus(points[0].config) if self.parallel > 1 else []
         self.stopping = False
         self.running: dict[int, tuple[PointResult, subprocess.Popen[bytes], IO[str] | None]] = {}  # by slot
         self._write_manifest()
@@ -216,26 +216,13 @@ class Sweep:
         return f": {lines[-1].strip()}" if lines else ""
 
     def _install_interrupt_handlers(self) -> Callable[[], None]:
-        """First Ctrl-C, SIGTERM or SIGHUP: running points stop after their batch and save, no new
-        point starts. A second one is passed on too, which makes the points abort."""
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            if signum == signal.SIGHUP:
-                silence_hung_up_terminal()
-            if not self.stopping:
-                with contextlib.suppress(OSError):
-                    self.console.print(
-                        f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running points "
-                        "(Ctrl-C again aborts them)"
-                    )
+        def stop() -> None:
             self.stopping = True
-            # SIGHUP is passed on as it came: a point printing to the closed terminal silences it too.
-            passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
-            for _, process, _ in list(self.running.values()):
-                if process.poll() is None:
-                    process.send_signal(passed_on)
 
-        return handle_stop_signals(handler)
+        def processes() -> list[subprocess.Popen[bytes]]:
+            return [process for _, process, _ in self.running.values()]
+
+        return forward_stop_signals(self.console, "points", processes, lambda: self.stopping, stop)
 
     # ---- files and the table ----------------------------------------------------------
     def _config_path(self, result: PointResult) -> Path:
@@ -279,11 +266,11 @@ class Sweep:
                     r.point.index + 1,
                     *r.point.params.values(),
                     r.status,
-                    _cell(r.best_val_accuracy),
-                    _cell(r.best_val_loss),
-                    *(_cell(r.metrics.get(k)) for k in metric_keys),
-                    _cell(r.epochs_done),
-                    _cell(r.seconds),
+                    csv_cell(r.best_val_accuracy),
+                    csv_cell(r.best_val_loss),
+                    *(csv_cell(r.metrics.get(k)) for k in metric_keys),
+                    csv_cell(r.epochs_done),
+                    csv_cell(r.seconds),
                     str(r.run_dir or ""),
                     r.reason,
                 ]
@@ -305,34 +292,29 @@ class Sweep:
 
     def table(self) -> Table:
         by_accuracy = any(r.best_val_accuracy is not None for r in self.results)
-        table = Table(title=f"{self.dir.name}: best validation {'accuracy' if by_accuracy else 'loss'} first")
-        table.add_column("#", justify="right")
-        for key in self.keys:
-            table.add_column(key)
-        table.add_column("status")
-        table.add_column("best val acc" if by_accuracy else "best val loss", justify="right")
-        table.add_column("test acc" if by_accuracy else "test loss", justify="right")
-        table.add_column("epochs", justify="right")
-        table.add_column("run")
+        metric_titles = ["best val acc", "test acc"] if by_accuracy else ["best val loss", "test loss"]
+        rows = []
         for r in self.ranked():
-            best = format_percent(r.best_val_accuracy) if by_accuracy else format_number(r.best_val_loss)
-            test = (
-                format_percent(r.metrics.get("test_accuracy"))
-                if by_accuracy
-                else format_number(r.metrics.get("test_loss"))
+            if by_accuracy:
+                metrics = [
+                    format_percent(r.best_val_accuracy),
+                    format_percent(r.metrics.get("test_accuracy")),
+                ]
+            else:
+                metrics = [format_number(r.best_val_loss), format_number(r.metrics.get("test_loss"))]
+            run = r.run_dir.name if r.run_dir else "-"
+            rows.append(
+                ResultRow(
+                    str(r.point.index + 1),
+                    list(r.point.params.values()),
+                    r.status,
+                    metrics,
+                    csv_cell(r.epochs_done) or "-",
+                    run,
+                )
             )
-            style = "" if r.status in FINISHED_OK else "red" if r.status == "failed" else "yellow"
-            table.add_row(
-                str(r.point.index + 1),
-                *r.point.params.values(),
-                r.status,
-                best,
-                test,
-                _cell(r.epochs_done) or "-",
-                r.run_dir.name if r.run_dir else "-",
-                style=style,
-            )
-        return table
+        title = f"{self.dir.name}: best validation {'accuracy' if by_accuracy else 'loss'} first"
+        return results_table(title, self.keys, metric_titles, rows)
 
 
 def _check_dataset_names(points: list[SweepPoint]) -> None:
@@ -345,7 +327,9 @@ def _check_dataset_names(points: list[SweepPoint]) -> None:
             raise ConfigError(f"sweep point {point.index + 1} ({point.label()}): {exc}") from None
 
 
-def _threads_per_point(parallel: int) -> int:
+def threads_per_process(parallel: int) -> int:
+    """CPU threads for each of `parallel` processes: the cores divided among them, at most
+    the OMP_NUM_THREADS the user set."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows
@@ -355,8 +339,9 @@ def _threads_per_point(parallel: int) -> int:
     return min(threads, int(user)) if user.isdigit() and int(user) > 0 else threads
 
 
-def _visible_gpus(config: TrainConfig) -> list[str]:
-    """GPU ids to hand out round-robin to parallel points, when the config lets us choose."""
+def visible_gpus(config: TrainConfig) -> list[str]:
+    """GPU ids to hand out round-robin to parallel processes (one device each), when the
+    config lets us choose."""
     if config.train.device not in ("auto", "cuda"):
         return []
     import torch
@@ -376,9 +361,31 @@ def _best_text(result: PointResult) -> str:
     return "no result"
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+def forward_stop_signals(
+    console: Console,
+    what: str,
+    processes: Callable[[], list[subprocess.Popen[bytes]]],
+    stopping: Callable[[], bool],
+    stop: Callable[[], None],
+) -> Callable[[], None]:
+    """First Ctrl-C, SIGTERM or SIGHUP: `stop()` (no new child starts) and the running children
+    (`what`: points, trials) stop after their batch and save. A second one is passed on too,
+    which makes them abort. Returns the function that puts the previous handlers back."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            silence_hung_up_terminal()
+        if not stopping():
+            with contextlib.suppress(OSError):
+                console.print(
+                    f"{SIGNAL_NAMES.get(signum, 'signal')}: stopping the running {what} "
+                    "(Ctrl-C again aborts them)"
+                )
+        stop()
+        # SIGHUP is passed on as it came: a child printing to the closed terminal silences it too.
+        passed_on = signal.SIGHUP if signum == signal.SIGHUP else signal.SIGINT
+        for process in processes():
+            if process.poll() is None:
+                process.send_signal(passed_on)
+
+    return handle_stop_signals(handler)

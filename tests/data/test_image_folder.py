@@ -80,8 +80,20 @@ def test_layout_errors(tmp_path):
 def test_unreadable_image_names_the_file(tmp_path):
     root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
     (root / "b" / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(ConfigError, match=r"cannot read image .*broken\.png.*fix or remove it"):
+    with pytest.raises(
+        ConfigError, match=r"broken\.png is not an image that can be read.*fix or remove it"
+    ) as caught:
         load_dataset(_cfg(root), seed=0)
+    assert "_io." not in str(caught.value) and "BufferedReader" not in str(caught.value)
+
+
+def test_truncated_image_is_named_in_plain_words(tmp_path):
+    root = write_png_folder(tmp_path / "pics", {"a": 2, "b": 2})
+    whole = next((root / "b").iterdir()).read_bytes()
+    (root / "b" / "cut.png").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ConfigError, match=r"cannot read image .*cut\.png: .*; fix or remove it") as caught:
+        load_dataset(_cfg(root), seed=0)
+    assert "<" not in str(caught.value)
 
 
 def write_bomb_png(path, width: int, height: int) -> None:

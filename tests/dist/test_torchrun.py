@@ -37,7 +37,7 @@ def test_two_gloo_ranks_match_one_process(moons_config, env):
     _, one = final_summary(out_one)
     run_dir, two = final_summary(out_two)
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "summary.json"
+        "best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "preprocessing.json", "summary.json"
     ]
     assert one["status"] == two["status"] == "completed"
     acc_one, acc_two = one["metrics"]["val_accuracy"], two["metrics"]["val_accuracy"]

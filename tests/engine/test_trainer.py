@@ -266,6 +266,7 @@ def test_run_directory_files(runs_dir):
         "last.pt",
         "metrics.jsonl",
         "model.pt",
+        "preprocessing.json",
         "summary.json",
     ]
     # The saved config records the loss `auto` resolved to, so a resume trains with the same one.

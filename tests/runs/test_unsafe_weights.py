@@ -89,6 +89,17 @@ def test_export_of_a_pt_path_given_directly_is_refused(hostile_run, capsys):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("weights", ["final", "best", "last"])
+def test_predict_refuses_a_weights_file_carrying_code(hostile_run, weights, capsys):
+    run, marker = hostile_run
+    points = run.parent / "points.csv"
+    points.write_text("x1,x2\n0.5,0.25\n")
+    assert main(["--predict", str(points), str(run), "--weights", weights]) == 2
+    name = {"final": "model.pt", "best": "best.pt", "last": "last.pt"}[weights]
+    assert capsys.readouterr().err.strip().splitlines() == [_refusal(run / name)]
+    assert not marker.exists()
+
+
 def test_resume_refuses_a_checkpoint_carrying_code(hostile_run, capsys):
     run, marker = hostile_run
     code = main(["--resume", str(run), "--set", "train.epochs=4"])

@@ -85,8 +85,11 @@ async def test_invalid_batch_size_and_loss_mismatch_are_shown_next_to_fields(tmp
         await pilot.press(*CLEAR, *"-1")
         assert "batch_size must be a positive integer" in field_error(app, "dataset.batch_size")
         assert setup.problems
-        await pilot.press("enter")  # Enter in a field starts, unless something is wrong
+        await pilot.press("ctrl+s")  # Ctrl+S starts from inside a field, unless something is wrong
         assert app.worker is None
+        await pilot.press("enter")  # Enter in a field moves to the next one
+        assert app.focused is not batch and app.worker is None
+        batch.focus()
         await pilot.press(*CLEAR, *"32")
         assert not setup.problems
 
@@ -143,10 +146,14 @@ async def test_pause_resume_stop_and_locked_setup(make_config):
     app = TrainerApp(config)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        setup = app.query_one(SetupColumn)
+        setup.scroll_end(animate=False)  # the banner must show however far the column is scrolled
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
-        setup = app.query_one(SetupColumn)
         assert setup.locked and app.query_one("#panel-model").disabled
+        banner = app.query_one("#lock-banner")
+        assert setup.scroll_y > 0 and setup.content_region.contains_region(banner.region)
+        assert "x stops the run, then edit (r restarts)" in " ".join(static_text(app, "#lock-banner").split())
         await pilot.press("m")  # editing is refused with a message, not silently
         assert app.focused is None or app.focused.id != "cfg-model-hidden"
         assert any("locked while training" in str(n.message) for n in notifications(app))

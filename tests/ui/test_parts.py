@@ -134,8 +134,17 @@ def test_model_summary_counts_parameters_and_refuses_to_build_huge_models():
     meta = DatasetMeta("toy", "classification", (2,), n_classes=3)
     config = TrainConfig()
     config.model.hidden = [4]
-    text = model_summary(config, meta)
-    assert text.splitlines()[-1].split()[-1] == str(2 * 4 + 4 + 4 * 3 + 3)
+    lines = model_summary(config, meta).splitlines()
+    total = next(line for line in lines if line.startswith("total"))
+    assert total.split()[-1] == str(2 * 4 + 4 + 4 * 3 + 3)
+    assert lines[-1] == f"≈ {2 * 4 + 4 * 3} multiply-adds per sample"
+    config.model.layers = ["conv8", "pool", "fc16"]  # a stack is shaped on the meta device, any size
+    conv_meta = DatasetMeta("pics", "classification", (1, 8, 8), n_classes=2, is_image=True)
+    lines = model_summary(config, conv_meta).splitlines()
+    assert any(line.split()[1:2] == ["8×4×4"] for line in lines), lines
+    conv_macs = 8 * 8 * 8 * 9  # 8 channels × 8×8 positions × a 3×3×1 kernel
+    assert lines[-1].startswith("≈ ") and int(float(lines[-1].split()[1].rstrip("k")) * 1000) >= conv_macs
+    config.model.layers = []
     config.model.hidden = [100_000, 100_000]
     assert "very large" in model_summary(config, meta)
     assert estimated_parameters(2, [4], 3, False) == 27

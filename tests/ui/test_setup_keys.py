@@ -147,7 +147,7 @@ async def test_start_waits_for_the_dataset_check_then_trains(tmp_path, monkeypat
         start = app.query_one("#start", Button)
         assert setup.checking and start.disabled and "Checking" in str(start.label)
         assert not setup.problems
-        await pilot.press("enter")  # Enter in the field: starts once the check passes
+        await pilot.press("ctrl+s")  # Ctrl+S in the field: starts once the check passes
         assert app.worker is None
         gate.set()
         await wait_for(pilot, lambda: app.view.finished is not None, what="the run")
@@ -195,3 +195,61 @@ async def test_csv_and_folder_fields_appear_for_those_names_and_are_checked(tmp_
         assert "integer" in field_error(app, "dataset.image_size")
         await pilot.press("ctrl+a", "ctrl+k", *"16", "tab", "space")
         assert setup.config.dataset.image_size == 16 and setup.config.dataset.grayscale is False
+
+
+async def test_a_csv_fixed_on_disk_is_checked_again_when_s_is_pressed(tmp_path):
+    table = tmp_path / "table.csv"
+    good_rows = "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(100))
+    table.write_text("a,b,label\n" + good_rows + "3,4,5,y\n")  # line 102 has a field too many
+    config = toy_config(tmp_path / "runs", epochs=1)
+    config.dataset.name = f"csv:{table}"
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupColumn)
+        await wait_for(pilot, lambda: "line 102" in field_error(app, "dataset.name"), what="the ragged row")
+        assert "has 4 fields but the header has 3" in field_error(app, "dataset.name")
+        assert "dataset's problem" in str(app.query_one("#dataset-info").render())
+
+        table.write_text("a,b,label\n" + good_rows)  # fixed in an editor; the field is not touched
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view.started is not None, what="the run to start")
+        assert field_error(app, "dataset.name") == "" and not setup.problems
+
+
+async def test_a_refused_start_lists_every_problem_and_f_jumps_to_the_first(tmp_path):
+    config = toy_config(tmp_path / "runs", epochs=1)
+    config.optimizer.lr = -1
+    config.model.dropout = 1.5
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: meta_loaded(app, "moons"), what="moons metadata")
+        status = app.query_one("#progress-line")
+        assert str(status.render()).startswith("2 problem(s) to fix before training — f jumps")
+        await pilot.press("s")
+        refusal = [n for n in notifications(app) if n.title == "cannot start"]
+        assert refusal and app.worker is None
+        text = refusal[-1].message
+        assert "model.dropout must be in [0, 1)" in text and "optimizer.lr must be > 0" in text
+        assert "f jumps to the first one" in text
+
+        await pilot.press("f")
+        assert app.focused is app.query_one("#cfg-model-dropout", Input)  # the Model panel comes first
+        await pilot.press("ctrl+a", "ctrl+k", *"0.1", "escape", "f")
+        assert app.focused is app.query_one("#cfg-optimizer-lr", Input)
+        assert str(status.render()).startswith("1 problem(s) to fix")
+        await pilot.press("ctrl+a", "ctrl+k", *"0.01")
+        assert str(status.render()).startswith("ready — press s")
+
+
+async def test_a_folder_with_a_file_that_is_not_an_image_says_so_under_the_name(tmp_path):
+    from tests.data.dataset_files import write_png_folder
+
+    root = write_png_folder(tmp_path / "pics", {"cat": 3, "dog": 3})
+    (root / "dog" / "notes.png").write_text("this is text")
+    config = toy_config(tmp_path / "runs", epochs=1)
+    config.dataset.name = f"folder:{root}"
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: field_error(app, "dataset.name") != "", what="the folder's problem")
+        error = field_error(app, "dataset.name")
+        assert "notes.png is not an image that can be read" in error and "BufferedReader" not in error

@@ -8,7 +8,8 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - descriptions: datasets, losses, optimizers and models described without training;
 - tuning: settings a run may change part-way, and the learning-rate range test;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
-  the one safe weights loader.
+  the one safe weights loader;
+- using a trained run: its saved preprocessing and predictions with its model.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
+    "dataset_files_signature": "datasets.paths",
     "load_dataset": "datasets.registry",
     "DatasetMeta": "datasets.meta",
     "data_problems": "validate",
@@ -69,6 +71,14 @@ _EXPORTS: dict[str, str] = {
     "LOSS_LABELS": "names",
     "OPTIMIZERS": "names",
     "SCHEDULERS": "names",
+    "AMP_MODES": "names",
+    "CLASS_WEIGHTS": "names",
+    "INITS": "names",
+    "LOADERS": "names",
+    "NORMALIZATIONS": "names",
+    "TARGET_NORMALIZATIONS": "names",
+    "TASKS": "names",
+    "NAMED_ARCHITECTURES": "layer_stack",
     # runs
     "RunRecord": "rundir.past_runs",
     "RunCurves": "rundir.past_runs",
@@ -76,8 +86,11 @@ _EXPORTS: dict[str, str] = {
     "load_curves": "rundir.past_runs",
     "load_run_config": "rundir.past_runs",
     "load_summary": "rundir.past_runs",
+    "load_search": "rundir.past_runs",
+    "SearchRecord": "rundir.past_runs",
     "RUNNING": "rundir.past_runs",
     "is_sweep_dir": "rundir.layout",
+    "is_search_dir": "rundir.layout",
     "short_run_name": "rundir.layout",
     "sweep_start_clock": "rundir.layout",
     "RunInUse": "rundir.lock",
@@ -88,15 +101,41 @@ _EXPORTS: dict[str, str] = {
     "load_weights_file": "rundir.weights",
     "load_model": "rundir.weights",
     "describe_write_error": "rundir.writer",
+    # presets
+    "Preset": "presets",
+    "list_presets": "presets",
+    "load_preset": "presets",
+    # using a trained run
+    "Preprocessing": "preprocessing",
+    "PreprocessingError": "preprocessing",
+    "PredictionError": "predict",
+    "PredictionRow": "predict",
+    "Predictions": "predict",
+    "Predictor": "predict",
+    "predict_files": "predict",
 }
 
 __all__ = [
     "ACTIVATIONS",
     "CHANGEABLE_FIELDS",
+    "AMP_MODES",
+    "CLASS_WEIGHTS",
+    "INITS",
+    "LOADERS",
+    "NORMALIZATIONS",
+    "TARGET_NORMALIZATIONS",
+    "TASKS",
+    "NAMED_ARCHITECTURES",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
     "OPTIMIZERS",
+    "PredictionError",
+    "PredictionRow",
+    "Predictions",
+    "Predictor",
+    "Preprocessing",
+    "PreprocessingError",
     "Problem",
     "RUNNING",
     "SCHEDULERS",
@@ -123,6 +162,7 @@ __all__ = [
     "RunStarted",
     "SettingChange",
     "SettingsChanged",
+    "SearchRecord",
     "TrainConfig",
     "Trainer",
     "TrainingControl",
@@ -132,6 +172,7 @@ __all__ = [
     "check_not_in_use",
     "data_problems",
     "default_loss",
+    "dataset_files_signature",
     "dataset_specs",
     "describe_model",
     "describe_write_error",
@@ -140,12 +181,14 @@ __all__ = [
     "field_type",
     "find_lr",
     "find_lr_for_run",
+    "is_search_dir",
     "is_sweep_dir",
     "find_spec",
     "list_runs",
     "load_curves",
     "load_model",
     "load_run_config",
+    "load_search",
     "load_summary",
     "load_weights_file",
     "loss_task_problem",
@@ -154,9 +197,13 @@ __all__ = [
     "output_size",
     "parse_value",
     "setting_change_problems",
+    "predict_files",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
+    "Preset",
+    "list_presets",
+    "load_preset",
 ]
 
 
@@ -178,6 +225,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.config_values import Problem
     from tui_trainer.engine.control import TrainingControl
     from tui_trainer.engine.datasets.meta import DatasetMeta
+    from tui_trainer.engine.datasets.paths import dataset_files_signature
     from tui_trainer.engine.datasets.registry import dataset_specs, find_spec, load_dataset
     from tui_trainer.engine.device import detected_devices
     from tui_trainer.engine.events import (
@@ -196,6 +244,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
     from tui_trainer.engine.lr_finder import (
         LRFinderResult,
         LRFinderSettings,
@@ -206,26 +255,49 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.names import (
         ACTIVATIONS,
+        AMP_MODES,
+        CLASS_WEIGHTS,
+        INITS,
+        LOADERS,
         LOSS_LABELS,
         LOSSES,
+        NORMALIZATIONS,
         OPTIMIZERS,
         REGRESSION_LOSSES,
         SCHEDULERS,
+        TARGET_NORMALIZATIONS,
+        TASKS,
         USES_BETAS,
         USES_MOMENTUM,
         default_loss,
         loss_task_problem,
         losses_for_task,
     )
-    from tui_trainer.engine.rundir.layout import is_sweep_dir, short_run_name, sweep_start_clock
+    from tui_trainer.engine.predict import (
+        PredictionError,
+        PredictionRow,
+        Predictions,
+        Predictor,
+        predict_files,
+    )
+    from tui_trainer.engine.preprocessing import Preprocessing, PreprocessingError
+    from tui_trainer.engine.presets import Preset, list_presets, load_preset
+    from tui_trainer.engine.rundir.layout import (
+        is_search_dir,
+        is_sweep_dir,
+        short_run_name,
+        sweep_start_clock,
+    )
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
     from tui_trainer.engine.rundir.past_runs import (
         RUNNING,
         RunCurves,
         RunRecord,
+        SearchRecord,
         list_runs,
         load_curves,
         load_run_config,
+        load_search,
         load_summary,
     )
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file

@@ -131,7 +131,7 @@ class TrainConfig:
     def check(self) -> TrainConfig:
         """Raise ConfigError for the first problem that can be seen without data or torch."""
         for problem in self.problems():
-            raise ConfigError(problem.message)
+            raise ConfigError(problem.message, field=problem.field)
         return self
 
     def problems(self) -> list[Problem]:

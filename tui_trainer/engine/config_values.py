@@ -18,7 +18,12 @@ from typing import Any, get_args, get_origin
 
 
 class ConfigError(ValueError):
-    """A user-facing, one-line problem with the configuration. The message names the field."""
+    """A user-facing, one-line problem with the configuration. The message names the field; `field`
+    (`section.key`), when given, is the field the app shows it under."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -84,6 +86,17 @@ def evaluate(
     finally:
         model.train(was_training)
     return result
+
+
+def score_outputs(
+    outputs: torch.Tensor, y: torch.Tensor, split_name: str, config: TrainConfig, meta: DatasetMeta
+) -> Evaluation:
+    """The metrics `evaluate` gives for these outputs (already in the target's units) and
+    targets: accuracy, confusion, precision, recall and F1, or MSE, MAE and R². The loss is NaN:
+    this is for rows outside the run's splits (prediction)."""
+    if meta.task == "classification":
+        return _classification(outputs, y, None, split_name, 0, math.nan, config, meta, False)
+    return _regression(outputs, y, None, split_name, 0, math.nan, config, meta, False)
 
 
 def _classification(outputs, y, split, split_name, epoch, loss, config, meta, detailed) -> Evaluation:

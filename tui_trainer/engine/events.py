@@ -197,7 +197,7 @@ class SettingsChanged:
 @dataclass
 class RunFinished:
     listener_method: ClassVar[str] = "on_run_end"
-    status: str  # "completed", "early_stopped", "stopped", "failed"
+    status: str  # "completed", "early_stopped", "stopped", "failed"; "pruned" in a search
     reason: str
     epochs_done: int
     seconds: float

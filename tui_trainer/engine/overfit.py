@@ -4,6 +4,8 @@ they are, with no test split."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tui_trainer.engine.datasets.base import DatasetSplits, Split
 
 
@@ -11,7 +13,7 @@ def overfit_data(data: DatasetSplits, batch_size: int, n_batches: int) -> tuple[
     """The splits of the check, and the log line saying what they hold."""
     n = min(len(data.train), batch_size * n_batches)
     subset = Split(data.train.x[:n], data.train.y[:n])
-    splits = DatasetSplits(train=subset, val=subset, test=None, meta=data.meta, normalizer=data.normalizer)
+    splits = replace(data, train=subset, val=subset, test=None)
     batches = -(-n // batch_size)
     note = (
         f"overfit check: training and validating on the first {batches} batch"

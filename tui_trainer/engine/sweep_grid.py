@@ -40,32 +40,33 @@ class SweepPoint:
         return " ".join(f"{k}={v}" for k, v in self.params.items())
 
 
-def parse_axis(spec: str) -> SweepAxis:
-    """One `--sweep` argument; raises ConfigError with a one-line message saying what to fix."""
+def parse_axis(spec: str, flag: str = "--sweep") -> SweepAxis:
+    """One `--sweep` argument (or a `--search` choice, `flag` naming it in errors); raises
+    ConfigError with a one-line message saying what to fix."""
     if "=" not in spec:
-        raise ConfigError(f"--sweep expects section.field=VALUES (e.g. optimizer.lr=1e-3,1e-2), got {spec!r}")
+        raise ConfigError(f"{flag} expects section.field=VALUES (e.g. optimizer.lr=1e-3,1e-2), got {spec!r}")
     key, raw = (part.strip() for part in spec.split("=", 1))
     if key.count(".") != 1 or not all(key.split(".")):
-        raise ConfigError(f"--sweep key must look like section.field (e.g. optimizer.lr), got {key!r}")
+        raise ConfigError(f"{flag} key must look like section.field (e.g. optimizer.lr), got {key!r}")
     try:
         expected = field_type(key)
     except ConfigError as exc:
-        raise ConfigError(f"--sweep {key}: {exc}") from None
+        raise ConfigError(f"{flag} {key}: {exc}") from None
     is_list = get_origin(expected) is list
     separator = LIST_SEPARATOR if is_list else SCALAR_SEPARATOR
     if not raw:
-        raise ConfigError(f"--sweep {key}: no values given (e.g. {key}=a{separator}b)")
+        raise ConfigError(f"{flag} {key}: no values given (e.g. {key}=a{separator}b)")
     texts = tuple(part.strip() for part in raw.split(separator))
     if any(text == "" for text in texts):
         hint = " (list fields separate values with |, e.g. model.hidden=64|128,64)" if is_list else ""
-        raise ConfigError(f"--sweep {key}: empty value in {raw!r}{hint}")
+        raise ConfigError(f"{flag} {key}: empty value in {raw!r}{hint}")
     try:
         parsed = [parse_value(text, expected, key) for text in texts]
     except ConfigError as exc:
-        raise ConfigError(f"--sweep {exc}") from None
+        raise ConfigError(f"{flag} {exc}") from None
     for i, value in enumerate(parsed):
         if value in parsed[:i]:
-            raise ConfigError(f"--sweep {key}: value {texts[i]!r} is given twice")
+            raise ConfigError(f"{flag} {key}: value {texts[i]!r} is given twice")
     return SweepAxis(key, texts)
 
 
@@ -103,9 +104,9 @@ def point_run_name(point: SweepPoint, width: int) -> str:
     """Short, unique, file-safe: p03-lr0.003-hidden128x64."""
     parts = [f"p{point.index + 1:0{width}d}"]
     for key, text in point.params.items():
-        parts.append(key.split(".", 1)[1].replace("_", "") + _compact(text))
+        parts.append(key.split(".", 1)[1].replace("_", "") + compact_value(text))
     return "-".join(parts)
 
 
-def _compact(text: str) -> str:
+def compact_value(text: str) -> str:
     return "none" if text.strip("[] ") == "" else text.strip("[]").replace(",", "x").replace(" ", "")

@@ -195,7 +195,7 @@ class Trainer:
         if resume is None and self.write_run_dir:
             self.run_dir = RunDirectory.create(config)
         if self.run_dir is not None:
-            self.run_dir.write_config(config)
+            self.run_dir.write_config(config, data.preprocessing)
         announce_start(self)
         if resumed is not None:
             if resumed.replanned:
@@ -210,9 +210,9 @@ class Trainer:
             epoch = self.progress.start_epoch
             while epoch < self.config.train.epochs:  # read each time: a change may extend or shorten it
                 self._train_epoch(epoch)
-                stop_reason = next((c.stop_reason for c in self.callbacks if c.stop_reason), None)
-                if stop_reason:
-                    status, reason = "early_stopped", stop_reason
+                stopper = next((c for c in self.callbacks if c.stop_reason), None)
+                if stopper is not None:
+                    status, reason = stopper.stop_status, str(stopper.stop_reason)
                     break
                 epoch += 1
         except StopRun:

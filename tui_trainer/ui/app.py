@@ -31,15 +31,16 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from tui_trainer.engine import TrainConfig, TrainingControl
+from tui_trainer.engine import ConfigError, TrainConfig, TrainingControl, list_presets, load_preset
 from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
-from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS
+from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS, refusal_text
 from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.presets_screen import PresetScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.runs_screen import RunsScreen
 from tui_trainer.ui.samples_view import SamplesPane
@@ -166,15 +167,19 @@ class TrainerApp(App):
             return
         setup = self.setup
         setup.start_requested = False
+        setup.recheck_files()
         if setup.problems:
-            title = f"cannot start: {len(setup.problems)} problem(s)"
-            self.notify(setup.problems[0], title=title, severity="error")
+            self.notify(refusal_text(setup.problems), title="cannot start", severity="error", timeout=10)
             return
         if setup.checking:
             setup.start_requested = True  # it posts ReadyToStart when the check is done
             self.notify(f"Checking {setup.config.dataset.name}: training starts when it is ready.", timeout=3)
             return
         self.start_training(setup.config.copy())
+
+    def action_start_anywhere(self) -> None:
+        """Ctrl+S: start even while a field is typed into (the letter `s` types there)."""
+        self.action_start()
 
     def start_training(self, config: TrainConfig, resume_from: str | Path | None = None) -> None:
         """Train `config` in the worker thread; `resume_from` continues that run directory."""
@@ -279,6 +284,12 @@ class TrainerApp(App):
         widget.focus()
         widget.scroll_visible()
 
+    def action_first_problem(self) -> None:
+        if not self.setup.problems:
+            self.notify("No problems: s starts training.", timeout=3)
+        elif not self.setup.focus_first_problem():
+            self.notify(self.setup.problems[0], title="not a field's problem", severity="error")
+
     def action_leave_field(self) -> None:
         self.set_focus(None)
 
@@ -302,6 +313,10 @@ class TrainerApp(App):
             self.push_screen(RunsScreen(self.setup.config.train.output_dir, lambda: self.training))
 
     # ---- widgets' messages ------------------------------------------------------------
+    @on(SetupColumn.ProblemsChanged)
+    def show_problem_count(self, message: SetupColumn.ProblemsChanged) -> None:
+        self.view.status.problems = message.count
+
     @on(SetupColumn.ReadyToStart)
     def start_once_checked(self) -> None:
         self.action_start()  # refuses with the problem when the check found one
@@ -311,6 +326,31 @@ class TrainerApp(App):
         text = f"loss {message.old} does not fit {message.task}: switched to {message.new}"
         self.view.write(text, "yellow")
         self.notify(text, timeout=4)
+
+    def action_presets(self) -> None:
+        if self.setup.locked:
+            self.notify(LOCKED_MESSAGE, severity="warning")
+            return
+        try:
+            presets = list_presets()
+        except ConfigError as exc:
+            self.notify(str(exc), title="presets", severity="error")
+            return
+        self.push_screen(PresetScreen(presets), self.load_preset)
+
+    def load_preset(self, name: str | None) -> None:
+        if name is None:
+            return
+        try:
+            config = load_preset(name)
+        except ConfigError as exc:
+            self.notify(str(exc), title="preset", severity="error")
+            return
+        # Runs go where this app saves them, on the device it was told to use.
+        config.train.output_dir = self.setup.config.train.output_dir
+        config.train.device = self.setup.config.train.device
+        self.setup.load_config(config)
+        self.view.write(f"loaded the preset {name}; s trains it", "bold")
 
     @on(RunsScreen.LoadConfig)
     def load_past_config(self, message: RunsScreen.LoadConfig) -> None:
@@ -338,7 +378,7 @@ class TrainerApp(App):
         self.start_training(message.config, resume_from=message.path)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_start()
+        self.action_focus_next()  # Enter ends a field's edit, as Tab does; s or Ctrl+S starts
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "start":
@@ -353,4 +393,5 @@ class TrainerApp(App):
         yield SystemCommand("Toggle loss / accuracy plot", "(a)", self.action_toggle_metric)
         yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
         yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
+        yield SystemCommand("Presets: the classic exercises", "(P)", self.action_presets)
         yield SystemCommand("Keys and help", "(?)", self.action_help)

@@ -14,8 +14,10 @@ LETTER_ACTIONS = {
     "restart",
     "toggle_metric",
     "runs",
+    "presets",
     "toggle_mistakes",
     "focus_panel",
+    "first_problem",
     "show_tab",
     "help",
     "quit",
@@ -24,6 +26,8 @@ START = "start training with the settings on the left"
 PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
 TABS = "show the Training, Confusion, Samples tab"
 LEAVE = "leave a field, so letter keys work as commands again"
+FIRST_PROBLEM = "jump to the first field with a problem (a refused start lists them all)"
+MAX_LISTED_PROBLEMS = 6
 QUIT = "quit (a running run is stopped and saved first)"
 PANEL_FOCUS = {
     "d": "#cfg-ui-dataset_pick",
@@ -35,7 +39,10 @@ PANEL_FOCUS = {
 # The tooltips are the help screen's text for each key.
 APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("s", "start", "Start", tooltip=START),
-    Binding("enter", "start", "Start", show=False, tooltip=START),
+    Binding("enter", "start", "Start", show=False, tooltip=START + " (in a field: next field)"),
+    Binding(
+        "ctrl+s", "start_anywhere", "Start", show=False, priority=True, tooltip=START + " (also while typing)"
+    ),
     Binding("p", "pause", "Pause", tooltip="pause / resume the run"),
     Binding("x", "stop", "Stop", tooltip="stop the run (the run directory keeps every finished epoch)"),
     Binding(
@@ -51,6 +58,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         "Runs",
         tooltip="Runs screen: past runs (sweeps too), sortable; compare, load, resume",
     ),
+    Binding("P", "presets", "Presets", tooltip="presets: complete configs for the classic exercises"),
     Binding(
         "e",
         "toggle_mistakes",
@@ -62,6 +70,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
     Binding("l", "focus_panel('l')", "Loss", show=False, tooltip=PANELS),
     Binding("o", "focus_panel('o')", "Optim", show=False, tooltip=PANELS),
+    Binding("f", "first_problem", "First problem", show=False, tooltip=FIRST_PROBLEM),
     Binding("t", "show_tab('tab-train')", "Train", show=False, tooltip=TABS),
     Binding("c", "show_tab('tab-confusion')", "Confusion", show=False, tooltip=TABS),
     Binding("v", "show_tab('tab-samples')", "Samples", show=False, tooltip=TABS),
@@ -74,3 +83,12 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("ctrl+q", "quit_key('field')", "Quit", priority=True, tooltip=QUIT),
     Binding("ctrl+q", "quit_key('anywhere')", show=False, priority=True, tooltip=QUIT),
 ]
+
+
+def refusal_text(problems: list[str]) -> str:
+    """Why `s` did not start: every problem (the first few, then a count) and how to get to them."""
+    lines = [f"• {problem}" for problem in problems[:MAX_LISTED_PROBLEMS]]
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        lines.append(f"… and {len(problems) - MAX_LISTED_PROBLEMS} more")
+    lines.append("f jumps to the first one")
+    return "\n".join(lines)

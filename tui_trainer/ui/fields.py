@@ -98,5 +98,17 @@ def select_field(label: str, key: str, options: list[tuple[str, str]], value: st
     )
 
 
+class OnOffCheckbox(Checkbox):
+    """A checkbox whose state does not depend on colour: ✓ when on, an empty box when off
+    (Textual's draws an X either way and tells them apart by its colour only)."""
+
+    def on_mount(self) -> None:
+        self.watch(self, "value", self._show_state, init=True)
+
+    def _show_state(self, value: bool) -> None:
+        self.BUTTON_INNER = "✓" if value else " "
+        self.refresh()
+
+
 def check_field(label: str, key: str, value: bool, text: str) -> Field:
-    return Field(label, Checkbox(text, value, id=field_id(key), compact=True), key)
+    return Field(label, OnOffCheckbox(text, value, id=field_id(key), compact=True), key)

@@ -7,13 +7,22 @@ from textual.widgets import Select, Static
 
 from tui_trainer.engine import (
     ACTIVATIONS,
+    AMP_MODES,
+    CLASS_WEIGHTS,
+    INITS,
+    LOADERS,
     LOSS_LABELS,
     LOSSES,
+    NAMED_ARCHITECTURES,
+    NORMALIZATIONS,
     OPTIMIZERS,
     SCHEDULERS,
+    TARGET_NORMALIZATIONS,
+    TASKS,
     TrainConfig,
     dataset_specs,
 )
+from tui_trainer.formatting import format_short_count
 from tui_trainer.ui.fields import ChoiceSelect, Field, check_field, field_id, select_field, text_field
 
 # Above this many parameters the live summary is computed from shapes instead of building the model.
@@ -56,9 +65,18 @@ class DatasetPanel(SetupPanel):
         yield text_field("target", "dataset.target", d.target, "empty: the last column")
         yield text_field("image size", "dataset.image_size", d.image_size, "pixels, square")
         yield check_field("", "dataset.grayscale", d.grayscale, "grayscale")
+        yield select_field("task", "dataset.task", _choices(TASKS), d.task)
         yield text_field("val frac", "dataset.val_fraction", d.val_fraction)
+        yield text_field("test frac", "dataset.test_fraction", d.test_fraction)
         yield text_field("batch", "dataset.batch_size", d.batch_size)
+        # Toys only: how many points are generated, and how noisy.
         yield text_field("samples", "dataset.n_samples", d.n_samples)
+        yield text_field("noise", "dataset.noise", d.noise)
+        yield select_field("inputs", "dataset.normalization", _choices(NORMALIZATIONS), d.normalization)
+        yield select_field("target", "dataset.target_normalization", target_choices(), d.target_normalization)
+        yield select_field("loader", "dataset.loader", _choices(LOADERS), d.loader)
+        yield text_field("workers", "dataset.num_workers", d.num_workers, "DataLoader processes")
+        yield text_field("data dir", "dataset.data_dir", d.data_dir, "~/.cache/tui-trainer")
         yield Static("loading dataset info…", id="dataset-info", classes="info")
 
 
@@ -70,9 +88,20 @@ class ModelPanel(SetupPanel):
     def compose(self):
         m = self.config.model
         yield text_field("hidden", "model.hidden", m.hidden, "e.g. 256,128 (empty: linear)")
+        pick = ChoiceSelect(
+            _choices(NAMED_ARCHITECTURES),
+            value=m.layers[0] if len(m.layers) == 1 and m.layers[0] in NAMED_ARCHITECTURES else Select.NULL,
+            allow_blank=True,
+            prompt="(type below)",
+            id=field_id("ui.architecture_pick"),
+            compact=True,
+        )
+        yield Field("network", pick, "ui.architecture_pick")
+        yield text_field("layers", "model.layers", m.layers, "e.g. conv32,pool,fc64")
         yield select_field("activation", "model.activation", _choices(ACTIVATIONS), m.activation)
         yield text_field("dropout", "model.dropout", m.dropout)
         yield check_field("", "model.batch_norm", m.batch_norm, "batch norm")
+        yield select_field("init", "model.init", _choices(INITS), m.init)
         yield Static("", id="model-summary", classes="info")
 
 
@@ -85,6 +114,7 @@ class LossPanel(SetupPanel):
         lo = self.config.loss
         yield select_field("loss", "loss.name", loss_choices(LOSSES), lo.name)
         yield check_field("", "loss.one_hot", lo.one_hot, "one-hot targets")
+        yield select_field("class wts", "loss.class_weights", _choices(CLASS_WEIGHTS), lo.class_weights)
         yield Static("", id="loss-info", classes="info")
 
 
@@ -99,16 +129,28 @@ class OptimizerPanel(SetupPanel):
         yield select_field("optimizer", "optimizer.name", _choices(OPTIMIZERS), o.name)
         yield text_field("lr", "optimizer.lr", o.lr)
         yield text_field("momentum", "optimizer.momentum", o.momentum)
+        yield check_field("", "optimizer.nesterov", o.nesterov, "Nesterov momentum")
         yield text_field("betas", "optimizer.betas", o.betas, "e.g. 0.9,0.999")
         yield text_field("wt decay", "optimizer.weight_decay", o.weight_decay)
         yield select_field("scheduler", "scheduler.name", _choices(SCHEDULERS), s.name)
-        yield text_field("epochs", "train.epochs", t.epochs)
+        # Shown only for the schedulers that use them; see SetupColumn.
+        yield text_field("step size", "scheduler.step_size", s.step_size, "epochs between lr cuts")
+        yield text_field("gamma", "scheduler.gamma", s.gamma, "lr factor per cut")
+        yield text_field("sched pat.", "scheduler.patience", s.patience, "epochs without improvement")
+        yield text_field("epochs", "train.epochs", t.epochs, "0 = auto")
         yield text_field("early stop", "train.patience", t.patience, "epochs without improvement; 0 = off")
         yield text_field("seed", "train.seed", t.seed)
         yield select_field("device", "train.device", device_choices(self.devices), t.device)
         yield Static("detected: " + "; ".join(self.devices), id="device-info", classes="info")
+        yield select_field("precision", "train.amp", _choices(AMP_MODES), t.amp)
+        yield check_field("", "train.compile", t.compile, "torch.compile")
         yield check_field("", "train.tensorboard", t.tensorboard, "TensorBoard log")
         yield Static("", id="tensorboard-info", classes="info")
+        yield text_field("out dir", "train.output_dir", t.output_dir)
+        yield text_field("run name", "train.run_name", t.run_name, "empty: from the settings")
+        yield text_field("checkpoint", "train.checkpoint_every_s", t.checkpoint_every_s, "seconds")
+        yield text_field("report ms", "train.report_every_ms", t.report_every_ms, "progress every ms")
+        yield text_field("shown", "train.n_samples_shown", t.n_samples_shown, "on the Samples tab")
 
 
 TENSORBOARD_INSTALL = "pip install 'tui-trainer[tensorboard]'"
@@ -121,14 +163,13 @@ def tensorboard_available() -> bool:
     return importlib.util.find_spec("tensorboard") is not None
 
 
+def target_choices() -> list[tuple[str, str]]:
+    labels = {"auto": "auto (standardize)", "standardize": "standardize", "none": "as it is"}
+    return [(labels.get(name, name), name) for name in TARGET_NORMALIZATIONS]
+
+
 def loss_choices(names) -> list[tuple[str, str]]:
     return [(LOSS_LABELS.get(name, name), name) for name in names]
-
-
-def file_kind(name: str) -> str | None:
-    """`csv` or `folder` for a `csv:`/`folder:` dataset name (the fields only they use)."""
-    prefix = name.split(":", 1)[0].strip() if ":" in name else ""
-    return prefix if prefix in ("csv", "folder") else None
 
 
 def device_choices(detected: list[str]) -> list[tuple[str, str]]:
@@ -140,10 +181,10 @@ def device_choices(detected: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def dataset_info(meta, note: str | None = None) -> str:
+def dataset_info(meta, note: str | None = None, failed: bool = False) -> str:
     if meta is None:
-        if note and note.startswith("! "):
-            return "no dataset info until the problem above is fixed"
+        if failed:
+            return "no dataset info until the dataset's problem is fixed"
         return note or "loading dataset info…"
     shape = "×".join(str(d) for d in meta.input_shape)
     if meta.task == "classification":
@@ -175,15 +216,19 @@ def model_summary(config: TrainConfig, meta) -> str:
     from tui_trainer.engine import describe_model, output_size  # torch: not on the way to the first screen
 
     outputs = output_size(meta, config.loss.name)
-    estimate = estimated_parameters(meta.n_inputs, config.model.hidden, outputs, config.model.batch_norm)
-    if estimate > MAX_PARAMS_TO_BUILD:
-        return f"{estimate:,} parameters — a very large model; check the hidden sizes"
+    if not config.model.layers:  # a layer stack is built on the meta device whatever its size
+        estimate = estimated_parameters(meta.n_inputs, config.model.hidden, outputs, config.model.batch_norm)
+        if estimate > MAX_PARAMS_TO_BUILD:
+            return f"{estimate:,} parameters — a very large model; check the hidden sizes"
     rows, total = describe_model(config, meta)
     lines = [f"{'layer':<12}{'output':>9}{'params':>11}"]
     for row in rows:
         shape = "×".join(str(d) for d in row.output_shape)
         lines.append(f"{row.kind[:12]:<12}{shape:>9}{row.params:>11,}")
     lines.append(f"{'total':<12}{'':>9}{total:>11,}")
+    macs = sum(row.macs for row in rows)
+    if macs:
+        lines.append(f"≈ {format_short_count(macs)} multiply-adds per sample")
     return "\n".join(lines)
 
 

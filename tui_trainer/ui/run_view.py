@@ -65,6 +65,8 @@ class RunStatus(Vertical):
     started: var[RunStarted | None] = var(None, always_update=True)
     last_batch: var[BatchEnd | None] = var(None, always_update=True)
     last_epoch: var[EpochEnd | None] = var(None, always_update=True)
+    # How many problems the setup column shows: the idle line says so instead of "ready".
+    problems: var[int] = var(0)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -95,6 +97,9 @@ class RunStatus(Vertical):
     def watch_last_epoch(self) -> None:
         self._show()
 
+    def watch_problems(self) -> None:
+        self._show()
+
     def show_loading(self, event: DataProgress) -> None:
         self.query_one(ProgressBar).update(total=event.total, progress=event.done)
         self.state = f"loading {event.what}"
@@ -116,6 +121,8 @@ class RunStatus(Vertical):
             if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
                 parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
             parts.append(started.device)
+        elif self.state == "idle" and self.problems:
+            parts = [f"{self.problems} problem(s) to fix before training — f jumps to the first"]
         elif self.state == "idle":
             parts = ["ready — press s to train, ? for help"]
         return " · ".join(parts)

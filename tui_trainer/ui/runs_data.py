@@ -1,8 +1,10 @@
-"""What the Runs screen lists: every run under the runs directory, sweeps included, sortable.
+"""What the Runs screen lists: every run under the runs directory, sweeps and searches included,
+sortable.
 
 Torch-free and widget-free, so the rows, their order and their text can be tested on their own.
-A sweep's runs live in `<output_dir>/sweep-*/`; they are listed with the sweep's name so that
-the default order (newest first) keeps a sweep's runs together.
+A sweep's runs live in `<output_dir>/sweep-*/`, a search's trials in `<output_dir>/search-*/`;
+they are listed with the group's name so that the default order (newest first) keeps a group's
+runs together.
 """
 
 from __future__ import annotations
@@ -12,9 +14,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_trainer.engine import RUNNING, RunRecord, is_sweep_dir, list_runs, load_summary, sweep_start_clock
+from tui_trainer.engine import (
+    RUNNING,
+    RunRecord,
+    SearchRecord,
+    is_search_dir,
+    is_sweep_dir,
+    list_runs,
+    load_summary,
+    sweep_start_clock,
+)
 from tui_trainer.engine import short_run_name as short_name
-from tui_trainer.formatting import format_duration, format_loss, format_percent
+from tui_trainer.formatting import format_duration, format_loss, format_number, format_percent
 
 DAMAGED = "damaged"
 NAME_WIDTH = 26
@@ -23,10 +34,12 @@ NAME_WIDTH = 26
 @dataclass
 class RunRow:
     record: RunRecord
-    sweep: str = ""  # the sweep directory's name, "" for a single run
-    sweep_index: int = 0  # 1-based point number inside the sweep
+    sweep: str = ""  # the sweep's (or search's) directory name, "" for a single run
+    sweep_index: int = 0  # 1-based point number inside the sweep (a search's: trial number + 1)
     sweep_params: str = ""  # e.g. "optimizer.lr=1e-3"
     group_started: float = 0.0  # newest start time in the row's sweep (its own for single runs)
+    trial: int | None = None  # Optuna's trial number, for the runs of a search
+    search_dir: str = ""  # the search directory, for the runs of a search
 
     @property
     def key(self) -> str:
@@ -57,16 +70,19 @@ SORT_COLUMNS = (
 
 
 def collect_runs(root: str | Path) -> list[RunRow]:
-    """Single runs directly under `root` and the runs of each `sweep-*` directory in it."""
+    """Single runs directly under `root` and the runs of each `sweep-*` and `search-*` directory in it."""
     root = Path(root).expanduser()
     rows = [RunRow(record) for record in list_runs(root)]
     try:
-        sweeps = [p for p in root.iterdir() if is_sweep_dir(p)]
+        group_dirs = [p for p in root.iterdir() if is_sweep_dir(p) or is_search_dir(p)]
     except OSError:
-        sweeps = []
-    for sweep_dir in sweeps:
-        for record in list_runs(sweep_dir):
-            rows.append(_sweep_row(record, sweep_dir.name))
+        group_dirs = []
+    for group_dir in group_dirs:
+        for record in list_runs(group_dir):
+            if is_search_dir(group_dir):
+                rows.append(_search_row(record, group_dir))
+            else:
+                rows.append(_sweep_row(record, group_dir.name))
     for row in rows:
         row.group_started = row.record.started
     groups: dict[str, float] = {}
@@ -89,6 +105,20 @@ def _sweep_row(record: RunRecord, sweep_dir_name: str) -> RunRow:
         index = entry.get("index")
         if isinstance(index, int) and not isinstance(index, bool):
             row.sweep_index = index
+        params = entry.get("params")
+        if isinstance(params, dict):
+            row.sweep_params = " ".join(f"{k}={v}" for k, v in params.items())
+    return row
+
+
+def _search_row(record: RunRecord, search_dir: Path) -> RunRow:
+    row = RunRow(record, sweep=search_dir.name, search_dir=str(search_dir))
+    summary = load_summary(record.path) or {}
+    entry = summary.get("search")
+    if isinstance(entry, dict):
+        index = entry.get("index")
+        if isinstance(index, int) and not isinstance(index, bool):
+            row.trial, row.sweep_index = index, index + 1
         params = entry.get("params")
         if isinstance(params, dict):
             row.sweep_params = " ".join(f"{k}={v}" for k, v in params.items())
@@ -141,10 +171,13 @@ def format_status(record: RunRecord) -> str:
 
 
 def format_sweep(row: RunRow) -> str:
-    """Short enough for a narrow column: the sweep's start time and the point number."""
+    """Short enough for a narrow column: the sweep's start time and the point number (a
+    search's start time and `t` with the trial number)."""
     if not row.sweep:
         return ""
     name = sweep_start_clock(row.sweep) or clip(row.sweep, 12)
+    if row.search_dir:
+        return f"{name} t{row.trial}" if row.trial is not None else name
     return f"{name} #{row.sweep_index}" if row.sweep_index else name
 
 
@@ -193,7 +226,10 @@ def describe_row(row: RunRow) -> str:
     r = row.record
     parts = [str(r.path)]
     if row.sweep:
-        point = f"point {row.sweep_index}" if row.sweep_index else "run"
+        if row.search_dir:
+            point = f"trial {row.trial}" if row.trial is not None else "run"
+        else:
+            point = f"point {row.sweep_index}" if row.sweep_index else "run"
         parts.append(f"{point} of {row.sweep}" + (f": {row.sweep_params}" if row.sweep_params else ""))
     parts.append(f"{r.status}: {r.reason}" if r.reason else r.status)
     if r.problem:
@@ -202,4 +238,22 @@ def describe_row(row: RunRow) -> str:
         parts.append("training now: no resume while it runs")
     else:
         parts.append("c resumes" if r.resumable else "no last.pt: cannot resume")
+    return " · ".join(parts)
+
+
+def describe_search(search: SearchRecord) -> str:
+    """The search's line above its plot: how far it is, its best trial, what mattered most."""
+    if search.problem:
+        return f"{search.name}: {search.problem}"
+    counted = [t for t in search.trials if t.status not in ("running", "stopped", "interrupted")]
+    pruned = sum(t.status == "pruned" for t in counted)
+    asked = f"/{search.trials_asked}" if search.trials_asked else ""
+    parts = [f"{search.name}: {len(counted)}{asked} trials ({pruned} pruned)"]
+    if search.best_number is not None:
+        parts.append(f"best trial {search.best_number}: val loss {format_number(search.best_value)}")
+    if search.importance:
+        shown = ", ".join(f"{key} {value * 100:.0f}%" for key, value in search.importance)
+        parts.append(f"importance: {shown}")
+    else:
+        parts.append("importance: once the search ends")
     return " · ".join(parts)

@@ -1,4 +1,6 @@
 """The Runs screen: past runs in a sortable table, their loss curves overlaid, load or resume one.
+On a search's run it also shows the search: its progress, Optuna's parameter importances and
+each trial's objective, beside the run's curves.
 
 Everything is read from the run directories on disk, so a run that is still training, was
 killed, or was damaged by hand still gets a row that says what is wrong with it. The screen does
@@ -14,7 +16,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -23,10 +25,12 @@ from tui_trainer.engine import (
     ConfigError,
     RunCurves,
     RunInUse,
+    SearchRecord,
     TrainConfig,
     check_not_in_use,
     load_curves,
     load_run_config,
+    load_search,
 )
 from tui_trainer.ui.resume_dialog import ResumeDialog
 from tui_trainer.ui.runs_data import (
@@ -37,11 +41,13 @@ from tui_trainer.ui.runs_data import (
     clip,
     collect_runs,
     describe_row,
+    describe_search,
     row_cells,
     short_name,
     sort_rows,
 )
 from tui_trainer.ui.runs_plot import ComparePlot
+from tui_trainer.ui.search_plot import KEY, SearchPlot
 
 MARK = "●"
 STATUS_STYLES = {
@@ -50,6 +56,7 @@ STATUS_STYLES = {
     "stopped": "yellow",
     "failed": "red",
     "running": "bold cyan",
+    "pruned": "yellow",
 }
 LEGEND_WIDTH = 24
 MARK_HELP = "mark a run; the plot overlays the marked runs' loss curves"
@@ -110,13 +117,17 @@ class RunsScreen(Screen[None]):
         self.sort_index = 0
         self.descending = SORT_COLUMNS[0].descending
         self._curves: dict[str, RunCurves] = {}
+        self._searches: dict[str, SearchRecord] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-body"):
             yield Static("", id="runs-title")
             yield RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="runs-detail")
-            yield ComparePlot(id="runs-plot")
+            yield Static("", id="runs-search")
+            with Horizontal(id="runs-plots"):
+                yield ComparePlot(id="runs-plot")
+                yield SearchPlot(id="search-plot")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,6 +149,7 @@ class RunsScreen(Screen[None]):
     # ---- filling the table --------------------------------------------------------------
     def action_refresh(self) -> None:
         self._curves.clear()
+        self._searches.clear()
         try:
             self.rows = collect_runs(self.root)
         except Exception as exc:  # an unreadable runs directory must not take the app down
@@ -212,6 +224,22 @@ class RunsScreen(Screen[None]):
         else:
             shown, hint = ([row] if row else []), "mark runs with space to compare"
         self.query_one(ComparePlot).show([(self._label(r), self._curves_of(r)) for r in shown], hint)
+        self._show_search(row)
+
+    def _show_search(self, row: RunRow | None) -> None:
+        """The search line and plot for a search's run; both hidden for any other row."""
+        search = self._search_of(row) if row is not None and row.search_dir else None
+        line = self.query_one("#runs-search", Static)
+        plot = self.query_one(SearchPlot)
+        line.display = plot.display = search is not None
+        if search is not None:
+            line.update(f"{describe_search(search)}\n{KEY}")
+            plot.show(search, row.trial if row else None)
+
+    def _search_of(self, row: RunRow) -> SearchRecord:
+        if row.search_dir not in self._searches:
+            self._searches[row.search_dir] = load_search(row.search_dir)
+        return self._searches[row.search_dir]
 
     def _label(self, row: RunRow) -> str:
         return clip(short_name(row.record.name), LEGEND_WIDTH)

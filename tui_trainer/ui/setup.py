@@ -23,8 +23,6 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from tui_trainer.engine import (
     REGRESSION_LOSSES,
-    USES_BETAS,
-    USES_MOMENTUM,
     ConfigError,
     DatasetMeta,
     Problem,
@@ -38,6 +36,7 @@ from tui_trainer.engine import (
     losses_for_task,
     parse_value,
 )
+from tui_trainer.ui.field_rules import DATA_KEYS, PICK_FIELDS, SHOWN_BY, meta_key, shown_fields
 from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
@@ -47,45 +46,11 @@ from tui_trainer.ui.panels import (
     OptimizerPanel,
     dataset_info,
     device_choices,
-    file_kind,
     loss_choices,
     model_summary,
     set_select_options,
     tensorboard_available,
 )
-
-PICK_KEY = "ui.dataset_pick"
-# Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
-DATA_KEYS = (
-    "dataset.name",
-    "dataset.val_fraction",
-    "dataset.n_samples",
-    "dataset.target",
-    "dataset.image_size",
-    "dataset.grayscale",
-)
-
-
-def load_error_field(message: str) -> str:
-    """The field a dataset's load error belongs to: a ConfigError's message starts with the field
-    it names (`dataset.target 'x' is not a column ...`); anything else is about the name."""
-    first = message.split(" ", 1)[0].rstrip(":")
-    return first if first in DATA_KEYS else "dataset.name"
-
-
-def meta_key(config: TrainConfig) -> tuple:
-    d = config.dataset
-    return (
-        d.name,
-        d.val_fraction,
-        d.test_fraction,
-        d.n_samples,
-        d.noise,
-        d.image_size,
-        d.grayscale,
-        d.target,
-        d.data_dir,
-    )
 
 
 class SetupColumn(VerticalScroll, can_focus=False):
@@ -93,6 +58,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     class ReadyToStart(Message):
         """The dataset check that `s` waited for is done (it may have found a problem)."""
+
+    class ProblemsChanged(Message):
+        """The number of problems that block the start changed."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     class LossReplaced(Message):
         """The dataset's task changed and the chosen loss no longer fit it: `new` replaced `old`."""
@@ -109,6 +81,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.problems: list[str] = []
         self.meta: DatasetMeta | None = None
         self.meta_note: str | None = None
+        # Why the dataset could not be loaded, under the field it is about.
+        self.meta_problem: Problem | None = None
         self._meta_for: tuple[Any, ...] | None = None
         self._meta_cache: dict[tuple[Any, ...], DatasetMeta] = {}
         self._meta_timer: Timer | None = None
@@ -148,20 +122,21 @@ class SetupColumn(VerticalScroll, can_focus=False):
     def on_input_changed(self, event: Input.Changed) -> None:
         key = key_of(event.input.id)
         self._apply(key, event.value)
-        if key == "dataset.name":
-            pick = self.query_one("#" + field_id(PICK_KEY), ChoiceSelect)
-            wanted = event.value.strip() if pick.offers(event.value.strip()) else Select.NULL
-            if pick.value != wanted:
-                pick.value = wanted
+        for pick_key, filled in PICK_FIELDS.items():
+            if key == filled:
+                pick = self.query_one("#" + field_id(pick_key), ChoiceSelect)
+                wanted = event.value.strip() if pick.offers(event.value.strip()) else Select.NULL
+                if pick.value != wanted:
+                    pick.value = wanted
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
             return
         key = key_of(event.select.id)
-        if key == PICK_KEY:
-            name_input = self.query_one("#" + field_id("dataset.name"), Input)
-            if name_input.value != event.value:
-                name_input.value = str(event.value)
+        if key in PICK_FIELDS:
+            filled = self.query_one("#" + field_id(PICK_FIELDS[key]), Input)
+            if filled.value != event.value:
+                filled.value = str(event.value)
             return
         self._apply(key, str(event.value))
 
@@ -169,7 +144,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._apply(key_of(event.checkbox.id), "true" if event.value else "false")
 
     def _apply(self, key: str | None, raw: str) -> None:
-        if key is None or key == PICK_KEY:
+        if key is None or key in PICK_FIELDS:
             return
         section, name = key.split(".")
         try:
@@ -185,7 +160,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
             self.start_requested = False  # an edit after `s` means the user is not done
         if key in DATA_KEYS:
             self._request_meta()
-        if key in ("optimizer.name", "dataset.name"):
+        if key in SHOWN_BY:
             self._show_optional_fields()
         if key == "loss.one_hot":
             # Not on loss.name: the offered losses depend only on the task and one-hot, and
@@ -200,7 +175,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.config = config.copy()
         self.parse_errors.clear()
         for field in self.query(Field):
-            if field.key == PICK_KEY:
+            if field.key in PICK_FIELDS:
                 continue
             section, name = field.key.split(".")
             value = getattr(getattr(self.config, section), name)
@@ -226,13 +201,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     # ---- what is shown ----------------------------------------------------------------
     def _show_optional_fields(self) -> None:
-        name = self.config.optimizer.name
-        self.field("optimizer.momentum").display = name in USES_MOMENTUM
-        self.field("optimizer.betas").display = name in USES_BETAS
-        kind = file_kind(self.config.dataset.name)
-        self.field("dataset.target").display = kind == "csv"
-        self.field("dataset.image_size").display = kind == "folder"
-        self.field("dataset.grayscale").display = kind == "folder"
+        for key, shown in shown_fields(self.config, self.meta).items():
+            self.field(key).display = shown
 
     def field(self, key: str) -> Field:
         """The labelled field that edits `key`."""
@@ -240,10 +210,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
-        hidden_wrong = any(p.field == "model.hidden" for p in self.config.problems())
-        if "model.hidden" in self.parse_errors or hidden_wrong:
-            summary.update("fix the hidden sizes to see the layers")
-            return
+        problems = self.config.problems()
+        if self.meta is not None:
+            problems += data_problems(self.config, self.meta)
+        for key, what in (("model.layers", "layer stack"), ("model.hidden", "hidden sizes")):
+            if key in self.parse_errors or any(p.field == key for p in problems):
+                summary.update(f"fix the {what} to see the layers")
+                return
         try:
             summary.update(model_summary(self.config, self.meta))
         except Exception as exc:  # a summary must never take the form down
@@ -253,7 +226,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
         select = self.query_one("#" + field_id("loss.name"), ChoiceSelect)
         info = self.query_one("#loss-info", Static)
         meta, loss = self.meta, self.config.loss
-        self.field("loss.one_hot").display = meta is None or meta.task == "classification"
         if meta is None:
             info.update("")
             return
@@ -281,15 +253,15 @@ class SetupColumn(VerticalScroll, can_focus=False):
         try:
             find_spec(self.config.dataset.name)  # torch-free: an unknown name is an error at once
         except ConfigError as exc:
-            self._meta_loaded(key, None, f"! {exc}")
+            self._meta_loaded(key, None, None, Problem("dataset.name", str(exc)))
             return
-        self.meta, self.meta_note = None, None
+        self.meta, self.meta_note, self.meta_problem = None, None, None
         self.query_one("#dataset-info", Static).update("loading dataset info…")
         self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self.load_meta(key, self.config.copy()))
 
     @work(thread=True, group="meta", exit_on_error=False)
     def load_meta(self, key: tuple[Any, ...], config: TrainConfig) -> None:
-        meta, note = None, None
+        meta, note, problem = None, None, None
         try:
             spec, _ = find_spec(config.dataset.name)
             if spec.needs_download:
@@ -297,23 +269,29 @@ class SetupColumn(VerticalScroll, can_focus=False):
             else:
                 meta = load_dataset(config.dataset, config.train.seed).meta
         except ConfigError as exc:
-            note = f"! {exc}"
+            problem = Problem(exc.field or "dataset.name", str(exc))
         except Exception as exc:  # unreadable files and the like: one line, never a crash
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            note = f"! cannot load {config.dataset.name}: {reason}"
+            problem = Problem("dataset.name", f"cannot load {config.dataset.name}: {reason}")
         with contextlib.suppress(RuntimeError):  # the app closed while loading
-            self.app.call_from_thread(self._meta_loaded, key, meta, note)
+            self.app.call_from_thread(self._meta_loaded, key, meta, note, problem)
 
-    def _meta_loaded(self, key: tuple[Any, ...], meta: DatasetMeta | None, note: str | None) -> None:
+    def _meta_loaded(
+        self,
+        key: tuple[Any, ...],
+        meta: DatasetMeta | None,
+        note: str | None,
+        problem: Problem | None = None,
+    ) -> None:
         if meta is not None:
             self._meta_cache[key] = meta
         if key != meta_key(self.config):
             return  # an older request; a newer one is on its way
-        self.meta, self.meta_note, self._meta_for = meta, note, key
+        self.meta, self.meta_note, self.meta_problem, self._meta_for = meta, note, problem, key
         if meta is not None:
             self._follow_task(meta)
-        self.query_one("#dataset-info", Static).update(dataset_info(meta, note))
-        self.field("dataset.n_samples").display = self._is_toy()
+        self.query_one("#dataset-info", Static).update(dataset_info(meta, note, problem is not None))
+        self._show_optional_fields()
         self._refresh_loss()
         self._refresh_model()
         self.revalidate()
@@ -330,19 +308,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
         old, loss.name = loss.name, default_loss(meta.task)
         self.post_message(self.LossReplaced(old, loss.name, meta.task))
 
-    def _is_toy(self) -> bool:
-        try:
-            return find_spec(self.config.dataset.name)[0].kind == "toy"
-        except ConfigError:
-            return False
-
     # ---- validation -------------------------------------------------------------------
     def revalidate(self) -> None:
         problems = self.config.problems()
         if self.meta is not None and self._meta_for == meta_key(self.config):
             problems += data_problems(self.config, self.meta)
-        elif self.meta is None and self.meta_note and self.meta_note.startswith("! "):
-            problems.append(Problem(load_error_field(self.meta_note[2:]), self.meta_note[2:]))
+        elif self.meta_problem is not None and self._meta_for == meta_key(self.config):
+            problems.append(self.meta_problem)
         if self.config.train.tensorboard and not self.tensorboard_installed:
             message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
             problems.append(Problem("train.tensorboard", message))
@@ -362,6 +334,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
                 shown[problem.field] = problem.message
         for key, field in fields.items():
             field.show_error(shown.get(key))
+        if len(self.problems) != len(shown) + len(general):
+            self.post_message(self.ProblemsChanged(len(shown) + len(general)))
         self.problems = list(shown.values()) + general
         problems_view = self.query_one("#problems", Static)
         problems_view.update("\n".join(f"! {p}" for p in general))
@@ -377,6 +351,27 @@ class SetupColumn(VerticalScroll, can_focus=False):
             button.label = "Checking the dataset…"
         else:
             button.label = "Start training (s)"
+
+    def recheck_files(self) -> None:
+        """A `csv:`/`folder:` dataset edited on disk since it was checked is checked again (when
+        `s` is pressed), so an error fixed in the file no longer blocks the start."""
+        checked, now = self._meta_for, meta_key(self.config)
+        if checked is not None and checked[:-1] == now[:-1] and checked[-1] != now[-1]:
+            self._request_meta(0.0)
+            self.revalidate()
+
+    def focus_first_problem(self) -> bool:
+        """Focus the topmost field that shows a problem; False when none does (the problem is
+        in the list above the Start button, which is scrolled into view instead)."""
+        for field in self.query(Field):
+            if field.display and field.has_class("-invalid"):
+                target = next((w for w in field.query("*") if w.focusable), None)
+                if target is not None:
+                    target.focus()
+                    target.scroll_visible()
+                    return True
+        self.query_one("#problems", Static).scroll_visible()
+        return False
 
     def set_locked(self, locked: bool, message: str = "") -> None:
         """Block edits while a run trains, with a banner saying why."""

@@ -17,8 +17,10 @@ from tui_trainer.engine.events import BatchEnd, EpochEnd, Evaluation, RunFinishe
 
 
 class Callback:
-    # Set (to a one-line reason) to end the run after the current epoch, as early stopping does.
+    # Set (to a one-line reason) to end the run after the current epoch, as early stopping does;
+    # the run then ends with `stop_status`.
     stop_reason: str | None = None
+    stop_status: str = "early_stopped"
 
     @property
     def state_key(self) -> str:

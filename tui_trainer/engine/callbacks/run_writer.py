@@ -44,7 +44,7 @@ def best_epoch_record(history: list[EpochEnd], best_epoch: int) -> dict[str, Any
 
 def summary_record(trainer: Any, finished: RunFinished) -> dict[str, Any]:
     progress, config = trainer.progress, trainer.config
-    wall = progress.wall_seconds()
+    wall = progress.total_wall_seconds()
     return {
         "status": finished.status,
         "reason": finished.reason,
@@ -58,7 +58,7 @@ def summary_record(trainer: Any, finished: RunFinished) -> dict[str, Any]:
         "device": describe_device(trainer.device),
         "seed": config.train.seed,
         "dataset": trainer.meta.summary(),
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - wall)),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(progress.first_started_unix)),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "wall_seconds": round(wall, 3),
         "train_seconds": round(progress.train_seconds, 3),

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from tui_trainer.engine.datasets.meta import DatasetMeta, LoadProgress  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from tui_trainer.engine.datasets.csv_encoding import CsvEncoding
 
 
 @dataclass
@@ -95,6 +99,9 @@ class DatasetSplits:
     test: Split | None
     meta: DatasetMeta
     normalizer: Normalizer
+    # What prediction needs to encode new inputs as these were (an engine.preprocessing
+    # Preprocessing, which builds on this module); None for data handed over ready-made.
+    preprocessing: Any = None
 
 
 @dataclass
@@ -110,3 +117,5 @@ class LoadedData:
     meta: DatasetMeta
     x_test: torch.Tensor | None = None
     y_test: torch.Tensor | None = None
+    # csv: tables: how each column became features, repeated on new rows at prediction.
+    table_encoding: CsvEncoding | None = None

@@ -29,6 +29,15 @@ import torch
 
 from tui_trainer.engine.config import ConfigError, DatasetConfig
 from tui_trainer.engine.datasets.base import DatasetMeta, LoadedData
+from tui_trainer.engine.datasets.csv_cells import (
+    MISSING_CATEGORY,
+    cell_counts,
+    cell_texts,
+    is_numeric_column,
+    make_numeric,
+    number_label,
+)
+from tui_trainer.engine.datasets.csv_encoding import CsvColumn, CsvEncoding
 from tui_trainer.engine.datasets.csv_read import (  # noqa: F401  (MAX_CSV_BYTES, MISSING_MARKERS re-exported)
     MAX_CSV_BYTES,
     MISSING_MARKERS,
@@ -43,93 +52,40 @@ from tui_trainer.engine.datasets.csv_read import (  # noqa: F401  (MAX_CSV_BYTES
 MAX_CATEGORIES = 50
 MAX_INTEGER_CLASSES = 20
 ROWS_PER_INTEGER_CLASS = 5
+# A column with no missing cell in training still needs a fill value for prediction: the median
+# of this many training rows (a random sample already); over all rows of a 60,000 x 785 table
+# it would add about a second to the load.
+FILL_SAMPLE_ROWS = 2000
 # Forced classification of a numeric column: beyond this it is surely a measurement.
 MAX_FORCED_CLASSES = 1000
 MAX_MISSING_FRACTION = 0.5
-MISSING_CATEGORY = "(missing)"
 MAX_LISTED_COLUMNS = 30
-
-
-def _counts(table: Table, index: int) -> tuple[int, int]:
-    """(cells that are numbers, cells that are not missing). Only the chunks pandas read as text
-    are looked at cell by cell."""
-    column = table.columns[index]
-    numbers = filled = column.numbers
-    for _, values in column.text_chunks:
-        for value in values[~is_missing(values)]:
-            filled += 1
-            numbers += is_number(value)
-    return numbers, filled
-
-
-def _is_numeric(table: Table, index: int) -> bool:
-    numbers, filled = _counts(table, index)
-    return filled > 0 and numbers * 2 > filled
-
-
-def _make_numeric(table: Table, index: int) -> None:
-    """Check a numeric column: a word or an infinite value is an error naming its line; numbers
-    that pandas left as text (forms such as `1_000`) join the column's float32 values."""
-    column = table.columns[index]
-    for chunk, values in column.text_chunks:
-        numbers = np.full(len(values), np.nan, dtype=np.float32)
-        for row in map(int, np.flatnonzero(~is_missing(values))):
-            text = str(values[row]).strip()
-            if not is_number(text):
-                raise ConfigError(
-                    f"{table.name} line {table.line_of(table.starts[chunk] + row)}, column {column.name!r}: "
-                    f"{text!r} is not a number (the column is numeric); fix or remove that value"
-                )
-            with np.errstate(over="ignore"):
-                numbers[row] = float(text)
-            if not math.isfinite(numbers[row]):
-                _not_finite(table, index, table.starts[chunk] + row)
-        table.numbers(index)[table.chunk_rows(chunk)] = numbers
-    column.text_chunks = []
-    if column.first_infinite is not None:
-        _not_finite(table, index, column.first_infinite)
-
-
-def _not_finite(table: Table, index: int, row: int):
-    line, cells = table.line_and_cells(row)
-    text = cells[index].strip() if index < len(cells) else "?"
-    raise ConfigError(
-        f"{table.name} line {line}, column {table.columns[index].name!r}: {text!r} is not a finite "
-        "float32 number; fix or remove that value"
-    )
-
-
-def _text(values: np.ndarray) -> np.ndarray:
-    """Cells as stripped text (numbers read by pandas written back as labels), None when missing."""
-    out = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):
-        if value is None:
-            continue
-        text = _label(value) if isinstance(value, float) else str(value).strip()
-        out[i] = text if text else None
-    return out
 
 
 def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
     """(y tensor, task, class names, rows kept) for the target column; `task` is dataset.task."""
     column = table.columns[index]
-    numeric = _is_numeric(table, index)
+    numeric = is_numeric_column(table, index)
     if task == "regression" and not numeric:
-        example = next(v for v in _text(table.column_values(index)) if v is not None and not is_number(v))
+        texts = cell_texts(table.column_values(index))
+        example = next(v for v in texts if v is not None and not is_number(v))
         raise ConfigError(
             f"dataset.task=regression needs a numeric target, but column {column.name!r} of {table.name} "
-            f"holds text such as {example!r}; use dataset.task=auto"
+            f"holds text such as {example!r}; use dataset.task=auto",
+            field="dataset.task",
         )
     if numeric:
-        _make_numeric(table, index)
+        make_numeric(table, index)
         all_values = table.numbers(index).astype(np.float64)
         keep = ~np.isnan(all_values)
     else:
-        all_values = _text(table.column_values(index))
+        all_values = cell_texts(table.column_values(index))
         keep = np.array([v is not None for v in all_values], dtype=bool)
     dropped = len(keep) - int(keep.sum())
     if dropped == len(keep):
-        raise ConfigError(f"target column {column.name!r} of {table.name} is empty; fill it in")
+        raise ConfigError(
+            f"target column {column.name!r} of {table.name} is empty; fill it in", field="dataset.target"
+        )
     if dropped:
         notes.append(f"{_count(dropped, 'row')} without a value in the target column {column.name!r} dropped")
     values = all_values[keep]
@@ -138,8 +94,9 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
         if len(distinct) < 2:
             raise ConfigError(
                 f"target column {column.name!r} of {table.name} has only one value "
-                f"({_label(distinct[0])!r}); "
-                "there is nothing to learn: it needs at least 2 distinct values"
+                f"({number_label(distinct[0])!r}); "
+                "there is nothing to learn: it needs at least 2 distinct values",
+                field="dataset.target",
             )
         integers = bool(np.all(np.floor(distinct) == distinct))
         few = len(distinct) <= MAX_INTEGER_CLASSES and len(distinct) * ROWS_PER_INTEGER_CLASS <= len(values)
@@ -157,9 +114,10 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
             raise ConfigError(
                 f"dataset.task=classification: target column {column.name!r} has {len(distinct)} distinct "
                 f"values, more than {MAX_FORCED_CLASSES} classes; it looks like a measurement (use "
-                "regression)"
+                "regression)",
+                field="dataset.task",
             )
-        names = [_label(v) for v in distinct]
+        names = [number_label(v) for v in distinct]
         labels = np.searchsorted(distinct, values)
         notes.append(
             f"target {column.name!r} has {len(distinct)} distinct {'integers' if integers else 'values'}: "
@@ -172,18 +130,14 @@ def _target(table: Table, index: int, notes: list[str], task: str = "auto"):
     if len(names) < 2:
         raise ConfigError(
             f"target column {column.name!r} of {table.name} has only one value ({names[0]!r}); "
-            "classification needs at least 2 classes"
+            "classification needs at least 2 classes",
+            field="dataset.target",
         )
     return torch.from_numpy(np.asarray(labels, dtype=np.int64)), "classification", names, keep
 
 
 def _count(n: int, thing: str) -> str:
     return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
-
-
-def _label(value: float) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
 def training_rows(n: int, cfg: DatasetConfig, seed: int) -> np.ndarray:
@@ -201,16 +155,16 @@ def training_rows(n: int, cfg: DatasetConfig, seed: int) -> np.ndarray:
 
 
 def _one_hot(table: Table, index: int, keep: np.ndarray, notes: list[str]):
-    """(one-hot tensor, names), or None when the column is skipped."""
+    """(one-hot tensor, names, categories), or None when the column is skipped."""
     name = table.columns[index].name
-    numbers, filled = _counts(table, index)
+    numbers, filled = cell_counts(table, index)
     if numbers * 4 >= filled > 0:
         # Half numbers, half words is more often a damaged numeric column than categories.
         notes.append(
             f"column {name!r} is read as text (one-hot): only {numbers} of {filled} cells are "
             "numbers; fix the others if it is meant to be numeric"
         )
-    values = _text(table.column_values(index)[keep])
+    values = cell_texts(table.column_values(index)[keep])
     categories = sorted({v for v in values if v is not None})
     if any(v is None for v in values):
         categories.append(MISSING_CATEGORY)
@@ -222,7 +176,8 @@ def _one_hot(table: Table, index: int, keep: np.ndarray, notes: list[str]):
         return None
     lookup = {v: i for i, v in enumerate(categories)}
     codes = torch.tensor([lookup[v] for v in values], dtype=torch.long)
-    return torch.nn.functional.one_hot(codes, len(categories)).float(), [f"{name}={v}" for v in categories]
+    one_hot = torch.nn.functional.one_hot(codes, len(categories)).float()
+    return one_hot, [f"{name}={v}" for v in categories], categories
 
 
 def _numeric_matrix(table: Table, columns: list[int], keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -238,8 +193,11 @@ def _numeric_matrix(table: Table, columns: list[int], keep: np.ndarray) -> tuple
 
 
 def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarray, notes: list[str]):
+    """(features, their names, the encoding a prediction repeats on new rows)."""
     pieces: list[tuple[int, torch.Tensor, list[str]]] = []  # (header index, one-hot, names)
     numeric: list[int] = []
+    rules: dict[int, CsvColumn] = {}
+    skipped: list[str] = []
     for index, column in enumerate(table.columns):
         if index == target_index:
             continue
@@ -247,29 +205,38 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
             notes.append(
                 f"column {column.name!r} skipped: {column.missing} of {table.n_rows} values are missing"
             )
+            skipped.append(column.name)
             continue
-        if not column.text_chunks or _is_numeric(table, index):
-            _make_numeric(table, index)
+        if not column.text_chunks or is_numeric_column(table, index):
+            make_numeric(table, index)
             numeric.append(index)
             continue
         encoded = _one_hot(table, index, keep, notes)
-        if encoded is not None:
-            pieces.append((index, *encoded))
+        if encoded is None:
+            skipped.append(column.name)
+            continue
+        pieces.append((index, encoded[0], encoded[1]))
+        rules[index] = CsvColumn(column.name, "category", categories=encoded[2])
     if not numeric and not pieces:
         raise ConfigError(f"{table.name} has no usable feature columns besides the target")
     matrix, missing = _numeric_matrix(table, numeric, keep)
+    fills = _sample_medians(matrix, train, np.flatnonzero(missing == 0))
     for j in map(int, np.flatnonzero(missing)):
         median = np.nanmedian(matrix[train, j])
         if math.isnan(median):  # every training value missing: the other rows are all there is
             median = np.nanmedian(matrix[:, j])
         matrix[np.isnan(matrix[:, j]), j] = median
+        fills[j] = float(median)
         notes.append(
             f"column {table.columns[numeric[j]].name}: {_count(int(missing[j]), 'missing value')} "
             "filled with "
             f"the median {median:g}"
         )
+    for j, index in enumerate(numeric):
+        rules[index] = CsvColumn(table.columns[index].name, "number", fill=fills[j])
+    encoding = CsvEncoding(table.columns[target_index].name, [rules[i] for i in sorted(rules)], skipped)
     if not pieces:
-        return torch.from_numpy(matrix), [table.columns[i].name for i in numeric]
+        return torch.from_numpy(matrix), [table.columns[i].name for i in numeric], encoding
     parts, names = [], []
     one_hots = iter(pieces)
     upcoming = next(one_hots, None)
@@ -286,7 +253,20 @@ def _features(table: Table, target_index: int, keep: np.ndarray, train: np.ndarr
         parts.append(torch.from_numpy(matrix[:, j:end]))
         names += [table.columns[i].name for i in numeric[j:end]]
         j = end
-    return torch.cat(parts, dim=1), names
+    return torch.cat(parts, dim=1), names, encoding
+
+
+def _sample_medians(matrix: np.ndarray, train: np.ndarray, columns: np.ndarray) -> dict[int, float]:
+    """The median of each of `columns` over (a sample of) the training rows: what a prediction
+    fills a missing cell with in a column that had none here."""
+    rows = train[:FILL_SAMPLE_ROWS]
+    medians: dict[int, float] = {}
+    for start in range(0, len(columns), 256):
+        block = columns[start : start + 256]
+        # One column per row of contiguous memory: the median along rows is twice as fast.
+        values = np.median(np.ascontiguousarray(matrix[np.ix_(rows, block)].T), axis=1)
+        medians.update(zip(map(int, block), map(float, values), strict=True))
+    return medians
 
 
 def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
@@ -304,7 +284,8 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
         listed = ", ".join(header[:MAX_LISTED_COLUMNS])
         more = f" … ({len(header) - MAX_LISTED_COLUMNS} more)" if len(header) > MAX_LISTED_COLUMNS else ""
         raise ConfigError(
-            f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}"
+            f"dataset.target {target!r} is not a column of {file.name}; columns: {listed}{more}",
+            field="dataset.target",
         )
     if len(header) < 2:
         raise ConfigError(f"{file.name} has only the target column; it needs at least one feature column")
@@ -312,7 +293,7 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
     table = read_table(file, header, delimiter, target_index)
     y, task, class_names, keep = _target(table, target_index, notes, cfg.task)
     train = training_rows(int(keep.sum()), cfg, seed)
-    x, feature_names = _features(table, target_index, keep, train, notes)
+    x, feature_names, encoding = _features(table, target_index, keep, train, notes)
     meta = DatasetMeta(
         name=table.name,
         task=task,
@@ -323,4 +304,4 @@ def load_csv(cfg: DatasetConfig, seed: int, path: str) -> LoadedData:
         description=f"{table.name}: {len(y)} rows, {len(feature_names)} features, target {target!r}",
         notes=notes,
     )
-    return LoadedData(x, y, meta)
+    return LoadedData(x, y, meta, table_encoding=encoding)

@@ -46,7 +46,15 @@ def _check_layout(root: Path, given: str) -> list[str]:
     return classes
 
 
-def _too_large(file: str, exc: Exception, limit: int | None) -> str:
+def _plain_reason(exc: OSError) -> str:
+    """PIL's errors for a damaged file ("image file is truncated (3 bytes not processed)") or the
+    system's, without Python object reprs; and what to do."""
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    reason = re.sub(r"<_io\.\w+ name=('[^']*'|\d+)>", "the file", reason)
+    return f"{reason}; fix or remove it"
+
+
+def too_large_message(file: str, exc: Exception, limit: int | None) -> str:
     pixels = re.search(r"\((\d+) pixels\)", str(exc))
     size = f"{int(pixels[1]):,} pixels" if pixels else "too many pixels"
     return (
@@ -92,12 +100,15 @@ def load_image_folder(
             try:
                 x[i] = folder[i][0]
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise ConfigError(_too_large(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)) from None
-            except (UnidentifiedImageError, OSError) as exc:
+                message = too_large_message(folder.samples[i][0], exc, Image.MAX_IMAGE_PIXELS)
+                raise ConfigError(message) from None
+            except UnidentifiedImageError:
                 raise ConfigError(
-                    f"cannot read image {folder.samples[i][0]}: {' '.join(str(exc).split())}; fix "
-                    "or remove it"
+                    f"{folder.samples[i][0]} is not an image that can be read (its name ends like one, "
+                    "its content is not a PNG, JPEG or other picture); fix or remove it"
                 ) from None
+            except OSError as exc:
+                raise ConfigError(f"cannot read image {folder.samples[i][0]}: {_plain_reason(exc)}") from None
             if progress is not None and (i % every == 0 or i == n - 1):
                 progress(what, i + 1, n)
     name = root.name or str(root)

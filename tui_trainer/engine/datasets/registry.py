@@ -108,6 +108,7 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
     import torch
 
     from tui_trainer.engine.datasets.base import DatasetSplits, Normalizer, Split
+    from tui_trainer.engine.preprocessing import Preprocessing
 
     data = load_raw(cfg, seed, progress)
     meta = data.meta
@@ -125,7 +126,8 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
     if n_train < 1 or n_val < 1:
         raise ConfigError(
             f"dataset {meta.name} has {n} samples: too few for dataset.val_fraction="
-            f"{cfg.val_fraction} (need at least one training and one validation sample)"
+            f"{cfg.val_fraction} (need at least one training and one validation sample)",
+            field="dataset.val_fraction",
         )
     train_idx, val_idx = order[:n_train], order[n_train : n_train + n_val]
     if test is None and n_test > 0:
@@ -140,7 +142,8 @@ def load_dataset(cfg: DatasetConfig, seed: int, progress: LoadProgress | None = 
     meta.n_train, meta.n_val, meta.n_test = len(train), len(val), len(test) if test is not None else 0
     normalizer = Normalizer.fit(train.x, cfg.normalization, meta.is_image)
     meta.target_mean, meta.target_scale = target_statistics(train.y, meta.task, cfg.target_normalization)
-    return DatasetSplits(train=train, val=val, test=test, meta=meta, normalizer=normalizer)
+    preprocessing = Preprocessing.learned(cfg, meta, normalizer, data.table_encoding)
+    return DatasetSplits(train, val, test, meta, normalizer, preprocessing)
 
 
 def target_statistics(y_train, task: str, method: str) -> tuple[float | None, float | None]:

@@ -2,13 +2,18 @@
 spells a file name. Torch-free and standard library only: `--help` and the Runs screen import it.
 
 A run directory, `<output_dir>/<YYYYmmdd-HHMMSS>-<name>[-N]/`:
-config.toml (the config as run), metrics.jsonl (a line per finished epoch), summary.json (written
+config.toml (the config as run), preprocessing.json (how raw inputs become model inputs, learned
+from the training split), metrics.jsonl (a line per finished epoch), summary.json (written
 when the run ends), model.pt (the weights when it ended), last.pt and best.pt (full training state,
 see `engine.checkpoint`), `.lock` while a process trains it, `tensorboard/` when asked for, and
 the exports (model.onnx, model-best.torchscript.pt...).
 
 A sweep directory, `<output_dir>/sweep-<YYYYmmdd-HHMMSS>[-N]/`: the points' run directories,
 points/ (each point's config), logs/ (output of parallel points), sweep.json and sweep.csv.
+
+A search directory, `<output_dir>/search-<YYYYmmdd-HHMMSS>[-N]/`: the trials' run directories,
+logs/ (each trial's output), base.toml (the config searched from), optuna.db (Optuna's SQLite
+storage), search.json (the space, the trials, the parameter importances), search.csv and best.toml.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import time
 from pathlib import Path
 
 CONFIG_FILE = "config.toml"
+PREPROCESSING_FILE = "preprocessing.json"
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 MODEL_FILE = "model.pt"
@@ -34,9 +40,19 @@ SWEEP_TABLE_FILE = "sweep.csv"
 SWEEP_POINTS_DIR = "points"
 SWEEP_LOGS_DIR = "logs"
 
+SEARCH_PREFIX = "search-"
+SEARCH_MANIFEST_FILE = "search.json"
+SEARCH_TABLE_FILE = "search.csv"
+SEARCH_STORAGE_FILE = "optuna.db"
+SEARCH_BASE_CONFIG = "base.toml"
+SEARCH_BEST_CONFIG = "best.toml"
+SEARCH_LOGS_DIR = "logs"
+# Held while a search process takes its next trial, so parallel workers never overshoot the count.
+SEARCH_CLAIM_LOCK = ".claim.lock"
+
 TIMESTAMP_FORMAT = "%Y%m%d-%H%M%S"
 _TIMESTAMP_PREFIX = re.compile(r"^\d{8}-\d{6}-")
-_SWEEP_NAME = re.compile(r"^sweep-\d{8}-(\d\d)(\d\d)(\d\d)")
+_GROUP_NAME = re.compile(r"^(?:sweep|search)-\d{8}-(\d\d)(\d\d)(\d\d)")
 
 # Which weights file each choice reads ("model" is accepted as another word for "final").
 WEIGHT_FILES = {"final": MODEL_FILE, "model": MODEL_FILE, "last": LAST_CHECKPOINT, "best": BEST_CHECKPOINT}
@@ -61,8 +77,9 @@ def run_dir_names(name: str, stamp: str) -> list[str]:
     return [base] + [f"{base}-{attempt}" for attempt in range(2, 1000)]
 
 
-def sweep_dir_names(stamp: str) -> list[str]:
-    base = f"{SWEEP_PREFIX}{stamp}"
+def sweep_dir_names(stamp: str, prefix: str = SWEEP_PREFIX) -> list[str]:
+    """The names a sweep (or, with SEARCH_PREFIX, a search) started at `stamp` tries, in order."""
+    base = f"{prefix}{stamp}"
     return [base] + [f"{base}-{attempt}" for attempt in range(2, 1000)]
 
 
@@ -80,9 +97,13 @@ def is_sweep_dir(path: Path) -> bool:
     return path.is_dir() and path.name.startswith(SWEEP_PREFIX)
 
 
+def is_search_dir(path: Path) -> bool:
+    return path.is_dir() and path.name.startswith(SEARCH_PREFIX)
+
+
 def sweep_start_clock(dir_name: str) -> str | None:
-    """`HH:MM:SS` a sweep directory's name says it started at, or None for another name."""
-    match = _SWEEP_NAME.match(dir_name)
+    """`HH:MM:SS` a sweep's (or search's) directory name says it started at, or None for another name."""
+    match = _GROUP_NAME.match(dir_name)
     return f"{match[1]}:{match[2]}:{match[3]}" if match else None
 
 

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.rundir.layout import CONFIG_FILE, LAST_CHECKPOINT, METRICS_FILE, SUMMARY_FILE
+from tui_trainer.engine.rundir.layout import (
+    CONFIG_FILE,
+    LAST_CHECKPOINT,
+    METRICS_FILE,
+    SEARCH_MANIFEST_FILE,
+    SUMMARY_FILE,
+)
 from tui_trainer.engine.rundir.lock import holder
 from tui_trainer.engine.setting_changes import SettingChange, is_change_record
 
@@ -77,6 +83,27 @@ class RunCurves:
 
     def series(self, key: str) -> list[float | None]:
         return getattr(self, key)
+
+
+@dataclass
+class SearchTrial:
+    number: int
+    status: str  # completed, early_stopped, pruned, failed, running, stopped, interrupted
+    value: float | None  # the objective (best validation loss; a pruned trial's last one)
+
+
+@dataclass
+class SearchRecord:
+    """A search as its search.json tells it, for the Runs screen."""
+
+    path: Path
+    name: str
+    trials_asked: int | None = None
+    trials: list[SearchTrial] = field(default_factory=list)
+    best_number: int | None = None
+    best_value: float | None = None
+    importance: list[tuple[str, float]] = field(default_factory=list)  # largest first; [] until the end
+    problem: str | None = None  # what could not be read, one line
 
 
 def is_run_dir(path: Path) -> bool:
@@ -178,6 +205,34 @@ def load_run_config(path: str | Path) -> TrainConfig:
 
 def load_summary(path: str | Path) -> dict[str, Any] | None:
     return _read_json(Path(path) / SUMMARY_FILE, [])
+
+
+def load_search(path: str | Path) -> SearchRecord:
+    """A search directory's search.json; never raises: `problem` says what could not be read."""
+    path = Path(path)
+    record = SearchRecord(path=path, name=path.name)
+    problems: list[str] = []
+    manifest = _read_json(path / SEARCH_MANIFEST_FILE, problems)
+    if manifest is None:
+        record.problem = "; ".join(problems) or f"no {SEARCH_MANIFEST_FILE}"
+        return record
+    asked = manifest.get("trials_asked")
+    record.trials_asked = asked if isinstance(asked, int) and not isinstance(asked, bool) else None
+    trials = manifest.get("trials")
+    for entry in trials if isinstance(trials, list) else []:
+        number = entry.get("number") if isinstance(entry, dict) else None
+        if isinstance(number, int) and not isinstance(number, bool):
+            status = entry.get("status")
+            record.trials.append(SearchTrial(number, str(status), _number(entry.get("value"))))
+    best = manifest.get("best")
+    if isinstance(best, dict) and isinstance(best.get("number"), int):
+        record.best_number, record.best_value = best["number"], _number(best.get("value"))
+    importance = manifest.get("importance")
+    if isinstance(importance, dict):
+        numbers = {str(key): _number(value) for key, value in importance.items()}
+        pairs = [(key, value) for key, value in numbers.items() if value is not None]
+        record.importance = sorted(pairs, key=lambda pair: -pair[1])
+    return record
 
 
 # ---- helpers ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import json
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -19,13 +19,18 @@ from tui_trainer.engine.rundir.layout import (
     CONFIG_FILE,
     METRICS_FILE,
     MODEL_FILE,
+    PREPROCESSING_FILE,
     SUMMARY_FILE,
+    SWEEP_PREFIX,
     TEMP_FILE_GLOB,
     run_dir_names,
     sweep_dir_names,
     timestamp,
 )
 from tui_trainer.engine.rundir.lock import RunLock
+
+if TYPE_CHECKING:
+    from tui_trainer.engine.preprocessing import Preprocessing
 
 
 def default_run_name(config: TrainConfig) -> str:
@@ -90,8 +95,12 @@ class RunDirectory:
         atomic_write_text(run_dir.path / METRICS_FILE, text)
         return run_dir
 
-    def write_config(self, config: TrainConfig) -> None:
+    def write_config(self, config: TrainConfig, preprocessing: Preprocessing | None = None) -> None:
+        """config.toml, and preprocessing.json when the data describes its preprocessing (data
+        handed to the trainer ready-made may not)."""
         config.save(self.path / CONFIG_FILE)
+        if preprocessing is not None:
+            atomic_write_text(self.path / PREPROCESSING_FILE, preprocessing.to_json())
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         # One line appended and flushed: a kill -9 keeps it (it is in the kernel's cache), a
@@ -138,17 +147,18 @@ def environment_info() -> dict[str, str]:
     return info
 
 
-def create_sweep_dir(root: Path) -> Path:
-    """A new, empty `sweep-<timestamp>` directory under `root` (made if missing)."""
+def create_sweep_dir(root: Path, prefix: str = SWEEP_PREFIX) -> Path:
+    """A new, empty `sweep-<timestamp>` directory under `root` (made if missing); with
+    SEARCH_PREFIX, a `search-<timestamp>` one."""
     root.mkdir(parents=True, exist_ok=True)
-    for dir_name in sweep_dir_names(timestamp()):
+    for dir_name in sweep_dir_names(timestamp(), prefix):
         path = root / dir_name
         try:
             path.mkdir()
             return path
         except FileExistsError:
             continue
-    raise OSError(f"cannot create a unique sweep directory under {root}")
+    raise OSError(f"cannot create a unique {prefix.rstrip('-')} directory under {root}")
 
 
 def describe_write_error(exc: OSError) -> str:
