@@ -94,15 +94,8 @@ class Trainer:
         # The overfit check first: its hint must be the run's reason before RunWriter writes it.
         # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
         overfit = [OverfitCheck(config.train.overfit_batches)] if config.train.overfit_batches else []
-        extra = callbacks or []
-        self.callbacks: list[Callback] = [
-            *overfit,
-            self.early_stopping,
-            self.change_log,
-            RunWriter(),
-            *extra,
-            Checkpointing(),
-        ]
+        self.callbacks: list[Callback] = [*overfit, self.early_stopping, self.change_log, RunWriter()]
+        self.callbacks += [*(callbacks or []), Checkpointing()]
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
