@@ -1,11 +1,13 @@
 """Training throughput: the engine versus a bare PyTorch loop versus the tutorial DataLoader loop.
 
-Trains the same MLP on random MNIST-shaped data three ways, interleaved and repeated, and prints
-training samples/s (median of the repeats) and the ratios. Run by hand:
+Trains the same network on random MNIST-shaped data three ways, interleaved and repeated, and
+prints training samples/s (median of the repeats) and the ratios. Run by hand:
 
     python bench/throughput.py                       # 784-256-10, batch 128, CPU (issue 2)
     python bench/throughput.py --grid                # both MLPs × batch 128 and 1024 (issue 6)
-    python bench/throughput.py --device cuda --grid  # on a GPU
+    python bench/throughput.py --conv                # and simple-cnn (model.layers), batch 128 (issue 17)
+    python bench/throughput.py --conv-only --samples 6000   # the conv row alone, on fewer samples
+    python bench/throughput.py --device cuda --grid --conv  # on a GPU
     python bench/throughput.py --amp bf16            # the engine with train.amp=bf16 (or --compile)
 
 Targets: engine >= 0.95x the bare loop and >= 3x the DataLoader loop.
@@ -40,6 +42,38 @@ def make_data(n: int, seed: int = 0, dtype=torch.float32):
     return x, y
 
 
+# A network: the MLP's hidden sizes, or the name of a layer stack the engine builds (model.layers).
+Arch = list[int] | str
+
+
+def network(arch: Arch) -> nn.Sequential:
+    return simple_cnn() if arch == "simple-cnn" else mlp(list(arch))
+
+
+def arch_name(arch: Arch) -> str:
+    return arch if isinstance(arch, str) else "784-" + "-".join(map(str, arch)) + "-10"
+
+
+def simple_cnn() -> nn.Sequential:
+    """The engine's `simple-cnn` (model.layers, no batch norm) written out by hand for 1×28×28."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
 def mlp(hidden: list[int]) -> nn.Sequential:
     layers: list[nn.Module] = [nn.Flatten()]
     width = 784
@@ -50,11 +84,11 @@ def mlp(hidden: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def bare_loop(x, y, hidden, batch_size, device, fused: bool = False) -> float:
+def bare_loop(x, y, arch: Arch, batch_size, device, fused: bool = False) -> float:
     """What a careful user writes by hand: device tensors, randperm, index, step. With `fused`,
     Adam's single-kernel update (which the engine uses where PyTorch has it): the loop's floor."""
     torch.manual_seed(0)
-    model = mlp(hidden).to(device)
+    model = network(arch).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if fused else {}))
     loss_fn = nn.CrossEntropyLoss()
     x, y = x.to(device), y.to(device)
@@ -72,10 +106,10 @@ def bare_loop(x, y, hidden, batch_size, device, fused: bool = False) -> float:
     return n / (time.perf_counter() - start)
 
 
-def dataloader_loop(x, y, hidden, batch_size, device) -> float:
+def dataloader_loop(x, y, arch: Arch, batch_size, device) -> float:
     """The tutorial loop: DataLoader(TensorDataset, shuffle=True), batches moved each step."""
     torch.manual_seed(0)
-    model = mlp(hidden).to(device)
+    model = network(arch).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
@@ -101,13 +135,13 @@ def loader_fetch_only(x, y, batch_size) -> float:
     return time.perf_counter() - start
 
 
-def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
-    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
-    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
-    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+def engine_config(arch: Arch, batch_size, device, uint8: bool = False, loader: str = "tensor") -> TrainConfig:
     config = TrainConfig()
     config.dataset.loader = loader
-    config.model.hidden = hidden
+    if isinstance(arch, str):
+        config.model.layers = [arch]
+    else:
+        config.model.hidden = list(arch)
     config.dataset.batch_size = batch_size
     config.dataset.normalization = "standardize" if uint8 else "none"
     config.train.epochs = 1
@@ -115,6 +149,10 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     config.train.n_samples_shown = 0
     config.train.amp = ENGINE_OPTIONS["amp"]
     config.train.compile = ENGINE_OPTIONS["compile"]
+    return config
+
+
+def mnist_splits(x, y, uint8: bool = False) -> DatasetSplits:
     meta = DatasetMeta(
         "random-mnist",
         "classification",
@@ -128,12 +166,19 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     )
     val_x, val_y = make_data(1000, seed=1, dtype=x.dtype)
     normalizer = Normalizer.fit(x, "standardize", True) if uint8 else Normalizer.identity()
-    data = DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+    return DatasetSplits(Split(x, y), Split(val_x, val_y), None, meta, normalizer)
+
+
+def engine_run(x, y, arch: Arch, batch_size, device, uint8: bool = False, loader: str = "tensor") -> float:
+    """The real Trainer for one epoch; its EpochEnd reports training-only samples/s. `loader`:
+    "tensor" (device-resident, index slicing) or "dataloader" (the engine's streaming path for
+    sets too large for the device: 2 workers, pinned memory on CUDA)."""
+    config = engine_config(arch, batch_size, device, uint8, loader)
     epochs: list[EpochEnd] = []
     result = Trainer(
         config,
         lambda e: epochs.append(e) if isinstance(e, EpochEnd) else None,
-        data=data,
+        data=mnist_splits(x, y, uint8),
         write_run_dir=False,
     ).run()
     if result.status != "completed":
@@ -141,7 +186,7 @@ def engine_run(x, y, hidden, batch_size, device, uint8: bool = False, loader: st
     return epochs[-1].samples_per_sec
 
 
-def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
+def measure(arch: Arch, batch_size, device, n, repeats) -> dict[str, float]:
     x, y = make_data(n)
     x8, _ = make_data(n, dtype=torch.uint8)
     results: dict[str, list[float]] = {
@@ -153,14 +198,14 @@ def measure(hidden, batch_size, device, n, repeats) -> dict[str, float]:
         "dataloader": [],
         "fetch_s": [],
     }
-    bare_loop(x[:4096], y[:4096], hidden, batch_size, device)  # warm-up: allocator, kernels, threads
+    bare_loop(x[:4096], y[:4096], arch, batch_size, device)  # warm-up: allocator, kernels, threads
     for _ in range(repeats):
-        results["engine"].append(engine_run(x, y, hidden, batch_size, device))
-        results["bare"].append(bare_loop(x, y, hidden, batch_size, device))
-        results["bare_fused"].append(bare_loop(x, y, hidden, batch_size, device, fused=True))
-        results["dataloader"].append(dataloader_loop(x, y, hidden, batch_size, device))
-        results["engine_uint8"].append(engine_run(x8, y, hidden, batch_size, device, uint8=True))
-        results["engine_stream"].append(engine_run(x, y, hidden, batch_size, device, loader="dataloader"))
+        results["engine"].append(engine_run(x, y, arch, batch_size, device))
+        results["bare"].append(bare_loop(x, y, arch, batch_size, device))
+        results["bare_fused"].append(bare_loop(x, y, arch, batch_size, device, fused=True))
+        results["dataloader"].append(dataloader_loop(x, y, arch, batch_size, device))
+        results["engine_uint8"].append(engine_run(x8, y, arch, batch_size, device, uint8=True))
+        results["engine_stream"].append(engine_run(x, y, arch, batch_size, device, loader="dataloader"))
         results["fetch_s"].append(loader_fetch_only(x, y, batch_size))
     return {k: statistics.median(v) for k, v in results.items()}
 
@@ -175,12 +220,19 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="784-256-10 and 784-512-512-10 × batch 128, 1024")
     parser.add_argument("--amp", default="auto", help="train.amp for the engine runs")
     parser.add_argument("--compile", action="store_true", help="train.compile=true for the engine runs")
+    parser.add_argument("--conv", action="store_true", help="also simple-cnn (model.layers), batch 128")
+    parser.add_argument("--conv-only", action="store_true", help="only the simple-cnn row")
     args = parser.parse_args()
     ENGINE_OPTIONS.update(amp=args.amp, compile=args.compile)
     device = resolve_device(args.device)
-    cases = [([256], 128)]
+    check_simple_cnn_matches_the_engine()
+    cases: list[tuple[Arch, int]] = [([256], 128)]
     if args.grid:
         cases = [([256], 128), ([256], 1024), ([512, 512], 128), ([512, 512], 1024)]
+    if args.conv_only:
+        cases = []
+    if args.conv or args.conv_only:
+        cases.append(("simple-cnn", 128))
     print(
         f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
         f"{args.samples} samples, median of {args.repeats}; engine train.amp={args.amp} "
@@ -191,9 +243,9 @@ def main() -> None:
         f"{'eng/fused':>10}{'eng/loader':>11}{'fetch%':>8}{'ceiling':>9}"
     )
     print(header)
-    for hidden, bs in cases:
-        r = measure(hidden, bs, device, args.samples, args.repeats)
-        name = "784-" + "-".join(map(str, hidden)) + "-10"
+    for arch, bs in cases:
+        r = measure(arch, bs, device, args.samples, args.repeats)
+        name = arch_name(arch)
         # Share of the DataLoader loop's epoch spent fetching batches, and the best engine/loader
         # ratio any loop could reach by removing that fetching entirely (compute is the rest).
         loader_epoch = args.samples / r["dataloader"]
@@ -214,6 +266,18 @@ def main() -> None:
         "fetch% is the share of the DataLoader loop's time spent producing batches (measured alone);\n"
         "ceiling = 1 / (1 - fetch%): the engine/loader ratio of a loop with zero data cost."
     )
+
+
+def check_simple_cnn_matches_the_engine() -> None:
+    """The hand-written network is the engine's: the same layers and parameter shapes."""
+    from tui_trainer.engine.model import build_model
+
+    config = TrainConfig()
+    config.model.layers = ["simple-cnn"]
+    meta = DatasetMeta("random-mnist", "classification", (1, 28, 28), n_classes=10, is_image=True)
+    engine = [tuple(p.shape) for p in build_model(config, meta).parameters()]
+    if engine != [tuple(p.shape) for p in simple_cnn().parameters()]:
+        raise SystemExit("bench/throughput.py: simple_cnn() no longer matches the engine's simple-cnn")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def test_batch_default_config_writes_run_directory(tmp_path):
         "metrics.jsonl",
         "summary.json",
         "model.pt",
+        "model_stats.jsonl",
         "last.pt",
         "best.pt",
     }

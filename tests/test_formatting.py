@@ -3,7 +3,9 @@
 from tui_trainer.formatting import (
     compact_rate,
     format_clock,
+    format_coefficient,
     format_duration,
+    format_linear_equation,
     format_loss,
     format_number,
     format_percent,
@@ -112,3 +114,14 @@ def test_the_progress_stats_show_the_clipped_share_only_when_clipping_is_on():
     report.clipped_fraction = 0.125
     assert format_progress_stats(report) == "loss 0.4123  acc 87.50%  clipped 12%  12,345 samples/s"
     assert (format_lr(0.0031623), format_lr(1e-7), format_lr(10.0)) == ("0.00316", "1e-07", "10")
+
+
+def test_a_linear_fit_reads_as_an_equation():
+    assert format_linear_equation([2.0], 1.0, ["x"]) == "y = 2.00·x + 1.00"
+    assert format_linear_equation([-0.5, 3.0], -1.25, ["x1", "x2"], "price") == (
+        "price = -0.50·x1 + 3.00·x2 - 1.25"
+    )
+    assert format_linear_equation([1.999], 0.0, ["x"]) == "y = 2.00·x + 0.00"
+    # two decimals would hide a small coefficient or overflow a large one
+    assert format_coefficient(0.000312) == "0.000312" and format_coefficient(1.5e7) == "1.5e+07"
+    assert format_coefficient(None) == "-"

@@ -37,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         "  tui-trainer --find-lr my.toml --apply        find a learning rate, then train with it\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
         "  tui-trainer --predict new.csv runs/ID --out predictions.csv   predict with a trained run\n"
+        "  tui-trainer --inspect runs/ID                             look inside a run's trained model\n"
         "  tui-trainer --batch my.toml --tensorboard --export torchscript\n"
+        "  tui-trainer --presets                        list the ready-made configs\n"
+        "  tui-trainer --batch --preset digits-cnn      train one headless (--set still overrides)\n"
         "  tui-trainer --batch --set dataset.name=mnist --data-dir ~/datasets\n"
         "  tui-trainer --batch --set dataset.name=csv:iris.csv --set dataset.target=species",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -158,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --predict: the K most probable classes (default 3)",
     )
     parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="start from a ready-made config (instead of a config file); --set still overrides",
+    )
+    parser.add_argument(
+        "--presets", action="store_true", help="list the presets, what each shows and what to expect"
+    )
+    parser.add_argument(
+        "--inspect",
+        metavar="RUN_DIR",
+        help="print what a run recorded about its model: layers, parameter statistics, gradient and "
+        "dead-unit health with warnings, a linear model's fitted equation",
+    )
+    parser.add_argument(
         "--print-config", action="store_true", help="print the effective config as TOML and exit"
     )
     parser.add_argument("--version", action="version", version=f"tui-trainer {__version__}")
@@ -167,17 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_config(args: argparse.Namespace) -> TrainConfig:
     """The TrainConfig the arguments describe; raises ConfigError with a one-line message."""
     from tui_trainer.engine.config import ConfigError, TrainConfig
+    from tui_trainer.preset_command import starting_config
 
     if args.resume:
-        if args.batch or args.config:
-            raise ConfigError("--resume reads the run's own config.toml: give no config file with it")
+        if args.batch or args.config or args.preset is not None:
+            raise ConfigError(
+                "--resume reads the run's own config.toml: give no config file or preset with it"
+            )
         config = TrainConfig.load(resume_config_path(args.resume))
     else:
         given = args.batch or args.find_lr  # `--batch FILE` / `--find-lr FILE`
         path = given or args.config
         if given and args.config:
             raise ConfigError("give the config file once: either `--batch FILE` or `FILE`, not both")
-        config = TrainConfig.load(path) if path else TrainConfig()
+        config = starting_config(path, args.preset)
     overrides = list(args.overrides)
     if args.tensorboard:
         overrides.append("train.tensorboard=true")
@@ -245,13 +265,16 @@ def _main(args: argparse.Namespace) -> int:
 
     if args.predict:
         return predict_only(args)
-    if (
-        args.export
-        and args.batch is None
-        and not args.resume
-        and not args.print_config
-        and args.find_lr is None
-    ):
+    if args.presets:
+        from tui_trainer.preset_command import print_presets
+
+        return print_presets()
+    if args.inspect:
+        from tui_trainer.inspect_command import inspect_and_report
+
+        return inspect_and_report(args.inspect)
+    headless = args.batch is not None or args.resume or args.find_lr is not None
+    if args.export and not headless and not args.print_config:
         return export_only(args)
     try:
         if args.apply and args.find_lr is None:

@@ -141,3 +141,25 @@ def format_amount(what: str, done: int, total: int | None) -> str:
         mb = f"{done / 1e6:.1f}"
         return f"{mb}/{total / 1e6:.1f} MB" if total else f"{mb} MB"
     return f"{done}/{total}" if total else str(done)
+
+
+def format_coefficient(value: float | None) -> str:
+    """A fitted coefficient: two decimals ("2.00"), or three significant digits where two
+    decimals would hide it ("0.000312", "1.5e+07")."""
+    if value is None:
+        return MISSING
+    return f"{value:.2f}" if value == 0 or 0.01 <= abs(value) < 1e6 else f"{value:.3g}"
+
+
+def format_linear_equation(
+    coefficients: list[float], intercept: float, names: list[str], target: str = "y"
+) -> str:
+    """A linear model's fitted equation: `y = 2.00·x + 1.00`, `y = 0.50·x1 - 3.00·x2 - 1.25`."""
+    terms = []
+    for index, (value, name) in enumerate(zip(coefficients, names, strict=True)):
+        if index == 0:
+            terms.append(f"{format_coefficient(value)}·{name}")
+        else:
+            terms.append(f"{'-' if value < 0 else '+'} {format_coefficient(abs(value))}·{name}")
+    terms.append(f"{'-' if intercept < 0 else '+'} {format_coefficient(abs(intercept))}")
+    return f"{target} = " + " ".join(terms)

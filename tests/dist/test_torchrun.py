@@ -23,21 +23,34 @@ def test_two_gloo_ranks_match_one_process(moons_config, env):
     config_one, out_one = moons_config("one")
     single = subprocess.run(
         [sys.executable, "-m", "tui_trainer", "--batch", str(config_one)],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert single.returncode == 0, single.stderr
 
     config_two, out_two = moons_config("two")
     launched = subprocess.run(
         [*TORCHRUN, "-m", "tui_trainer", "--batch", str(config_two)],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
 
     _, one = final_summary(out_one)
     run_dir, two = final_summary(out_two)
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "best.pt", "config.toml", "last.pt", "metrics.jsonl", "model.pt", "preprocessing.json", "summary.json"
+        "best.pt",
+        "config.toml",
+        "last.pt",
+        "metrics.jsonl",
+        "model.pt",
+        "model_stats.jsonl",
+        "preprocessing.json",
+        "summary.json",
     ]
     assert one["status"] == two["status"] == "completed"
     acc_one, acc_two = one["metrics"]["val_accuracy"], two["metrics"]["val_accuracy"]
@@ -55,8 +68,10 @@ def test_two_gloo_ranks_match_one_process(moons_config, env):
 def epoch_numbers(run_dir):
     """metrics.jsonl without its timing fields: what a bit-exact resume must reproduce."""
     lines = (run_dir / "metrics.jsonl").read_text().splitlines()
-    return [{k: v for k, v in json.loads(line).items() if k not in ("seconds", "samples_per_sec")}
-            for line in lines]
+    return [
+        {k: v for k, v in json.loads(line).items() if k not in ("seconds", "samples_per_sec")}
+        for line in lines
+    ]
 
 
 @pytest.mark.slow
@@ -64,18 +79,31 @@ def test_resume_under_torchrun_matches_the_uninterrupted_run(moons_config, env):
     # Dropout makes every rank's own RNG matter: rank 1 must continue its draws, not rank 0's.
     dropout = ["--set", "model.dropout=0.2"]
     config_full, out_full = moons_config("full", epochs=4)
-    full = subprocess.run([*TORCHRUN, "-m", "tui_trainer", "--batch", str(config_full), *dropout],
-                          env=env, capture_output=True, text=True, timeout=300)
+    full = subprocess.run(
+        [*TORCHRUN, "-m", "tui_trainer", "--batch", str(config_full), *dropout],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert full.returncode == 0, full.stderr[-2000:]
 
     config_cut, out_cut = moons_config("cut", epochs=2)
-    first = subprocess.run([*TORCHRUN, "-m", "tui_trainer", "--batch", str(config_cut), *dropout],
-                           env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [*TORCHRUN, "-m", "tui_trainer", "--batch", str(config_cut), *dropout],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     cut_dir, _ = final_summary(out_cut)
     resumed = subprocess.run(
         [*TORCHRUN, "-m", "tui_trainer", "--resume", str(cut_dir), "--set", "train.epochs=4"],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
 

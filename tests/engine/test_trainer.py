@@ -266,12 +266,14 @@ def test_run_directory_files(runs_dir):
         "last.pt",
         "metrics.jsonl",
         "model.pt",
+        "model_stats.jsonl",
         "preprocessing.json",
         "summary.json",
     ]
     # The saved config records the loss `auto` resolved to, so a resume trains with the same one.
     expected = config.copy()
     expected.loss.name = "cross_entropy"
+    expected.dataset.augment = "none"  # and `auto` augmentation, decided for a table
     assert config.loss.name == "auto" and TrainConfig.load(run / "config.toml") == expected
     lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [1, 2, 3]

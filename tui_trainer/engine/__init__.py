@@ -10,6 +10,8 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
   the one safe weights loader;
 - using a trained run: its saved preprocessing and predictions with its model.
+- inside: the model's statistics a run records (`model_stats`), reading them back
+  (`inspection`), and the conv filters and feature maps of a model (`model_probe`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "EpochEnd": "events",
     "Evaluation": "events",
     "LogMessage": "events",
+    "ModelStats": "events",
     "RunFinished": "events",
     "RunPaused": "events",
     "RunResumed": "events",
@@ -78,6 +81,8 @@ _EXPORTS: dict[str, str] = {
     "NORMALIZATIONS": "names",
     "TARGET_NORMALIZATIONS": "names",
     "TASKS": "names",
+    "AUGMENTATIONS": "names",
+    "X_SPACINGS": "names",
     "NAMED_ARCHITECTURES": "layer_stack",
     # runs
     "RunRecord": "rundir.past_runs",
@@ -113,6 +118,22 @@ _EXPORTS: dict[str, str] = {
     "Predictions": "predict",
     "Predictor": "predict",
     "predict_files": "predict",
+    # inside
+    "ActivationHealth": "model_stats",
+    "ConvFilters": "model_stats",
+    "FeatureMapSummary": "model_stats",
+    "FeatureMaps": "model_stats",
+    "HealthWarning": "model_stats",
+    "LayerHealth": "model_stats",
+    "LinearFit": "model_stats",
+    "ParameterStats": "model_stats",
+    "InspectError": "inspection",
+    "RunInspection": "inspection",
+    "WarningSpan": "inspection",
+    "load_inspection": "inspection",
+    "read_model_stats": "rundir.model_stats_file",
+    "conv_filters": "model_probe",
+    "feature_maps": "model_probe",
 }
 
 __all__ = [
@@ -125,7 +146,11 @@ __all__ = [
     "NORMALIZATIONS",
     "TARGET_NORMALIZATIONS",
     "TASKS",
+    "AUGMENTATIONS",
+    "X_SPACINGS",
     "NAMED_ARCHITECTURES",
+    "ActivationHealth",
+    "ConvFilters",
     "DatasetMeta",
     "LOSSES",
     "LOSS_LABELS",
@@ -139,7 +164,6 @@ __all__ = [
     "Problem",
     "RUNNING",
     "SCHEDULERS",
-    "load_dataset",
     "BatchEnd",
     "ConfigError",
     "DataProgress",
@@ -148,14 +172,23 @@ __all__ = [
     "Event",
     "EventListener",
     "ExportError",
+    "FeatureMapSummary",
+    "FeatureMaps",
+    "HealthWarning",
+    "InspectError",
+    "LayerHealth",
+    "LinearFit",
     "LRFinderResult",
     "LRFinderSettings",
     "LogMessage",
+    "ModelStats",
+    "ParameterStats",
     "REGRESSION_LOSSES",
     "RangeTestFailed",
     "RunCurves",
     "RunFinished",
     "RunInUse",
+    "RunInspection",
     "RunPaused",
     "RunRecord",
     "RunResumed",
@@ -168,8 +201,10 @@ __all__ = [
     "TrainingControl",
     "USES_BETAS",
     "USES_MOMENTUM",
+    "WarningSpan",
     "WeightsFileError",
     "check_not_in_use",
+    "conv_filters",
     "data_problems",
     "default_loss",
     "dataset_files_signature",
@@ -178,6 +213,7 @@ __all__ = [
     "describe_write_error",
     "detected_devices",
     "export_run",
+    "feature_maps",
     "field_type",
     "find_lr",
     "find_lr_for_run",
@@ -186,6 +222,8 @@ __all__ = [
     "find_spec",
     "list_runs",
     "load_curves",
+    "load_dataset",
+    "load_inspection",
     "load_model",
     "load_run_config",
     "load_search",
@@ -198,6 +236,7 @@ __all__ = [
     "parse_value",
     "setting_change_problems",
     "predict_files",
+    "read_model_stats",
     "short_run_name",
     "sweep_start_clock",
     "warm_up",
@@ -236,6 +275,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         Event,
         EventListener,
         LogMessage,
+        ModelStats,
         RunFinished,
         RunPaused,
         RunResumed,
@@ -244,6 +284,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
+    from tui_trainer.engine.inspection import InspectError, RunInspection, WarningSpan, load_inspection
     from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
     from tui_trainer.engine.lr_finder import (
         LRFinderResult,
@@ -253,9 +294,21 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         find_lr_for_run,
     )
     from tui_trainer.engine.model import describe_model, output_size
+    from tui_trainer.engine.model_probe import conv_filters, feature_maps
+    from tui_trainer.engine.model_stats import (
+        ActivationHealth,
+        ConvFilters,
+        FeatureMaps,
+        FeatureMapSummary,
+        HealthWarning,
+        LayerHealth,
+        LinearFit,
+        ParameterStats,
+    )
     from tui_trainer.engine.names import (
         ACTIVATIONS,
         AMP_MODES,
+        AUGMENTATIONS,
         CLASS_WEIGHTS,
         INITS,
         LOADERS,
@@ -269,6 +322,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         TASKS,
         USES_BETAS,
         USES_MOMENTUM,
+        X_SPACINGS,
         default_loss,
         loss_task_problem,
         losses_for_task,
@@ -289,6 +343,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         sweep_start_clock,
     )
     from tui_trainer.engine.rundir.lock import RunInUse, check_not_in_use
+    from tui_trainer.engine.rundir.model_stats_file import read_model_stats
     from tui_trainer.engine.rundir.past_runs import (
         RUNNING,
         RunCurves,

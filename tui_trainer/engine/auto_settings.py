@@ -1,5 +1,5 @@
 """The settings a run decides once its dataset is known: `loss.name = auto`, `train.epochs = auto`
-(0) and a dataset's recommended settings. Torch-free.
+(0), `dataset.augment = auto` and a dataset's recommended settings. Torch-free.
 
 The trainer resolves them at set-up, so the run header, `config.toml` in the run directory and the
 checkpoints all hold the values actually used (a resume continues with those, not with `auto`).
@@ -77,6 +77,8 @@ def resolve_for_data(
         notes.append(
             f"{meta.name}: its recommended settings {', '.join(applied)} (set any of them to override)"
         )
+    if config.dataset.augment == "auto":  # the sets that want augmentation recommend it
+        config.dataset.augment = "none"
     if config.loss.name == "auto":
         config.loss.name = default_loss(meta.task)
         notes.append(f"loss.name auto: {config.loss.name} for {meta.task}")

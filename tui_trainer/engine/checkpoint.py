@@ -54,7 +54,7 @@ RESUMABLE_FIELDS = frozenset(CHANGEABLE_FIELDS) | frozenset(
 
 
 # Fields whose `auto` the first session resolved and saved: asking `auto` again continues with it.
-DECIDED_AT_SET_UP = frozenset({"loss.name"})
+DECIDED_AT_SET_UP = frozenset({"loss.name", "dataset.augment"})
 
 
 class CheckpointError(ConfigError):

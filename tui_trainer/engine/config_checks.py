@@ -20,6 +20,7 @@ from tui_trainer.engine.layer_stack import parse_layers
 from tui_trainer.engine.names import (
     ACTIVATIONS,
     AMP_MODES,
+    AUGMENTATIONS,
     CLASS_WEIGHTS,
     INITS,
     LOADERS,
@@ -29,6 +30,7 @@ from tui_trainer.engine.names import (
     SCHEDULERS,
     TARGET_NORMALIZATIONS,
     TASKS,
+    X_SPACINGS,
 )
 
 
@@ -87,6 +89,15 @@ def static_problems(
         )
     if d.noise < 0:
         out.append(Problem("dataset.noise", f"dataset.noise must be >= 0, got {d.noise}"))
+    if d.name == "linear" and d.x_min >= d.x_max:  # the other sets ignore the range
+        out.append(
+            Problem(
+                "dataset.x_max",
+                f"dataset.x_max must be above dataset.x_min, got x_min {d.x_min:g} and x_max {d.x_max:g}",
+            )
+        )
+    _check_choice(out, "dataset.x_spacing", d.x_spacing, X_SPACINGS)
+    _check_choice(out, "dataset.augment", d.augment, AUGMENTATIONS)
     if d.image_size < 4:
         out.append(
             Problem("dataset.image_size", f"dataset.image_size must be at least 4 pixels, got {d.image_size}")

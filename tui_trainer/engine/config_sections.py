@@ -24,8 +24,18 @@ class DatasetConfig:
     # Size and noise of the generated toy sets (spirals, moons, ...); ignored by real data.
     n_samples: int = 1000
     noise: float = 0.1
+    # The linear toy: y = slope·x + intercept + noise for x in [x_min, x_max], drawn at random
+    # or (x_spacing = even) evenly spaced with both ends included (x = 0, 1, …, 10 for 11 points).
+    slope: float = 2.0
+    intercept: float = 1.0
+    x_min: float = -2.0
+    x_max: float = 2.0
+    x_spacing: str = "random"
     image_size: int = 28
     grayscale: bool = True
+    # Image sets: random horizontal flips and/or crops with 4-pixel padding of each training batch
+    # (engine/augment.py); auto is flip+crop for CIFAR and none for the rest (a flip changes digits).
+    augment: str = "auto"
     # "auto" keeps data as tensors on the device when it fits, else streams through a DataLoader.
     loader: str = "auto"
     num_workers: int = 2

@@ -52,6 +52,12 @@ LIMITS: dict[str, tuple[float, float]] = {
     # Toy sets live in [-3, 3]: noise 100 already buries any pattern; 1e300 overflows float32.
     "dataset.noise": (0, 100),
     # A 4096×4096 RGB image is 50 MB as uint8; larger sizes only exhaust memory.
+    # The linear toy's line and x range: far beyond a tutorial's numbers, and y stays finite in
+    # float32 (1e6 · 1e6 + 1e6).
+    "dataset.slope": (-1_000_000, 1_000_000),
+    "dataset.intercept": (-1_000_000, 1_000_000),
+    "dataset.x_min": (-1_000_000, 1_000_000),
+    "dataset.x_max": (-1_000_000, 1_000_000),
     "dataset.image_size": (4, 4096),
     "dataset.num_workers": (0, 256),
     "model.hidden": (1, 1_000_000),
@@ -77,6 +83,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "train.accumulate_batches": (1, 10_000),
     "train.overfit_batches": (0, 1_000_000),
 }
+# Fields that may be negative: their lower bound is checked here too.
+SIGNED_FIELDS = frozenset({"dataset.slope", "dataset.intercept", "dataset.x_min", "dataset.x_max"})
 # Integer fields where `auto` is written as 0 (the value is chosen from the data at set-up).
 AUTO_ZERO_FIELDS = frozenset({"train.epochs"})
 # Integers outside this range do not fit the 64-bit C integers torch, time and the OS use.
@@ -110,13 +118,16 @@ def out_of_int64(name: str, value: int, raw: str | None = None) -> str | None:
 
 
 def limit_problems(config: Any) -> list[tuple[str, str]]:
-    """Every value above its field's upper bound: (field, one line with the field's range)."""
+    """Every value above its field's upper bound (or below the lower one, for signed fields):
+    (field, one line with the field's range)."""
     out: list[tuple[str, str]] = []
-    for name, (_low, high) in LIMITS.items():
+    for name, (low, high) in LIMITS.items():
         section, key = name.split(".")
         values = getattr(getattr(config, section), key)
+        lowest = low if name in SIGNED_FIELDS else float("-inf")
         for value in values if isinstance(values, list) else [values]:
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > high:
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and not lowest <= value <= high:
                 out.append((name, f"{name} must be {range_text(name)}, got {shown(value)}"))
                 break
     hidden = [h for h in config.model.hidden if isinstance(h, int) and not isinstance(h, bool)]

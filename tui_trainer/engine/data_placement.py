@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import BatchSampler, DataLoader, TensorDataset
 
+from tui_trainer.engine.augment import augment_batches
 from tui_trainer.engine.config import DatasetConfig
 from tui_trainer.engine.datasets.base import DatasetSplits, Normalizer, Split
 from tui_trainer.engine.distributed import shard_indices
@@ -55,6 +56,7 @@ class PlacedData:
     world_size: int = 1
     # Off for the overfit check (`train.overfit_batches`): the same batches every epoch.
     shuffle: bool = True
+    augment: str = "none"  # dataset.augment, resolved (engine/augment.py)
 
     @property
     def samples_per_epoch(self) -> int:
@@ -67,9 +69,11 @@ class PlacedData:
         return full + (1 if rest > 1 or (rest == 1 and not self.drop_single) else 0)
 
     def batches(self, generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        if self.mode == "tensor":
-            return self._tensor_batches(generator)
-        return self._loader_batches(generator)
+        """One epoch of training batches on the device, augmented as `dataset.augment` says."""
+        batches = (
+            self._tensor_batches(generator) if self.mode == "tensor" else self._loader_batches(generator)
+        )
+        return augment_batches(batches, self.augment, generator, self.rank)
 
     def epoch_order(self, generator: torch.Generator) -> torch.Tensor:
         """This rank's sample order for one epoch. Shuffled on the CPU generator so runs are
@@ -141,4 +145,5 @@ def place_data(
         device=device,
         num_workers=cfg.num_workers,
         target_scaling=target_scaling,
+        augment="none" if cfg.augment == "auto" else cfg.augment,
     )

@@ -9,8 +9,21 @@ method that handles it (`listener_method`): a new event type is one class here p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from tui_trainer.engine.model_stats import (
+    ActivationHealth,
+    ConvFilters,
+    FeatureMaps,
+    FeatureMapSummary,
+    HealthWarning,
+    LayerHealth,
+    LinearFit,
+    ParameterStats,
+    build,
+    plain,
+)
 
 if TYPE_CHECKING:  # events are imported by the UI before torch is loaded
     import torch
@@ -170,6 +183,61 @@ class Evaluation:
 
 
 @dataclass
+class ModelStats:
+    """The model's insides at the end of epoch `epoch` (after `step` steps): see
+    `engine.model_stats` and docs/inside.md. Stored a line per collection in model_stats.jsonl
+    (`as_record`); the arrays for drawing (filters, feature maps, histograms) are not."""
+
+    listener_method: ClassVar[str] = "on_model_stats"
+    epoch: int  # 0-based
+    step: int
+    parameters: list[ParameterStats] = field(default_factory=list)
+    layers: list[LayerHealth] = field(default_factory=list)
+    activations: list[ActivationHealth] = field(default_factory=list)
+    warnings: list[HealthWarning] = field(default_factory=list)
+    probe_samples: int = 0  # validation samples the activations were measured on
+    linear_fit: LinearFit | None = None
+    feature_maps: list[FeatureMapSummary] = field(default_factory=list)  # of `probe_sample`
+    probe_sample: str = ""  # which sample the feature maps are of, e.g. "test sample 1"
+    filters: ConvFilters | None = None  # the first conv layer's kernels
+    feature_map_arrays: list[FeatureMaps] = field(default_factory=list)
+    # CPU copies of each parameter ("weights/<name>") and gradient ("grads/<name>"), with TensorBoard on.
+    histograms: dict[str, Any] = field(default_factory=dict)
+
+    _PARTS: ClassVar[dict[str, type]] = {
+        "parameters": ParameterStats,
+        "layers": LayerHealth,
+        "activations": ActivationHealth,
+        "warnings": HealthWarning,
+        "feature_maps": FeatureMapSummary,
+    }
+
+    def as_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"epoch": self.epoch + 1, "step": self.step}
+        for key in self._PARTS:
+            record[key] = [plain(asdict(part)) for part in getattr(self, key)]
+        record["probe_samples"] = self.probe_samples
+        record["probe_sample"] = self.probe_sample
+        record["linear_fit"] = plain(asdict(self.linear_fit)) if self.linear_fit else None
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ModelStats:
+        """A stored line back as an event (without the arrays); ValueError/TypeError if malformed."""
+        fit = record.get("linear_fit")
+        stats = cls(
+            epoch=int(record["epoch"]) - 1,
+            step=int(record.get("step", 0)),
+            probe_samples=int(record.get("probe_samples", 0)),
+            probe_sample=str(record.get("probe_sample", "")),
+            linear_fit=build(LinearFit, fit) if fit else None,
+        )
+        for key, kind in cls._PARTS.items():
+            setattr(stats, key, [build(kind, item) for item in record.get(key) or []])
+        return stats
+
+
+@dataclass
 class RunPaused:
     listener_method: ClassVar[str] = "on_pause"
     step: int
@@ -216,6 +284,7 @@ Event = (
     | BatchEnd
     | EpochEnd
     | Evaluation
+    | ModelStats
     | RunPaused
     | RunResumed
     | SettingsChanged
@@ -250,6 +319,9 @@ class EventListener:
         pass
 
     def on_evaluation(self, event: Evaluation) -> None:
+        pass
+
+    def on_model_stats(self, event: ModelStats) -> None:
         pass
 
     def on_pause(self, event: RunPaused) -> None:

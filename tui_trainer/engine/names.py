@@ -26,6 +26,10 @@ NORMALIZATIONS = ("standardize", "minmax", "none")
 LOADERS = ("auto", "tensor", "dataloader")
 # What a csv: target means: auto guesses from its values (see datasets/csv_file.py).
 TASKS = ("auto", "classification", "regression")
+# Where the linear toy's x values lie in [x_min, x_max]: uniformly at random, or evenly spaced.
+X_SPACINGS = ("random", "even")
+# Training-batch augmentation of image sets (engine/augment.py); auto is decided per dataset.
+AUGMENTATIONS = ("auto", "none", "flip", "crop", "flip+crop")
 # Mixed precision: auto is float32 everywhere (engine/precision.py says why); bf16/fp16 opt in.
 AMP_MODES = ("auto", "off", "bf16", "fp16")
 

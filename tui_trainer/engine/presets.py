@@ -14,9 +14,10 @@ from pathlib import Path
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
 
-# The repository's assets/ folder (an editable install or a checkout); TUI_TRAINER_PRESETS
-# points elsewhere, e.g. for a wheel installed without the repository.
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "presets"
+# An installed wheel holds assets/ as the package tui_trainer.assets (pyproject.toml); a checkout
+# or an editable install has it beside the package. TUI_TRAINER_PRESETS points elsewhere.
+INSTALLED_DIR = Path(__file__).resolve().parents[1] / "assets" / "presets"
+CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "assets" / "presets"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,14 @@ class Preset:
 
 
 def presets_dir() -> Path:
-    return Path(os.environ.get("TUI_TRAINER_PRESETS") or PRESETS_DIR)
+    chosen = os.environ.get("TUI_TRAINER_PRESETS")
+    if chosen:
+        return Path(chosen)
+    return INSTALLED_DIR if INSTALLED_DIR.is_dir() else CHECKOUT_DIR
+
+
+def preset_names() -> list[str]:
+    return sorted(path.stem for path in presets_dir().glob("*.toml"))
 
 
 def list_presets() -> list[Preset]:
@@ -41,10 +49,11 @@ def list_presets() -> list[Preset]:
 
 def load_preset(name: str) -> TrainConfig:
     """The preset's config; ConfigError naming the valid presets for an unknown name."""
+    names = preset_names()
+    if name not in names:  # also keeps a name like ../x from reading files outside the folder
+        valid = ", ".join(names) or f"none found in {presets_dir()}"
+        raise ConfigError(f"unknown preset {name!r}; valid: {valid} (tui-trainer --presets describes them)")
     path = presets_dir() / f"{name}.toml"
-    if not path.is_file():
-        names = ", ".join(p.name for p in list_presets()) or "none found"
-        raise ConfigError(f"unknown preset {name!r}; valid: {names} (tui-trainer --presets lists them)")
     data = _read(path)
     data.pop("preset", None)
     try:

@@ -13,7 +13,15 @@ import numpy as np
 import torch
 
 from tui_trainer.engine.config import ConfigError, TrainConfig
-from tui_trainer.engine.events import BatchEnd, EpochEnd, Evaluation, EventListener, RunFinished, RunStarted
+from tui_trainer.engine.events import (
+    BatchEnd,
+    EpochEnd,
+    Evaluation,
+    EventListener,
+    ModelStats,
+    RunFinished,
+    RunStarted,
+)
 from tui_trainer.engine.rundir.layout import TENSORBOARD_DIR
 
 CELL_PIXELS = 12  # each confusion cell becomes a square this wide in the image
@@ -94,6 +102,24 @@ class TensorBoardLogger(EventListener):
             writer.add_image(f"{event.split}/confusion", confusion_image(event.confusion), epoch)
             writer.add_text(f"{event.split}/confusion", confusion_markdown(event), epoch)
         writer.flush()
+
+    def on_model_stats(self, event: ModelStats) -> None:
+        """Histograms of every parameter and its gradient, and each layer's health as scalars."""
+        writer = self.writer
+        if writer is None:
+            return
+        epoch = event.epoch + 1
+        for tag, values in event.histograms.items():
+            if values.numel() and bool(values.isfinite().all()):  # add_histogram refuses NaN
+                writer.add_histogram(tag, values, epoch)
+        for layer in event.layers:
+            for key in ("weight_norm", "grad_norm", "update_ratio"):
+                value = getattr(layer, key)
+                if value is not None:
+                    writer.add_scalar(f"health/{layer.name}/{key}", value, epoch)
+        for act in event.activations:
+            if act.dead_fraction is not None:
+                writer.add_scalar(f"health/{act.name}/dead_fraction", act.dead_fraction, epoch)
 
     def on_run_end(self, event: RunFinished) -> None:
         if self.writer is None:

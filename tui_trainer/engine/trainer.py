@@ -21,14 +21,7 @@ from torch import nn
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.apply_changes import apply_changes, apply_requested_changes
 from tui_trainer.engine.auto_settings import resolve_for_data
-from tui_trainer.engine.callbacks import (
-    Callback,
-    ChangeLog,
-    Checkpointing,
-    EarlyStopping,
-    OverfitCheck,
-    RunWriter,
-)
+from tui_trainer.engine.callbacks import Callback, ChangeLog, EarlyStopping, loop_callbacks
 from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import build_loss, build_optimizer, build_scheduler
 from tui_trainer.engine.config import TrainConfig
@@ -91,11 +84,10 @@ class Trainer:
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
         self.change_log = ChangeLog()
-        # The overfit check first: its hint must be the run's reason before RunWriter writes it.
-        # Checkpointing last (as Lightning does): it saves the state the others reached this epoch.
-        overfit = [OverfitCheck(config.train.overfit_batches)] if config.train.overfit_batches else []
-        self.callbacks: list[Callback] = [*overfit, self.early_stopping, self.change_log, RunWriter()]
-        self.callbacks += [*(callbacks or []), Checkpointing()]
+        overfit = config.train.overfit_batches
+        self.callbacks: list[Callback] = loop_callbacks(
+            self.early_stopping, self.change_log, callbacks or [], overfit
+        )
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []

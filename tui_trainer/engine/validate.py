@@ -23,6 +23,14 @@ def data_problems(config: TrainConfig, meta: DatasetMeta) -> list[Problem]:
                 f"({meta.n_train} samples of {meta.name}); lower it",
             )
         )
+    if config.dataset.augment not in ("auto", "none") and not meta.is_image:
+        out.append(
+            Problem(
+                "dataset.augment",
+                f"dataset.augment={config.dataset.augment} flips and crops images; dataset {meta.name} "
+                "is not an image set — use dataset.augment=none",
+            )
+        )
     if config.model.layers:
         try:
             infer_shapes(

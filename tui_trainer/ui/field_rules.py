@@ -26,6 +26,8 @@ SCHEDULER_FIELDS = {
     "scheduler.patience": ("plateau",),
 }
 
+# The linear toy's own fields.
+LINEAR_KEYS = ("dataset.slope", "dataset.intercept", "dataset.x_min", "dataset.x_max", "dataset.x_spacing")
 # Fields whose value changes the dataset's metadata (sizes, classes), so it is loaded again.
 DATA_KEYS = (
     "dataset.name",
@@ -38,6 +40,7 @@ DATA_KEYS = (
     "dataset.target",
     "dataset.image_size",
     "dataset.grayscale",
+    *LINEAR_KEYS,
 )
 
 
@@ -55,6 +58,7 @@ def meta_key(config: TrainConfig) -> tuple:
         d.target,
         d.task,
         d.data_dir,
+        (d.slope, d.intercept, d.x_min, d.x_max, d.x_spacing),
         dataset_files_signature(d),
     )
 
@@ -75,6 +79,10 @@ def shown_fields(config: TrainConfig, meta: DatasetMeta | None) -> dict[str, boo
         "dataset.grayscale": kind == "folder",
         "dataset.n_samples": toy,
         "dataset.noise": toy,
+        **{key: config.dataset.name == "linear" for key in LINEAR_KEYS},
+        # Shown for image sets, and wherever a value is set that the dataset refuses.
+        "dataset.augment": (meta is not None and meta.is_image)
+        or config.dataset.augment not in ("auto", "none"),
         "dataset.target_normalization": not classes,
         "loss.one_hot": classes,
         "loss.class_weights": classes,

@@ -8,6 +8,7 @@ from textual.widgets import Select, Static
 from tui_trainer.engine import (
     ACTIVATIONS,
     AMP_MODES,
+    AUGMENTATIONS,
     CLASS_WEIGHTS,
     INITS,
     LOADERS,
@@ -19,6 +20,7 @@ from tui_trainer.engine import (
     SCHEDULERS,
     TARGET_NORMALIZATIONS,
     TASKS,
+    X_SPACINGS,
     TrainConfig,
     dataset_specs,
 )
@@ -72,6 +74,14 @@ class DatasetPanel(SetupPanel):
         # Toys only: how many points are generated, and how noisy.
         yield text_field("samples", "dataset.n_samples", d.n_samples)
         yield text_field("noise", "dataset.noise", d.noise)
+        # The linear toy only: its line y = slope·x + intercept and where its x values lie.
+        yield text_field("slope", "dataset.slope", d.slope)
+        yield text_field("intercept", "dataset.intercept", d.intercept)
+        yield text_field("x from", "dataset.x_min", d.x_min)
+        yield text_field("x to", "dataset.x_max", d.x_max)
+        yield select_field("x spacing", "dataset.x_spacing", _choices(X_SPACINGS), d.x_spacing)
+        # Image sets only: flips and crops of the training batches.
+        yield select_field("augment", "dataset.augment", _choices(AUGMENTATIONS), d.augment)
         yield select_field("inputs", "dataset.normalization", _choices(NORMALIZATIONS), d.normalization)
         yield select_field("target", "dataset.target_normalization", target_choices(), d.target_normalization)
         yield select_field("loader", "dataset.loader", _choices(LOADERS), d.loader)

@@ -40,10 +40,11 @@ class Checkpointing(Callback):
         # A run stopped in its first epoch can be resumed too: the initial state waits in memory
         # and is written at the end. Only a kill -9 in the first epoch leaves no last.pt, and it
         # loses nothing a fresh start would not redo.
-        # Every rank captures (under torchrun the capture is a collective); rank 0 alone keeps it.
+        # Under torchrun every rank takes part in the capture (a collective); rank 0 keeps it.
         if trainer.progress.start_epoch == 0:
             state = self._capture(trainer, copy=True)
-            self.pending_last = state if trainer.run_dir is not None else None
+            if trainer.run_dir is not None:
+                self.pending_last = state
 
     def on_epoch_end(self, trainer: Any, epoch: EpochEnd) -> None:
         if trainer.run_dir is None:

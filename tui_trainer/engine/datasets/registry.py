@@ -176,7 +176,7 @@ def _register_defaults() -> None:
         ("circles", "2-D, circle in a circle"),
         ("xor", "2-D, XOR quadrants"),
         ("blobs", "2-D, 4 Gaussian blobs"),
-        ("linear", "1-D regression, y = 2x + 1"),
+        ("linear", "1-D regression, y = 2x + 1 (dataset.slope, intercept, x_min, x_max)"),
         ("sine", "1-D regression, y = sin(x)"),
     ):
         register(DatasetSpec(name, LazyLoader(package + "toys", name), "toy", text))

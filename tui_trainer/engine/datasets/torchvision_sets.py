@@ -215,6 +215,8 @@ def register_all(register, spec_type) -> None:
                 "torchvision",
                 f"{vision.description}; {vision.n_train:,} train + {vision.n_test:,} test, {size}",
                 needs_download=True,
+                # Photos stay photos when mirrored or shifted; digits and letters do not.
+                recommended={"dataset.augment": "flip+crop"} if vision.family == "cifar" else {},
             )
         )
 

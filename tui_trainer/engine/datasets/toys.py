@@ -98,9 +98,15 @@ def _regression(name: str, x: torch.Tensor, y: torch.Tensor, text: str) -> Loade
 
 def linear(cfg: DatasetConfig, seed: int) -> LoadedData:
     g = _generator(seed)
-    x = torch.rand(cfg.n_samples, generator=g) * 4 - 2
-    y = 2 * x + 1 + torch.randn(cfg.n_samples, generator=g) * cfg.noise
-    return _regression("linear", x, y, "y = 2x + 1 + noise")
+    low, high = cfg.x_min, cfg.x_max
+    if cfg.x_spacing == "even":
+        x = torch.linspace(low, high, cfg.n_samples)
+    else:
+        x = torch.rand(cfg.n_samples, generator=g) * (high - low) + low
+    y = cfg.slope * x + cfg.intercept + torch.randn(cfg.n_samples, generator=g) * cfg.noise
+    line = f"y = {cfg.slope:g}x {'-' if cfg.intercept < 0 else '+'} {abs(cfg.intercept):g}"
+    noise = f" + noise ({cfg.noise:g})" if cfg.noise > 0 else ""
+    return _regression("linear", x, y, f"{line}{noise}, x in [{low:g}, {high:g}]")
 
 
 def sine(cfg: DatasetConfig, seed: int) -> LoadedData:

@@ -3,7 +3,8 @@ spells a file name. Torch-free and standard library only: `--help` and the Runs 
 
 A run directory, `<output_dir>/<YYYYmmdd-HHMMSS>-<name>[-N]/`:
 config.toml (the config as run), preprocessing.json (how raw inputs become model inputs, learned
-from the training split), metrics.jsonl (a line per finished epoch), summary.json (written
+from the training split), metrics.jsonl (a line per finished epoch), model_stats.jsonl (a
+line per collection of the model's statistics, `engine.model_stats`), summary.json (written
 when the run ends), model.pt (the weights when it ended), last.pt and best.pt (full training state,
 see `engine.checkpoint`), `.lock` while a process trains it, `tensorboard/` when asked for, and
 the exports (model.onnx, model-best.torchscript.pt...).
@@ -25,6 +26,7 @@ from pathlib import Path
 CONFIG_FILE = "config.toml"
 PREPROCESSING_FILE = "preprocessing.json"
 METRICS_FILE = "metrics.jsonl"
+MODEL_STATS_FILE = "model_stats.jsonl"
 SUMMARY_FILE = "summary.json"
 MODEL_FILE = "model.pt"
 LAST_CHECKPOINT = "last.pt"

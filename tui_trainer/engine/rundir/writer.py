@@ -19,6 +19,7 @@ from tui_trainer.engine.rundir.layout import (
     CONFIG_FILE,
     METRICS_FILE,
     MODEL_FILE,
+    MODEL_STATS_FILE,
     PREPROCESSING_FILE,
     SUMMARY_FILE,
     SWEEP_PREFIX,
@@ -45,6 +46,7 @@ class RunDirectory:
         self.metrics: list[dict[str, Any]] = []
         self.lock = lock
         self._metrics_file: Any = None  # metrics.jsonl open for appending, from the first epoch
+        self._stats_file: Any = None  # model_stats.jsonl, likewise
 
     def close(self) -> None:
         """metrics.jsonl made durable, then the lock given up: another process may resume from now on."""
@@ -54,6 +56,9 @@ class RunDirectory:
             finally:
                 self._metrics_file.close()
                 self._metrics_file = None
+        if self._stats_file is not None:
+            self._stats_file.close()
+            self._stats_file = None
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -93,6 +98,7 @@ class RunDirectory:
         # Lines past the checkpoint (epochs a kill -9 lost from last.pt) go, once, before appending.
         text = "".join(json.dumps(r) + "\n" for r in run_dir.metrics)
         atomic_write_text(run_dir.path / METRICS_FILE, text)
+        _drop_model_stats_after(run_dir.path / MODEL_STATS_FILE, len(run_dir.metrics))
         return run_dir
 
     def write_config(self, config: TrainConfig, preprocessing: Preprocessing | None = None) -> None:
@@ -111,6 +117,14 @@ class RunDirectory:
             self._metrics_file = open(self.path / METRICS_FILE, "a", encoding="utf-8")  # noqa: SIM115
         self._metrics_file.write(json.dumps(record) + "\n")
         self._metrics_file.flush()
+
+    def append_model_stats(self, record: dict[str, Any]) -> None:
+        # Appended and flushed like metrics.jsonl, but never fsynced: the statistics describe the
+        # run; nothing resumes from them.
+        if self._stats_file is None:
+            self._stats_file = open(self.path / MODEL_STATS_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        self._stats_file.write(json.dumps(record) + "\n")
+        self._stats_file.flush()
 
     def sync_metrics(self) -> None:
         """metrics.jsonl on disk up to the newest line (called with each checkpoint write and at the end)."""
@@ -133,6 +147,25 @@ class RunDirectory:
         if normalizer is not None:
             payload["normalizer"] = normalizer
         atomic_write(self.path / MODEL_FILE, lambda handle: torch.save(payload, handle))
+
+
+def _drop_model_stats_after(path: Path, epochs: int) -> None:
+    """Keep the statistics of the first `epochs` epochs only: a resume trains the later ones again
+    (and a stopped run's last line described an unfinished epoch)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return
+    kept = []
+    for line in lines:
+        try:
+            epoch = json.loads(line)["epoch"]
+        except (ValueError, KeyError, TypeError):
+            continue  # a line torn by a power cut
+        if isinstance(epoch, int) and epoch <= epochs:
+            kept.append(line)
+    if len(kept) != len(lines):
+        atomic_write_text(path, "".join(line + "\n" for line in kept))
 
 
 def environment_info() -> dict[str, str]:
