@@ -4,12 +4,13 @@ off the loss curve.
 
 From `start_lr` (1e-7) to `end_lr` (10), one optimizer update per point, `max_steps` (100) updates
 or one epoch, whichever is less. The loss is smoothed (a debiased exponential moving average,
-`smoothing` 0.98, as fastai) and the test stops once it exceeds `diverge_factor` (4) times its best.
-Two suggestions, as fastai shows them: the rate where the smoothed loss falls fastest against
-log(lr) (`steepest_lr`, Lightning's choice) and the rate of the lowest smoothed loss divided by 10
-(`minimum_lr`, the one `suggested_lr` and `--find-lr --apply` use: on small, noisy sets — a few
-hundred samples, batches of 8 — the steepest point wandered to 1e-6 on a flat stretch of noise,
-while the minimum ÷ 10 stayed within a factor of 3 of the known best rate).
+`smoothing` 0.98 per point for 100 points, as fastai; a shorter test averages over the same share
+of its points) and the test stops once it exceeds `diverge_factor` (4) times its best. Two
+suggestions, as fastai shows them: the rate where the smoothed loss falls fastest against log(lr)
+(`steepest_lr`, Lightning's choice) and the rate of the lowest smoothed loss divided by 10
+(`minimum_lr`, the one `suggested_lr` and `--find-lr --apply` use: on a linear toy whose best rate
+is known to be 0.5, with 210 samples in batches of 8, the steepest point sat at 4e-7 on a flat
+stretch of noise while the minimum ÷ 10 said 0.49; with 1,400 samples both were within 4×).
 
 Nothing of a run changes: the model is a copy (or built afresh from the config), the optimizer
 is new, and every random state it draws from — torch's, CUDA's, Python's, NumPy's and the run's
