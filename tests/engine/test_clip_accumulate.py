@@ -4,6 +4,7 @@ batch of N·B, DDP skips the gradient sync on the batches before an update, and 
 both continues exactly."""
 
 import contextlib
+import copy
 import json
 from pathlib import Path
 
@@ -156,3 +157,18 @@ def test_a_resumed_run_with_clipping_and_accumulation_continues_exactly(tmp_path
 
     assert numbers(resumed.run_dir) == numbers(straight.run_dir)
     assert "clipped_fraction" in numbers(resumed.run_dir)[-1]
+
+
+def test_clipping_scales_the_gradients_as_torch_clip_grad_norm_does():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    reference = copy.deepcopy(model)
+    x, y = batch()
+    nn.functional.mse_loss(reference(x), y).backward()
+    expected_norm = nn.utils.clip_grad_norm_(list(reference.parameters()), 0.5)
+    step = make_step(model, clip=0.5)
+    step.start_epoch(1, 16, 16)
+    step(x, y, 1)
+    for mine, theirs in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(mine.grad, theirs.grad)
+    assert int(step.clipped) == 1 and float(expected_norm) > 0.5
