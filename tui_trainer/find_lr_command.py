@@ -93,11 +93,11 @@ def loss_plot(result: LRFinderResult, width: int) -> str:
     plt.theme("clear")
     plt.xscale("log")
     plt.plot(result.lrs, result.losses, marker="braille")
-    # The y range ends where the curve leaves the suggestions' part: a diverged loss would
-    # squash the rest into one line.
-    shown = result.losses[: len(result.losses) - max(1, round(len(result.losses) / 20))] or result.losses
-    top, bottom = max(shown), min(shown)
-    margin = (top - bottom) * 0.05 or abs(top) * 0.05 or 1.0
+    # The y range is the curve's up to its lowest point: the divergence after it would squash
+    # the descent, the part that matters, into a few rows.
+    lowest = min(range(len(result.losses)), key=result.losses.__getitem__)
+    top, bottom = max(result.losses[: lowest + 1]), result.losses[lowest]
+    margin = (top - bottom) * 0.1 or abs(top) * 0.05 or 1.0
     plt.ylim(bottom - margin, top + margin)
     if result.steepest_lr is not None:
         plt.vline(result.steepest_lr, "red")
