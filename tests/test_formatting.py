@@ -95,6 +95,27 @@ def test_the_run_header_names_a_layer_stack_not_an_mlp():
     assert model_line("model.layers=lenet5").startswith("model: layers lenet5, relu,")
 
 
+def test_the_progress_stats_show_the_clipped_share_only_when_clipping_is_on():
+    from tui_trainer.engine.events import BatchEnd
+    from tui_trainer.formatting import format_lr, format_progress_stats
+
+    report = BatchEnd(
+        epoch=0,
+        step=5,
+        total_steps=50,
+        loss=0.41234,
+        step_losses=[0.41234],
+        first_step=5,
+        samples_per_sec=12345.4,
+        epoch_fraction=0.5,
+        accuracy=0.875,
+    )
+    assert format_progress_stats(report) == "loss 0.4123  acc 87.50%  12,345 samples/s"
+    report.clipped_fraction = 0.125
+    assert format_progress_stats(report) == "loss 0.4123  acc 87.50%  clipped 12%  12,345 samples/s"
+    assert (format_lr(0.0031623), format_lr(1e-7), format_lr(10.0)) == ("0.00316", "1e-07", "10")
+
+
 def test_a_linear_fit_reads_as_an_equation():
     assert format_linear_equation([2.0], 1.0, ["x"]) == "y = 2.00·x + 1.00"
     assert format_linear_equation([-0.5, 3.0], -1.25, ["x1", "x2"], "price") == (

@@ -24,8 +24,9 @@ from tui_trainer.engine import (
     RunPaused,
     RunResumed,
     RunStarted,
+    SettingsChanged,
 )
-from tui_trainer.formatting import format_amount, format_epoch_line, format_percent, format_rate, run_header
+from tui_trainer.formatting import format_amount, format_epoch_line, format_progress_stats, run_header
 
 
 class BatchReporter(EventListener):
@@ -77,9 +78,17 @@ class BatchReporter(EventListener):
     def on_resume(self, event: RunResumed) -> None:
         self.console.print(f"resumed at step {event.step}", markup=False)
 
+    def on_settings_change(self, event: SettingsChanged) -> None:
+        # The change itself is in the log; the epoch bar's "epoch 3/N" follows a changed length.
+        self.epochs = event.epochs
+
     def on_run_end(self, event: RunFinished) -> None:
         self._stop_data_bar()
         self._stop_progress()
+
+    def end_data_progress(self) -> None:
+        """A dataset load reported through this reporter is over: its bar goes."""
+        self._stop_data_bar()
 
     def _data_progress(self, event: DataProgress) -> None:
         amount = format_amount(event.what, event.done, event.total)
@@ -151,14 +160,11 @@ class BatchReporter(EventListener):
                 total=self.steps_per_epoch,
                 description=f"epoch {event.epoch + 1}/{self.epochs}",
             )
-        stats = f"loss {event.loss:.4f}"
-        if event.accuracy is not None:
-            stats += f"  acc {format_percent(event.accuracy)}"
-        stats += f"  {format_rate(event.samples_per_sec)}"
+        stats = format_progress_stats(event)
         progress.update(
             self.epoch_task, completed=round(event.epoch_fraction * self.steps_per_epoch), stats=stats
         )
-        progress.update(self.run_task, completed=event.step)
+        progress.update(self.run_task, completed=event.step, total=event.total_steps)
 
     def _stop_progress(self) -> None:
         if self.progress is not None:

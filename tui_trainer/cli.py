@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  torchrun --nproc_per_node=4 -m tui_trainer --batch my.toml   DistributedDataParallel\n"
         "  tui-trainer --resume runs/20250101-120000-digits-64x32-adam   continue a stopped run\n"
         "  tui-trainer --resume runs/ID --set train.epochs=30             train a finished run longer\n"
+        "  tui-trainer --resume runs/ID --set optimizer.lr=1e-4            continue with a lower rate\n"
+        "  tui-trainer --find-lr my.toml --apply        find a learning rate, then train with it\n"
         "  tui-trainer --export onnx runs/ID                          export a finished run's model\n"
         "  tui-trainer --predict new.csv runs/ID --out predictions.csv   predict with a trained run\n"
         "  tui-trainer --inspect runs/ID                             look inside a run's trained model\n"
@@ -104,8 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--resume",
         metavar="RUN_DIR",
-        help="continue a run headless from RUN_DIR/last.pt, appending to the same directory "
-        "(only train.epochs, train.patience and similar run-length fields may change with --set)",
+        help="continue a run headless from RUN_DIR/last.pt, appending to the same directory; --set "
+        "may change run-length fields (train.epochs, ...) and the optimizer's and schedule's settings "
+        "(optimizer.lr, momentum, betas, weight_decay, clip_grad_norm, scheduler.*, dataset.batch_size, "
+        "train.accumulate_batches): recorded as changes in metrics.jsonl",
+    )
+    parser.add_argument(
+        "--find-lr",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="CONFIG",
+        help="run the learning-rate range test headless (1e-7 to 10, ~100 steps on a copy of the model) "
+        "and plot loss against learning rate with the suggested rates; CONFIG as for --batch",
+    )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="with --find-lr: then train the config with the suggested rate (the minimum ÷ 10), as --batch",
     )
     parser.add_argument(
         "--tensorboard",
@@ -184,8 +202,9 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
             )
         config = TrainConfig.load(resume_config_path(args.resume))
     else:
-        path = args.batch if args.batch else args.config
-        if args.batch is not None and args.batch and args.config:
+        given = args.batch or args.find_lr  # `--batch FILE` / `--find-lr FILE`
+        path = given or args.config
+        if given and args.config:
             raise ConfigError("give the config file once: either `--batch FILE` or `FILE`, not both")
         config = starting_config(path, args.preset)
     overrides = list(args.overrides)
@@ -263,9 +282,16 @@ def _main(args: argparse.Namespace) -> int:
         from tui_trainer.inspect_command import inspect_and_report
 
         return inspect_and_report(args.inspect)
-    if args.export and args.batch is None and not args.resume and not args.print_config:
+    headless = args.batch is not None or args.resume or args.find_lr is not None
+    if args.export and not headless and not args.print_config:
         return export_only(args)
     try:
+        if args.apply and args.find_lr is None:
+            raise ConfigError("--apply goes with --find-lr: tui-trainer --find-lr [CONFIG] --apply")
+        if args.find_lr is not None and (args.batch is not None or args.resume or args.sweep or args.search):
+            raise ConfigError(
+                "--find-lr runs on its own: give it the config, not --batch, --resume, --sweep or --search"
+            )
         if args.sweep and args.batch is None:
             raise ConfigError(
                 "--sweep runs headless: add --batch (e.g. tui-trainer --batch my.toml --sweep ...)"
@@ -289,6 +315,11 @@ def _main(args: argparse.Namespace) -> int:
         from tui_trainer.runs_command import print_runs
 
         return print_runs(args.runs or config.train.output_dir, as_json=args.json)
+
+    if args.find_lr is not None:
+        from tui_trainer.find_lr_command import run_find_lr
+
+        return run_find_lr(config, args.apply, export=args.export, weights=args.weights)
     if args.resume_search:
         from tui_trainer.search import resume_search
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tui_trainer.engine.events import EpochEnd, RunStarted
+    from tui_trainer.engine.events import BatchEnd, EpochEnd, RunStarted
 
 MISSING = "-"  # a value not known (yet)
 
@@ -26,6 +26,11 @@ def format_count(value: int) -> str:
 
 def format_loss(value: float | None) -> str:
     return MISSING if value is None else f"{value:.4f}"
+
+
+def format_lr(value: float | None) -> str:
+    """A learning rate in three significant digits: "0.00316", "1e-07", "10"."""
+    return MISSING if value is None else f"{value:.3g}"
 
 
 def format_number(value: float | None) -> str:
@@ -71,6 +76,17 @@ def compact_rate(value: float) -> str:
     if value >= 1e4:
         return f"{value / 1e3:.0f}k"
     return f"{value:,.0f}"
+
+
+def format_progress_stats(event: BatchEnd) -> str:
+    """A progress report for a bar: `loss 0.4123  acc 87.50%  clipped 12%  12,345 samples/s`
+    (accuracy for classification, the clipped share of updates when clipping is on)."""
+    stats = f"loss {event.loss:.4f}"
+    if event.accuracy is not None:
+        stats += f"  acc {format_percent(event.accuracy)}"
+    if event.clipped_fraction is not None:
+        stats += f"  clipped {format_percent(event.clipped_fraction, 0)}"
+    return f"{stats}  {format_rate(event.samples_per_sec)}"
 
 
 def format_epoch_line(event: EpochEnd) -> str:

@@ -195,7 +195,7 @@ async def test_resume_refused_by_the_engine_shows_its_reason(tmp_path):
     root = tmp_path / "runs"
     run_dir = make_run(root, "edited", epochs=2)
     config_file = run_dir / "config.toml"
-    config_file.write_text(config_file.read_text().replace("lr = 0.001", "lr = 0.5"))
+    config_file.write_text(config_file.read_text().replace('activation = "relu"', 'activation = "tanh"'))
     app = TrainerApp(toy_config(root))
     async with app.run_test(size=(100, 30)) as pilot:
         await open_runs(pilot)
@@ -205,7 +205,7 @@ async def test_resume_refused_by_the_engine_shows_its_reason(tmp_path):
         await wait_for(pilot, lambda: app.view.finished is not None, what="the refusal")
         assert app.view.finished.status == "failed"
         log_text = "".join(line.text for line in app.query_one("#log").lines)
-        assert "optimizer.lr cannot change on resume" in log_text
+        assert "model.activation cannot change on resume" in log_text
         assert any("cannot change on resume" in str(n.message) for n in notifications(app))
         assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 2
         assert not app.query_one(SetupColumn).locked

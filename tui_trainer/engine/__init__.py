@@ -6,6 +6,7 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - config: the one typed configuration and its parsing;
 - events and control: what a run reports, and how another thread steers it;
 - descriptions: datasets, losses, optimizers and models described without training;
+- tuning: settings a run may change part-way, and the learning-rate range test;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
   the one safe weights loader;
 - using a trained run: its saved preprocessing and predictions with its model.
@@ -43,6 +44,16 @@ _EXPORTS: dict[str, str] = {
     "TrainingControl": "control",
     "Trainer": "trainer",
     "warm_up": "warmup",
+    "SettingsChanged": "events",
+    # tuning: settings changed part-way, the learning-rate range test
+    "CHANGEABLE_FIELDS": "setting_changes",
+    "SettingChange": "setting_changes",
+    "setting_change_problems": "setting_changes",
+    "LRFinderResult": "lr_finder",
+    "LRFinderSettings": "lr_finder",
+    "RangeTestFailed": "lr_finder",
+    "find_lr": "lr_finder",
+    "find_lr_for_run": "lr_finder",
     # descriptions
     "dataset_specs": "datasets.registry",
     "find_spec": "datasets.registry",
@@ -132,6 +143,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "ACTIVATIONS",
+    "CHANGEABLE_FIELDS",
     "AMP_MODES",
     "CLASS_WEIGHTS",
     "INITS",
@@ -172,11 +184,14 @@ __all__ = [
     "InspectError",
     "LayerHealth",
     "LinearFit",
+    "LRFinderResult",
+    "LRFinderSettings",
     "LogMessage",
     "ModelStats",
     "ParameterStats",
     "ModelSnapshot",
     "REGRESSION_LOSSES",
+    "RangeTestFailed",
     "RunCurves",
     "RunFinished",
     "RunInUse",
@@ -186,6 +201,8 @@ __all__ = [
     "RunRecord",
     "RunResumed",
     "RunStarted",
+    "SettingChange",
+    "SettingsChanged",
     "SearchRecord",
     "TrainConfig",
     "Trainer",
@@ -206,6 +223,8 @@ __all__ = [
     "export_run",
     "feature_maps",
     "field_type",
+    "find_lr",
+    "find_lr_for_run",
     "is_search_dir",
     "is_sweep_dir",
     "find_spec",
@@ -224,6 +243,7 @@ __all__ = [
     "merge_batches",
     "output_size",
     "parse_value",
+    "setting_change_problems",
     "predict_files",
     "read_model_stats",
     "short_run_name",
@@ -271,11 +291,19 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         RunPaused,
         RunResumed,
         RunStarted,
+        SettingsChanged,
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
     from tui_trainer.engine.inspection import InspectError, RunInspection, WarningSpan, load_inspection
     from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
+    from tui_trainer.engine.lr_finder import (
+        LRFinderResult,
+        LRFinderSettings,
+        RangeTestFailed,
+        find_lr,
+        find_lr_for_run,
+    )
     from tui_trainer.engine.model import describe_model, output_size
     from tui_trainer.engine.model_probe import conv_filters, feature_maps
     from tui_trainer.engine.model_stats import (
@@ -342,6 +370,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.rundir.run_edits import RunEditError, delete_run, write_note
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file
     from tui_trainer.engine.rundir.writer import describe_write_error
+    from tui_trainer.engine.setting_changes import CHANGEABLE_FIELDS, SettingChange, setting_change_problems
     from tui_trainer.engine.trainer import Trainer
     from tui_trainer.engine.validate import data_problems
     from tui_trainer.engine.warmup import warm_up

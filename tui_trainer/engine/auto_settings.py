@@ -69,7 +69,10 @@ def resolve_for_data(
     """A copy of `config` with every `auto` decided for this dataset, and a log line for each choice."""
     config = config.copy()
     notes = []
-    applied = apply_recommended(config, recommended_settings(config.dataset.name))
+    recommended = recommended_settings(config.dataset.name)
+    if config.train.overfit_batches:  # its epochs are passes over N batches, not over the data
+        recommended.pop("train.epochs", None)
+    applied = apply_recommended(config, recommended)
     if applied:
         notes.append(
             f"{meta.name}: its recommended settings {', '.join(applied)} (set any of them to override)"
@@ -80,7 +83,10 @@ def resolve_for_data(
         config.loss.name = default_loss(meta.task)
         notes.append(f"loss.name auto: {config.loss.name} for {meta.task}")
     if config.train.epochs == 0:
-        epochs, steps = auto_epochs(meta.n_train, config.dataset.batch_size, world_size)
+        n_train = meta.n_train
+        if config.train.overfit_batches:  # the overfit check trains on its first N batches only
+            n_train = min(n_train, config.train.overfit_batches * config.dataset.batch_size)
+        epochs, steps = auto_epochs(n_train, config.dataset.batch_size, world_size)
         config.train.epochs = epochs
         stopping = ""
         if config.train.patience == 0:

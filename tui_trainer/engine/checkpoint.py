@@ -29,11 +29,14 @@ from tui_trainer.engine.events import EpochEnd
 from tui_trainer.engine.rundir.atomic import atomic_write
 from tui_trainer.engine.rundir.layout import LAST_CHECKPOINT
 from tui_trainer.engine.rundir.weights import WeightsFileError, load_weights_file
+from tui_trainer.engine.setting_changes import CHANGEABLE_FIELDS
 
 CHECKPOINT_FORMAT = 1
 
-# Fields a resume may change: they steer the run, not the numbers it produces on a given device.
-RESUMABLE_FIELDS = frozenset(
+# Fields a resume may change: those that steer the run, not the numbers it produces on a given
+# device, and the settings a paused run may change too (`engine.setting_changes`: they are applied
+# and recorded as changes).
+RESUMABLE_FIELDS = frozenset(CHANGEABLE_FIELDS) | frozenset(
     {
         "train.epochs",
         "train.patience",

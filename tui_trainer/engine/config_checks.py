@@ -152,6 +152,13 @@ def static_problems(
         out.append(
             Problem("optimizer.betas", f"optimizer.betas must be two numbers in [0, 1), got {o.betas}")
         )
+    if not o.clip_grad_norm >= 0:
+        out.append(
+            Problem(
+                "optimizer.clip_grad_norm",
+                f"optimizer.clip_grad_norm must be >= 0 (0 turns clipping off), got {o.clip_grad_norm}",
+            )
+        )
     if o.nesterov and o.name == "sgd" and o.momentum <= 0:
         out.append(Problem("optimizer.momentum", "optimizer.nesterov needs optimizer.momentum > 0"))
     _check_choice(out, "scheduler.name", s.name, SCHEDULERS)
@@ -186,6 +193,21 @@ def static_problems(
             Problem(
                 "train.checkpoint_every_s",
                 f"train.checkpoint_every_s must be >= 0 (0 = every epoch), got {t.checkpoint_every_s}",
+            )
+        )
+    if t.accumulate_batches < 1:
+        out.append(
+            Problem(
+                "train.accumulate_batches",
+                "train.accumulate_batches must be >= 1 (1 = an update per batch), "
+                f"got {t.accumulate_batches}",
+            )
+        )
+    if t.overfit_batches < 0:
+        out.append(
+            Problem(
+                "train.overfit_batches",
+                f"train.overfit_batches must be >= 0 (0 = off), got {t.overfit_batches}",
             )
         )
     if t.n_samples_shown < 0:

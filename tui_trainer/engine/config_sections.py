@@ -78,6 +78,8 @@ class OptimizerConfig:
     nesterov: bool = False
     weight_decay: float = 0.0
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    # Rescale the gradients when their total L2 norm exceeds this before each update; 0 = off.
+    clip_grad_norm: float = 0.0
 
 
 @dataclass
@@ -113,3 +115,9 @@ class TrainSettings:
     # They are always written on the first epoch, at the end, at a stop and before an early stop;
     # a kill -9 loses at most this many seconds of finished epochs (see docs/runs.md).
     checkpoint_every_s: float = 30.0
+    # Batches whose gradients are summed before each optimizer update: an effective batch of
+    # dataset.batch_size × this, in the memory of one batch (engine/optimizer_step.py).
+    accumulate_batches: int = 1
+    # > 0: the "can this model fit at all" check: train and validate on the first N batches only
+    # and stop once the training loss is near zero (engine/overfit.py); 0 = off.
+    overfit_batches: int = 0

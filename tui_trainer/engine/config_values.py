@@ -67,6 +67,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "optimizer.momentum": (0, 1),
     # Sensible weight decay is 0..0.1; at 10 the penalty dwarfs any loss and training diverges.
     "optimizer.weight_decay": (0, 10),
+    # Gradient norms of these models are 1e-3..1e2; a bound past 1e6 never clips anything.
+    "optimizer.clip_grad_norm": (0, 1_000_000),
     "scheduler.step_size": (1, 1_000_000),
     "scheduler.patience": (0, 1_000_000),
     "train.epochs": (1, 1_000_000),
@@ -77,6 +79,9 @@ LIMITS: dict[str, tuple[float, float]] = {
     "train.n_samples_shown": (0, 10_000),
     # A day: a longer gap would let a kill -9 lose more than a day's training.
     "train.checkpoint_every_s": (0, 86_400),
+    # An effective batch of batch_size × 10,000 is past any data set trained here.
+    "train.accumulate_batches": (1, 10_000),
+    "train.overfit_batches": (0, 1_000_000),
 }
 # Fields that may be negative: their lower bound is checked here too.
 SIGNED_FIELDS = frozenset({"dataset.slope", "dataset.intercept", "dataset.x_min", "dataset.x_max"})

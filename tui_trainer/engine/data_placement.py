@@ -54,6 +54,8 @@ class PlacedData:
     # Under torchrun each rank trains its own shard of every epoch's permutation.
     rank: int = 0
     world_size: int = 1
+    # Off for the overfit check (`train.overfit_batches`): the same batches every epoch.
+    shuffle: bool = True
     augment: str = "none"  # dataset.augment, resolved (engine/augment.py)
 
     @property
@@ -76,7 +78,10 @@ class PlacedData:
     def epoch_order(self, generator: torch.Generator) -> torch.Tensor:
         """This rank's sample order for one epoch. Shuffled on the CPU generator so runs are
         identical on every device, and every rank draws the same permutation."""
-        order = torch.randperm(len(self.train), generator=generator)
+        if self.shuffle:
+            order = torch.randperm(len(self.train), generator=generator)
+        else:
+            order = torch.arange(len(self.train))
         if self.world_size > 1:
             order = shard_indices(order, self.rank, self.world_size)
         return order
@@ -89,6 +94,7 @@ class PlacedData:
             yield x[idx], y[idx]
 
     def _loader_batches(self, generator: torch.Generator):
+        n_batches = self.batches_per_epoch  # a batch size changed mid-epoch applies from the next one
         dataset = TensorDataset(self.train.x, self.train.y)
         sampler = BatchSampler(self.epoch_order(generator).tolist(), self.batch_size, drop_last=False)
         # batch_size=None with a batch sampler: each worker fetch is one slice, no per-sample collate.
@@ -101,7 +107,7 @@ class PlacedData:
             persistent_workers=False,
         )
         for b, (xb, yb) in enumerate(loader):
-            if b >= self.batches_per_epoch:
+            if b >= n_batches:
                 break
             yield xb.to(self.device, non_blocking=True), yb.to(self.device, non_blocking=True)
 

@@ -76,6 +76,9 @@ class BatchEnd:
     eta_seconds: float | None = None
     # Training accuracy of the epoch so far (running, from the loop's own predictions); None for regression.
     accuracy: float | None = None
+    # Share of the epoch's optimizer updates so far whose gradients were clipped; None when
+    # clipping is off (optimizer.clip_grad_norm = 0).
+    clipped_fraction: float | None = None
 
 
 def merge_batches(earlier: BatchEnd, later: BatchEnd) -> BatchEnd:
@@ -264,6 +267,19 @@ class RunResumed:
 
 
 @dataclass
+class SettingsChanged:
+    """Settings changed part-way through the run (see `engine.setting_changes`): they apply from
+    batch `step + 1`, in epoch `epoch` (1-based). `changes` are `SettingChange`s, run-length
+    ones (train.epochs, train.patience) included; `epochs` is the run's length now."""
+
+    listener_method: ClassVar[str] = "on_settings_change"
+    epoch: int
+    step: int
+    changes: list  # list[SettingChange]
+    epochs: int
+
+
+@dataclass
 class RunFinished:
     listener_method: ClassVar[str] = "on_run_end"
     status: str  # "completed", "early_stopped", "stopped", "failed"; "pruned" in a search
@@ -289,6 +305,7 @@ Event = (
     | ModelSnapshot
     | RunPaused
     | RunResumed
+    | SettingsChanged
     | RunFinished
 )
 EventCallback = Callable[[Event], None]
@@ -332,6 +349,9 @@ class EventListener:
         pass
 
     def on_resume(self, event: RunResumed) -> None:
+        pass
+
+    def on_settings_change(self, event: SettingsChanged) -> None:
         pass
 
     def on_run_end(self, event: RunFinished) -> None:

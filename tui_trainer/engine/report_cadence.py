@@ -72,9 +72,13 @@ class StepWindow:
         self.window_start += seconds
         self.epoch_start += seconds
 
-    def report(self, step: int, earlier_train_seconds: float, now: float, correct) -> BatchEnd:
+    def report(
+        self, step: int, earlier_train_seconds: float, now: float, correct, clipped=None, updates: int = 0
+    ) -> BatchEnd:
         """The progress report of the steps since the last one (read in one device transfer,
-        NonFiniteLoss at the first bad step); starts the next window."""
+        NonFiniteLoss at the first bad step); starts the next window. `correct` and `clipped`
+        are device counters of the epoch so far (correct predictions, clipped updates of
+        `updates`), read here too."""
         losses = torch.stack(self.losses).float().cpu()
         finite = torch.isfinite(losses)
         if not bool(finite.all()):
@@ -97,6 +101,7 @@ class StepWindow:
             epoch_fraction=min((step - self.epoch * self.steps_per_epoch) / self.steps_per_epoch, 1.0),
             eta_seconds=(self.total_steps - step) * train_seconds / step if step else None,
             accuracy=share(correct, self.seen),
+            clipped_fraction=share(clipped, updates) if clipped is not None else None,
         )
         self.losses.clear()
         self.sizes.clear()

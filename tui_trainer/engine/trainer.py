@@ -19,23 +19,17 @@ import torch
 from torch import nn
 
 from tui_trainer.engine import checkpoint
+from tui_trainer.engine.apply_changes import apply_changes, apply_requested_changes
 from tui_trainer.engine.auto_settings import resolve_for_data
-from tui_trainer.engine.callbacks import Callback, EarlyStopping, loop_callbacks
+from tui_trainer.engine.callbacks import Callback, ChangeLog, EarlyStopping, loop_callbacks
 from tui_trainer.engine.callbacks.base import overrides
-from tui_trainer.engine.components import (
-    build_loss,
-    build_optimizer,
-    build_scheduler,
-    prepare_targets,
-    replan_schedule,
-    uses_fused_kernel,
-)
+from tui_trainer.engine.components import build_loss, build_optimizer, build_scheduler
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss, StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
-from tui_trainer.engine.device import describe_device, resolve_device
+from tui_trainer.engine.device import resolve_device
 from tui_trainer.engine.distributed import DistributedRun
 from tui_trainer.engine.evaluation import evaluate, predict_classes
 from tui_trainer.engine.events import (
@@ -48,15 +42,17 @@ from tui_trainer.engine.events import (
     RunFinished,
     RunPaused,
     RunResumed,
-    RunStarted,
 )
 from tui_trainer.engine.failures import describe_failure
-from tui_trainer.engine.model import build_model, count_parameters, layer_summary
+from tui_trainer.engine.model import build_model
+from tui_trainer.engine.optimizer_step import OptimizerStep
+from tui_trainer.engine.overfit import overfit_data
 from tui_trainer.engine.precision import make_precision, maybe_compile
 from tui_trainer.engine.progress import TrainingProgress
 from tui_trainer.engine.report_cadence import ReportCadence, StepWindow
+from tui_trainer.engine.run_start import announce_start
 from tui_trainer.engine.rundir.writer import RunDirectory, describe_write_error
-from tui_trainer.engine.training_state import restore_training_state
+from tui_trainer.engine.training_state import resume_training
 from tui_trainer.engine.validate import check_against_data
 
 
@@ -87,7 +83,11 @@ class Trainer:
             self.listeners, self.write_run_dir = [], False  # rank 0 alone reports and writes
         self.progress = TrainingProgress()
         self.early_stopping = EarlyStopping(config.train.patience)
-        self.callbacks: list[Callback] = loop_callbacks(self.early_stopping, callbacks or [])
+        self.change_log = ChangeLog()
+        overfit = config.train.overfit_batches
+        self.callbacks: list[Callback] = loop_callbacks(
+            self.early_stopping, self.change_log, callbacks or [], overfit
+        )
         # Progress reports come often: only callbacks that use the hook are called for them.
         self._report_callbacks = [c for c in self.callbacks if overrides(c, "on_batch_end")]
         self.history: list[EpochEnd] = []
@@ -104,6 +104,7 @@ class Trainer:
     precision: Any
     loss_fn: nn.Module
     optimizer: torch.optim.Optimizer
+    optimizer_step: OptimizerStep
     generator: torch.Generator
     cadence: ReportCadence
 
@@ -146,73 +147,65 @@ class Trainer:
         for note in meta.notes + notes:
             self.emit(LogMessage(note))
         check_against_data(config, meta)
+        if config.train.overfit_batches:
+            data, note = overfit_data(data, config.dataset.batch_size, config.train.overfit_batches)
+            self.emit(LogMessage(note))
         self.config, self.meta, self.early_stopping.patience = config, meta, config.train.patience
         self.preprocessing = data.preprocessing  # what prediction needs (ModelSnapshots sends it)
         device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = self.model = build_model(config, meta).to(device)
         placed = self.placed = place_data(data, device, config.dataset)
+        placed.shuffle = not config.train.overfit_batches
         self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
         self.precision = make_precision(config.train.amp, device)
         self.train_model = maybe_compile(self.train_model, config.train.compile)
         self.loss_fn = build_loss(config, data.train.y, meta.n_classes).to(device)
         self.optimizer = build_optimizer(config, model.parameters())
         self.scheduler = build_scheduler(config, self.optimizer)
+        self.optimizer_step = OptimizerStep(
+            config,
+            self.train_model,
+            self.loss_fn,
+            self.optimizer,
+            self.precision,
+            meta.n_classes,
+            placed.batch_normalizer,
+            check_each_step=device.type == "cpu",
+        )
         self.generator = torch.Generator().manual_seed(config.train.seed)
         self.cadence = ReportCadence(config.train.report_every_ms / 1000.0)
-        self.total_steps = placed.batches_per_epoch * config.train.epochs
-        replanned = None
-        if resume is not None:
-            restore_training_state(self, resume)
-            last_lr = self.history[-1].lr if self.history else None
-            replanned = replan_schedule(
-                self.scheduler, self.optimizer, config.train.epochs, self.progress.epochs_done, last_lr
-            )
-            if self.write_run_dir and self.resume_from is not None:
-                path = Path(self.resume_from)
-                self.run_dir = RunDirectory.open(path if path.is_dir() else path.parent, resume["history"])
-        elif self.write_run_dir:
+        # A resume continues its checkpoint's state, then takes up the settings changed since.
+        resumed = resume_training(self, resume) if resume is not None else None
+        self._plan_steps()
+        if resume is None and self.write_run_dir:
             self.run_dir = RunDirectory.create(config)
         if self.run_dir is not None:
             self.run_dir.write_config(config, data.preprocessing)
-        self.emit(
-            RunStarted(
-                config=config,
-                meta=meta,
-                device=describe_device(device),
-                param_count=count_parameters(model),
-                layers=layer_summary(model, meta),
-                steps_per_epoch=placed.batches_per_epoch,
-                total_steps=self.total_steps,
-                start_epoch=self.progress.start_epoch,
-                run_dir=str(self.run_dir.path) if self.run_dir else None,
-                loader=placed.mode,
-            )
-        )
-        compiled = "; torch.compile on" if config.train.compile else ""
-        kernel = " (fused kernel)" if uses_fused_kernel(self.optimizer) else ""
-        optimizer = f"optimizer {type(self.optimizer).__name__}{kernel}"
-        self.emit(LogMessage(f"training step in {self.precision.describe()}{compiled}; {optimizer}"))
-        if replanned:
-            self.emit(LogMessage(replanned))
+        announce_start(self)
+        if resumed is not None:
+            if resumed.replanned:
+                self.emit(LogMessage(resumed.replanned))
+            apply_changes(self, resumed.saved_config, config)
 
     # ---- the loop ---------------------------------------------------------------------
     def _fit(self) -> RunFinished:
-        epochs = self.config.train.epochs
-        status, reason = "completed", f"trained {epochs} epochs"
+        status, reason = "completed", ""
         self._call("on_run_start")
         try:
-            for epoch in range(self.progress.start_epoch, epochs):
+            epoch = self.progress.start_epoch
+            while epoch < self.config.train.epochs:  # read each time: a change may extend or shorten it
                 self._train_epoch(epoch)
                 stopper = next((c for c in self.callbacks if c.stop_reason), None)
                 if stopper is not None:
                     status, reason = stopper.stop_status, str(stopper.stop_reason)
                     break
+                epoch += 1
         except StopRun:
             status = "stopped"
             reason = f"stopped by user at step {self.progress.step} (epoch {self.progress.epochs_done + 1})"
         self._send_held_report()  # early stopping or a stop left the last steps unsent
-        return self._finish(status, reason)
+        return self._finish(status, reason or f"trained {self.config.train.epochs} epochs")
 
     def _train_epoch(self, epoch: int) -> None:
         """One epoch of training, then its evaluation."""
@@ -231,23 +224,23 @@ class Trainer:
         batches = self.placed.batches(self.generator)
         return self.distributed.synchronized(batches, self.control) if self.distributed else batches
 
-    def _train_steps(self, epoch: int) -> tuple[StepWindow, torch.Tensor | None]:
-        """The epoch's optimizer steps, reporting progress when due. Returns the epoch's window
-        (losses and sample counts) and its device counter of correct predictions."""
-        config, model, loss_fn, optimizer = self.config, self.train_model, self.loss_fn, self.optimizer
-        control, progress, cadence = self.control, self.progress, self.cadence
-        classify = self.meta.task == "classification"
-        loss_name = config.loss.name
-        n_classes = self.meta.n_classes
-        normalize = self.placed.batch_normalizer
-        autocast, scaler = self.precision.autocast, self.precision.scaler
-        # On the CPU reading a loss costs no device sync, so every step is checked before its
-        # update is applied; on a GPU that read would stall the queue, so losses are checked at
-        # each report (at most report_every_ms late; the failed run saves no model.pt).
-        check_each_step = self.device.type == "cpu"
+    def _plan_steps(self) -> int:
+        """The batches left in the run counted from here (an epoch's start), as `total_steps`."""
+        per_epoch = self.placed.batches_per_epoch
+        self.total_steps = (
+            self.progress.step + (self.config.train.epochs - self.progress.epochs_done) * per_epoch
+        )
+        return per_epoch
 
-        model.train()
-        steps_per_epoch = self.placed.batches_per_epoch
+    def _train_steps(self, epoch: int) -> tuple[StepWindow, torch.Tensor | None]:
+        """The epoch's batches (`optimizer_step` trains each), reporting progress when due. Returns
+        the epoch's window (losses and sample counts) and its device counter of correct predictions."""
+        control, progress, cadence, step = self.control, self.progress, self.cadence, self.optimizer_step
+        classify = self.meta.task == "classification"
+        loss_name = self.config.loss.name
+        self.train_model.train()
+        steps_per_epoch, epoch_start_step = self._plan_steps(), progress.step
+        step.start_epoch(steps_per_epoch, self.placed.samples_per_epoch, self.placed.batch_size)
         window = StepWindow(epoch, steps_per_epoch, self.total_steps, progress.step, time.perf_counter())
         cadence.start(window.epoch_start)
         losses, sizes = window.losses, window.sizes
@@ -261,21 +254,12 @@ class Trainer:
                 paused_for = self._wait_while_paused()
                 window.shift(paused_for)
                 cadence.postpone(paused_for)
-            # the step
-            with autocast():
-                out = model(normalize(xb))
-                loss = loss_fn(out, prepare_targets(config, yb, n_classes))
-            if check_each_step and not math.isfinite(value := loss.item()):
-                raise NonFiniteLoss(progress.step + 1, value)
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is None:
-                loss.backward()
-                optimizer.step()
-            else:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-            losses.append(loss.detach())
+            if control.has_changes and step.at_boundary:
+                apply_requested_changes(self, control.take_changes())
+                remaining = (self.config.train.epochs - epoch) * steps_per_epoch
+                self.total_steps = window.total_steps = epoch_start_step + remaining
+            loss, out = step(xb, yb, progress.step + 1)
+            losses.append(loss)
             sizes.append(int(yb.shape[0]))
             if classify:
                 hits = (predict_classes(out.detach(), loss_name) == yb).sum()
@@ -288,13 +272,16 @@ class Trainer:
             # The epoch's last steps: reported now only when a report is due (or the run ends),
             # else held for the next report, so reports stay at most one per report_every_ms.
             now = time.perf_counter()
-            hold = now < cadence.next_due and epoch + 1 < config.train.epochs
+            hold = now < cadence.next_due and epoch + 1 < self.config.train.epochs
             self._report(window, correct, now, hold=hold)
         return window, correct
 
     def _report(self, window: StepWindow, correct, now: float, hold: bool = False) -> None:
         """Emit progress (or hold it for the next report) for the steps since the last report."""
-        report = window.report(self.progress.step, self.progress.train_seconds, now, correct)
+        step = self.optimizer_step
+        report = window.report(
+            self.progress.step, self.progress.train_seconds, now, correct, step.clipped, step.updates
+        )
         event = self.cadence.combine(report)
         if hold:
             self.cadence.held = event
@@ -350,7 +337,7 @@ class Trainer:
             seconds=seconds,
             samples_per_sec=n_seen / seconds if seconds > 0 else 0.0,
             improved=self.early_stopping.improved,
-            extra={f"val_{k}": v for k, v in result.extra.items()},
+            extra={f"val_{k}": v for k, v in result.extra.items()} | self.optimizer_step.epoch_record(),
         )
         self.history.append(event)
         self.progress.epochs_done = epoch + 1

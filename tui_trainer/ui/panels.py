@@ -142,6 +142,7 @@ class OptimizerPanel(SetupPanel):
         yield check_field("", "optimizer.nesterov", o.nesterov, "Nesterov momentum")
         yield text_field("betas", "optimizer.betas", o.betas, "e.g. 0.9,0.999")
         yield text_field("wt decay", "optimizer.weight_decay", o.weight_decay)
+        yield text_field("clip norm", "optimizer.clip_grad_norm", o.clip_grad_norm, "gradient norm; 0 = off")
         yield select_field("scheduler", "scheduler.name", _choices(SCHEDULERS), s.name)
         # Shown only for the schedulers that use them; see SetupColumn.
         yield text_field("step size", "scheduler.step_size", s.step_size, "epochs between lr cuts")
@@ -149,6 +150,10 @@ class OptimizerPanel(SetupPanel):
         yield text_field("sched pat.", "scheduler.patience", s.patience, "epochs without improvement")
         yield text_field("epochs", "train.epochs", t.epochs, "0 = auto")
         yield text_field("early stop", "train.patience", t.patience, "epochs without improvement; 0 = off")
+        yield text_field("accumulate", "train.accumulate_batches", t.accumulate_batches, "batches per update")
+        yield text_field(
+            "overfit", "train.overfit_batches", t.overfit_batches, "first N batches only; 0 = off"
+        )
         yield text_field("seed", "train.seed", t.seed)
         yield select_field("device", "train.device", device_choices(self.devices), t.device)
         yield Static("detected: " + "; ".join(self.devices), id="device-info", classes="info")

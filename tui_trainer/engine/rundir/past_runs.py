@@ -24,6 +24,7 @@ from tui_trainer.engine.rundir.layout import (
     SUMMARY_FILE,
 )
 from tui_trainer.engine.rundir.lock import holder
+from tui_trainer.engine.setting_changes import SettingChange, is_change_record
 
 # Shown for runs without summary.json: still training, or killed before it finished.
 INCOMPLETE = "incomplete"
@@ -83,6 +84,8 @@ class RunCurves:
     val_accuracy: list[float | None] = field(default_factory=list)
     lr: list[float | None] = field(default_factory=list)
     val_r2: list[float | None] = field(default_factory=list)  # regression runs
+    # Settings changed part-way (their own lines in metrics.jsonl), in order: markers on a plot.
+    changes: list[SettingChange] = field(default_factory=list)
     skipped_lines: int = 0
 
     def series(self, key: str) -> list[float | None]:
@@ -183,6 +186,9 @@ def load_curves(path: str | Path) -> RunCurves:
             continue
         try:
             row = json.loads(line)
+            if isinstance(row, dict) and is_change_record(row):
+                curves.changes.append(SettingChange.from_record(row))
+                continue
             epoch = int(row["epoch"])
         # RecursionError: deeply nested brackets; OverflowError: an infinite epoch number.
         except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
