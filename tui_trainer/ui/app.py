@@ -25,7 +25,6 @@ from typing import Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
@@ -34,10 +33,10 @@ from textual.worker import Worker, WorkerState
 from tui_trainer.engine import ConfigError, TrainConfig, TrainingControl, list_presets, load_preset
 from tui_trainer.exit_codes import EXIT_INTERRUPTED  # a signal, or q / ctrl+q, stopped a run
 from tui_trainer.signals import exit_once_done, handle_stop_signals_in_loop, silence_hung_up_terminal
-from tui_trainer.ui.app_keys import APP_BINDINGS, LETTER_ACTIONS, PANEL_FOCUS, refusal_text
+from tui_trainer.ui.app_keys import APP_KEYS, LETTER_ACTIONS, PALETTE_COMMANDS, PANEL_FOCUS, refusal_text
 from tui_trainer.ui.config_source import config_source
 from tui_trainer.ui.event_buffer import EventBuffer
-from tui_trainer.ui.help_screen import HelpScreen, declared_bindings
+from tui_trainer.ui.help_screen import app_help
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
 from tui_trainer.ui.presets_screen import PresetScreen
@@ -52,20 +51,12 @@ from tui_trainer.ui.too_small import fit_screen
 LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 
 
-def with_resume_key(bindings: list) -> list:
-    """The bindings with a second `p` after `p Pause`: shown instead of it while a run is paused,
-    so the footer says what `p` does now (`check_action` picks the one shown)."""
-    at = next(i for i, b in enumerate(bindings) if isinstance(b, Binding) and b.action == "pause") + 1
-    resume = Binding("p", "pause('resume')", "Resume", tooltip=bindings[at - 1].tooltip)
-    return [*bindings[:at], resume, *bindings[at:]]
-
-
 class TrainerApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-trainer"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     AUTO_FOCUS = None  # start with no field focused so `s` trains at once
-    BINDINGS = with_resume_key(APP_BINDINGS)
+    BINDINGS = APP_KEYS
 
     def __init__(self, config: TrainConfig | None = None, config_path: str | None = None) -> None:
         super().__init__()
@@ -269,11 +260,10 @@ class TrainerApp(App):
             self.setup.set_locked(False)
         self.action_start()
 
-    async def action_quit(self) -> None:
+    async def action_quit(self, where: str = "") -> None:
         await self.quit_saving(0)
 
-    async def action_quit_key(self, where: str) -> None:
-        await self.quit_saving(0)
+    action_quit_key = action_quit  # `where`: which of ctrl+q's two footer entries is shown
 
     async def quit_saving(self, code: int) -> None:
         if self._quitting:
@@ -317,20 +307,10 @@ class TrainerApp(App):
     def action_leave_field(self) -> None:
         self.set_focus(None)
 
-    def action_unfocus(self) -> None:
-        self.set_focus(None)
+    action_unfocus = action_leave_field
 
     def action_help(self) -> None:
-        main = self.screen_stack[0]
-        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "command palette")
-        self.push_screen(
-            HelpScreen(
-                [
-                    ("", [*declared_bindings(self), *declared_bindings(main), palette], self.get_key_display),
-                    ("Runs: ", RunsScreen.key_bindings(), self.get_key_display),
-                ]
-            )
-        )
+        self.push_screen(app_help(self, self.screen_stack[0], RunsScreen.key_bindings()))
 
     def action_runs(self) -> None:
         if not isinstance(self.screen, RunsScreen):
@@ -416,12 +396,5 @@ class TrainerApp(App):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Start training", "Train with the current settings (s)", self.action_start)
-        yield SystemCommand("Pause / resume", "Pause or resume the run (p)", self.action_pause)
-        yield SystemCommand("Stop training", "Stop and save the run (x)", self.action_stop)
-        yield SystemCommand("Restart training", "Stop and start again (r)", self.action_restart)
-        yield SystemCommand("Toggle loss / accuracy plot", "(a)", self.action_toggle_metric)
-        yield SystemCommand("Show only mistakes", "Samples tab (e)", self.action_toggle_mistakes)
-        yield SystemCommand("Runs: past runs, compare, load, resume", "(R)", self.action_runs)
-        yield SystemCommand("Presets: the classic exercises", "(P)", self.action_presets)
-        yield SystemCommand("Keys and help", "(?)", self.action_help)
+        for title, help_text, action in PALETTE_COMMANDS:
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))

@@ -93,3 +93,27 @@ def refusal_text(problems: list[str]) -> str:
         lines.append(f"… and {len(problems) - MAX_LISTED_PROBLEMS} more")
     lines.append("f jumps to the first one")
     return "\n".join(lines)
+
+
+def with_resume_key(bindings: list) -> list:
+    """The bindings with a second `p` after `p Pause`: shown instead of it while a run is paused,
+    so the footer says what `p` does now (`check_action` picks the one shown)."""
+    at = next(i for i, b in enumerate(bindings) if isinstance(b, Binding) and b.action == "pause") + 1
+    resume = Binding("p", "pause('resume')", "Resume", tooltip=bindings[at - 1].tooltip)
+    return [*bindings[:at], resume, *bindings[at:]]
+
+
+APP_KEYS = with_resume_key(APP_BINDINGS)
+
+# The command palette's own entries (Ctrl+P): title, help, and the app's action they run.
+PALETTE_COMMANDS = [
+    ("Start training", "Train with the current settings (s)", "start"),
+    ("Pause / resume", "Pause or resume the run (p)", "pause"),
+    ("Stop training", "Stop and save the run (x)", "stop"),
+    ("Restart training", "Stop and start again (r)", "restart"),
+    ("Toggle loss / accuracy plot", "(a)", "toggle_metric"),
+    ("Show only mistakes", "Samples tab (e)", "toggle_mistakes"),
+    ("Runs: past runs, compare, load, resume", "(R)", "runs"),
+    ("Presets: the classic exercises", "(P)", "presets"),
+    ("Keys and help", "(?)", "help"),
+]

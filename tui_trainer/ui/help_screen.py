@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
@@ -99,3 +99,12 @@ class HelpScreen(ModalScreen[None]):
         # Focused, the body takes the scroll keys (↑ ↓ PgUp PgDn Home End); unfocused, nothing
         # did and the lines below an 80×24 screen could not be reached.
         self.query_one("#help-box").focus()
+
+
+def app_help(app: App, main_screen: DOMNode, other_screens_keys: list[Binding]) -> HelpScreen:
+    """The help for `app`: its keys and its main screen's, the palette's, then the Runs screen's."""
+    palette = Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "command palette")
+    main_keys = [*declared_bindings(app), *declared_bindings(main_screen), palette]
+    return HelpScreen(
+        [("", main_keys, app.get_key_display), ("Runs: ", other_screens_keys, app.get_key_display)]
+    )
