@@ -46,6 +46,7 @@ def test_batch_default_config_writes_run_directory(tmp_path):
         "summary.json",
         "model.pt",
         "model_stats.jsonl",
+        "preprocessing.json",
         "last.pt",
         "best.pt",
     }

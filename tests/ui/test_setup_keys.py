@@ -112,7 +112,7 @@ async def test_a_chosen_loss_that_stops_fitting_gives_way_to_the_tasks_default(t
         assert "loss mse does not fit classification: switched to cross_entropy" in log_of(app)
 
 
-async def test_an_unknown_dataset_name_is_an_error_at_once_and_enter_does_not_start(tmp_path):
+async def test_an_unknown_dataset_name_is_an_error_at_once_and_ctrl_s_does_not_start(tmp_path):
     app = digits_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         setup = app.query_one(SetupColumn)
@@ -121,7 +121,7 @@ async def test_an_unknown_dataset_name_is_an_error_at_once_and_enter_does_not_st
         # No waiting: the registry lookup runs as the name is typed.
         assert "unknown dataset.name 'lsine'" in field_error(app, "dataset.name")
         assert app.query_one("#start", Button).disabled
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")  # start from inside the field (Enter there moves to the next field)
         assert app.worker is None
         assert any("unknown dataset.name" in str(n.message) for n in notifications(app))
         assert not setup.checking

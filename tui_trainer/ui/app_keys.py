@@ -49,6 +49,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         "r",
         "restart",
         "Restart",
+        show=False,  # the footer has room for ten keys at 80 columns; help and the palette list it
         tooltip="restart: stop the run and start again with the current settings",
     ),
     Binding("a", "toggle_metric", "Loss/Acc", tooltip="plot accuracy instead of loss (and back)"),
