@@ -134,7 +134,9 @@ _EXPORTS: dict[str, str] = {
     "ParameterStats": "model_stats",
     "InspectError": "inspection",
     "RunInspection": "inspection",
-    "WarningSpan": "inspection",
+    "WarningSpan": "model_stats",
+    "stat_series": "model_stats",
+    "warning_spans": "model_stats",
     "load_inspection": "inspection",
     "read_model_stats": "rundir.model_stats_file",
     "conv_filters": "model_probe",
@@ -247,8 +249,10 @@ __all__ = [
     "predict_files",
     "read_model_stats",
     "short_run_name",
+    "stat_series",
     "sweep_start_clock",
     "warm_up",
+    "warning_spans",
     "write_note",
     "Preset",
     "list_presets",
@@ -295,7 +299,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         merge_batches,
     )
     from tui_trainer.engine.export import ExportError, export_run
-    from tui_trainer.engine.inspection import InspectError, RunInspection, WarningSpan, load_inspection
+    from tui_trainer.engine.inspection import InspectError, RunInspection, load_inspection
     from tui_trainer.engine.layer_stack import NAMED_ARCHITECTURES
     from tui_trainer.engine.lr_finder import (
         LRFinderResult,
@@ -315,6 +319,9 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         LayerHealth,
         LinearFit,
         ParameterStats,
+        WarningSpan,
+        stat_series,
+        warning_spans,
     )
     from tui_trainer.engine.names import (
         ACTIVATIONS,

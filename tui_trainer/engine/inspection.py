@@ -20,7 +20,7 @@ from tui_trainer.engine.datasets.base import Normalizer
 from tui_trainer.engine.datasets.meta import DatasetMeta
 from tui_trainer.engine.events import ModelStats
 from tui_trainer.engine.model import LayerInfo, count_parameters, layer_summary
-from tui_trainer.engine.model_stats import HealthWarning
+from tui_trainer.engine.model_stats import WarningSpan, stat_series, warning_spans
 from tui_trainer.engine.rundir.layout import CONFIG_FILE, MODEL_STATS_FILE, WEIGHT_CHOICES, weights_path
 from tui_trainer.engine.rundir.model_stats_file import read_model_stats
 from tui_trainer.engine.rundir.weights import WeightsFileError, read_weights, rebuild_model
@@ -28,16 +28,6 @@ from tui_trainer.engine.rundir.weights import WeightsFileError, read_weights, re
 
 class InspectError(ConfigError):
     """A run directory that cannot be inspected, in one line that says what to do."""
-
-
-@dataclass
-class WarningSpan:
-    """A warning rule that fired, for one layer, over a span of collections."""
-
-    warning: HealthWarning  # its latest occurrence
-    first_epoch: int  # 1-based
-    last_epoch: int
-    current: bool  # it fires in the latest collection
 
 
 @dataclass
@@ -59,28 +49,11 @@ class RunInspection:
         return self.history[-1]
 
     def series(self, part: str, name: str, key: str) -> list[float | None]:
-        """One value over the collections, for a sparkline: e.g. ("layers", "0", "grad_norm") or
-        ("activations", "1", "dead_fraction"); None where a collection lacks it."""
-        values: list[float | None] = []
-        for stats in self.history:
-            item = next((x for x in getattr(stats, part) if x.name == name), None)
-            values.append(getattr(item, key, None) if item is not None else None)
-        return values
+        """One value over the collections (`model_stats.stat_series`)."""
+        return stat_series(self.history, part, name, key)
 
     def warning_spans(self) -> list[WarningSpan]:
-        spans: dict[tuple[str, str], WarningSpan] = {}
-        for stats in self.history:
-            for warning in stats.warnings:
-                key = (warning.rule, warning.layer)
-                span = spans.get(key)
-                if span is None:
-                    spans[key] = WarningSpan(warning, stats.epoch + 1, stats.epoch + 1, False)
-                else:
-                    span.warning, span.last_epoch = warning, stats.epoch + 1
-        latest = {(w.rule, w.layer) for w in self.latest.warnings}
-        for key, span in spans.items():
-            span.current = key in latest
-        return list(spans.values())
+        return warning_spans(self.history)
 
 
 def load_inspection(run_dir: str | Path, weights: str = "final") -> RunInspection:

@@ -166,6 +166,44 @@ def health_warnings(layers: list[LayerHealth], activations: list[ActivationHealt
     return found
 
 
+@dataclass
+class WarningSpan:
+    """A warning rule that fired, for one layer, over a span of collections."""
+
+    warning: HealthWarning  # its latest occurrence
+    first_epoch: int  # 1-based
+    last_epoch: int
+    current: bool  # it fires in the latest collection
+
+
+def stat_series(history: list[Any], part: str, name: str, key: str) -> list[float | None]:
+    """One value over the collections (`ModelStats`, oldest first), for a sparkline: e.g.
+    ("layers", "0", "grad_norm") or ("activations", "1", "dead_fraction"); None where a
+    collection lacks it."""
+    values: list[float | None] = []
+    for stats in history:
+        item = next((x for x in getattr(stats, part) if x.name == name), None)
+        values.append(getattr(item, key, None) if item is not None else None)
+    return values
+
+
+def warning_spans(history: list[Any]) -> list[WarningSpan]:
+    """Each (rule, layer) that fired over the collections, with the epochs it fired in."""
+    spans: dict[tuple[str, str], WarningSpan] = {}
+    for stats in history:
+        for warning in stats.warnings:
+            key = (warning.rule, warning.layer)
+            span = spans.get(key)
+            if span is None:
+                spans[key] = WarningSpan(warning, stats.epoch + 1, stats.epoch + 1, False)
+            else:
+                span.warning, span.last_epoch = warning, stats.epoch + 1
+    latest = {(w.rule, w.layer) for w in history[-1].warnings} if history else set()
+    for key, span in spans.items():
+        span.current = key in latest
+    return list(spans.values())
+
+
 def _finite(value: float | None) -> bool:
     return value is None or math.isfinite(value)
 
