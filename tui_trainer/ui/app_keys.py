@@ -24,7 +24,7 @@ LETTER_ACTIONS = {
 }
 START = "start training with the settings on the left"
 PANELS = "jump to the Dataset, Model, Loss, Optimizer panel"
-TABS = "show the Training, Confusion, Samples, Try tab"
+TABS = "show the Training, Confusion, Samples, Try, Inside tab"
 LEAVE = "leave a field, so letter keys work as commands again"
 FIRST_PROBLEM = "jump to the first field with a problem (a refused start lists them all)"
 MAX_LISTED_PROBLEMS = 6
@@ -76,6 +76,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("c", "show_tab('tab-confusion')", "Confusion", show=False, tooltip=TABS),
     Binding("v", "show_tab('tab-samples')", "Samples", show=False, tooltip=TABS),
     Binding("y", "show_tab('tab-try')", "Try", show=False, tooltip=TABS),
+    Binding("i", "show_tab('tab-inside')", "Inside", show=False, tooltip=TABS),
     Binding("escape", "leave_field", "Leave field", tooltip=LEAVE),  # shown while typing
     Binding("escape", "unfocus", show=False, tooltip=LEAVE),  # the same for a select or a checkbox
     Binding("question_mark", "help", "Help", tooltip="this help (↑ ↓ PgUp PgDn scroll it)"),

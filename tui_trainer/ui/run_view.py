@@ -1,9 +1,9 @@
 """The right-hand side: the run's status line, its tabs, and the 4 Hz drain that feeds them.
 
-`RunView` is a widget: it composes the status line (`RunStatus`), the Training, Confusion and
-Samples tabs, and drains the app's `EventBuffer` on its own timer (DRAIN_INTERVAL), applying the
-engine's events to its children. The run's state lives in `RunStatus`'s reactives; the line
-and the progress bar follow them.
+`RunView` is a widget: it composes the status line (`RunStatus`), the Training, Confusion,
+Samples, Try and Inside tabs, and drains the app's `EventBuffer` on its own timer
+(DRAIN_INTERVAL), applying the engine's events to its children. The run's state lives in
+`RunStatus`'s reactives; the line and the progress bar follow them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tui_trainer.engine import (
     EventListener,
     LogMessage,
     ModelSnapshot,
+    ModelStats,
     RunFinished,
     RunPaused,
     RunResumed,
@@ -36,6 +37,7 @@ from tui_trainer.formatting import (
 from tui_trainer.ui.confusion_view import ConfusionPane
 from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.event_log import EventLog
+from tui_trainer.ui.inside_view import InsidePane
 from tui_trainer.ui.loss_plot import EpochPoint, LossPlot
 from tui_trainer.ui.run_status import RunStatus
 from tui_trainer.ui.samples_view import SamplesPane
@@ -82,6 +84,8 @@ class RunView(Vertical, EventListener):
                 yield SamplesPane(id="samples")
             with TabPane("Try (y)", id="tab-try"):
                 yield TryPane(id="try")
+            with TabPane("Inside (i)", id="tab-inside"):
+                yield InsidePane(id="inside")
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain)
@@ -123,6 +127,7 @@ class RunView(Vertical, EventListener):
         self.plot_dirty = False
         self.plot.reset()
         self.query_one(TryPane).reset()
+        self.query_one(InsidePane).reset()
         self.status.state = "starting"
 
     def drain(self) -> None:
@@ -156,6 +161,10 @@ class RunView(Vertical, EventListener):
 
     def on_model_snapshot(self, event: ModelSnapshot) -> None:
         self.query_one(TryPane).offer_snapshot(event)
+
+    def on_model_stats(self, event: ModelStats) -> None:
+        visible = self.query_one(TabbedContent).active == "tab-inside"
+        self.query_one(InsidePane).add(event, visible)
 
     def on_log(self, event: LogMessage) -> None:
         self.write(event.text, LOG_STYLES.get(event.level, ""))
@@ -214,6 +223,7 @@ class RunView(Vertical, EventListener):
             self.write(f"run directory: {event.run_dir}", "dim")
         if event.start_epoch and event.run_dir:
             self._show_earlier_epochs(event, event.run_dir)
+            self.query_one(InsidePane).load_stored(event.run_dir)
 
     def _show_earlier_epochs(self, event: RunStarted, run_dir: str) -> None:
         """A resumed run's plot starts with the epochs it trained before."""
@@ -292,6 +302,8 @@ class RunView(Vertical, EventListener):
         work that training waits for (the GIL). `show_tab` calls this before it switches tabs,
         so the content comes in the switch's own layout pass.
         """
+        if tab == "tab-inside":
+            self.query_one(InsidePane).shown()
         if tab == "tab-try":  # the newest weights it has not had, and the newest evaluation
             self.query_one(TryPane).shown(self._unshown.pop(tab, None))
         if tab not in self._unshown:
