@@ -118,7 +118,7 @@ def layer_trend_section(history: list[Any], spark_width: int) -> Section | None:
     if not latest.layers:
         return None
     health = Section(
-        f"layer health over {len(history)} report(s)",
+        "layer health over the reports",
         ["layer", "kind", "weight norm", "grad norm", "update/weight"],
         drop_first=[1, 4],
     )
@@ -137,7 +137,7 @@ def activation_trend_section(history: list[Any], spark_width: int) -> Section | 
     if not latest.activations:
         return None
     acts = Section(
-        f"activations on {latest.probe_samples} validation samples",
+        f"activations ({latest.probe_samples} samples)",
         ["layer", "kind", "units", "dead", "mean", "std"],
         right={2},
         drop_first=[2, 1, 5],

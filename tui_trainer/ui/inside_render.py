@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 MAX_FILTERS = 16  # filters drawn; a layer with more says how many it has
 FILTER_GAP = 1  # columns between two filters
-FILTER_PIXELS = 12  # a kernel is enlarged to about this many pixels a side (3×3 → 12×12 = 12 cols, 6 lines)
+FILTER_PIXELS = 6  # a kernel is enlarged to about this many pixels a side (3×3 → 6×6: 6 columns, 3 lines)
 
 
 def section_table(section: Section, width: int) -> Table:
@@ -33,8 +33,10 @@ def section_table(section: Section, width: int) -> Table:
         expand=False,
     )
     for index in keep:
-        justify = "right" if index in section.right else "left"
-        table.add_column(section.columns[index], justify=justify, no_wrap=True)
+        if index in section.right:
+            table.add_column(section.columns[index], justify="right", no_wrap=True)
+        else:
+            table.add_column(section.columns[index], no_wrap=True)
     for row in section.rows:
         table.add_row(*(row[i] for i in keep))
     return table

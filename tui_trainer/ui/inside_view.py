@@ -40,7 +40,7 @@ def spark_width(width: int) -> int:
 
 class InsidePane(VerticalScroll):
     DEFAULT_CSS = """
-    InsidePane { height: 1fr; padding: 0 1; }
+    InsidePane { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     InsidePane > #inside-body { width: 1fr; height: auto; }
     """
 
@@ -97,7 +97,9 @@ class InsidePane(VerticalScroll):
         self.stale = False
         self.drawn_width = self.size.width
         body = self.query_one("#inside-body", Static)
-        body.update(Group(*self.parts(max(20, self.size.width - 1))) if self.history else WAITING)
+        # The gutter is kept for the scrollbar (stable), so the width does not change as it comes.
+        width = max(20, self.scrollable_content_region.width)
+        body.update(Group(*self.parts(width)) if self.history else WAITING)
 
     def parts(self, width: int) -> list[RenderableType]:
         """What the pane shows for its history at `width` columns."""
@@ -105,12 +107,8 @@ class InsidePane(VerticalScroll):
         spark = spark_width(width)
         found: list[RenderableType] = []
         where = f" of {self.source}" if self.source else ""
-        found.append(
-            Text(
-                f"report at epoch {latest.epoch + 1} (step {latest.step:,}), {len(history)} report(s){where}",
-                style="dim",
-            )
-        )
+        reports = f"{len(history)} report{'s' if len(history) > 1 else ''}"
+        found.append(Text(f"epoch {latest.epoch + 1} · step {latest.step:,} · {reports}{where}", style="dim"))
         equation = equation_line(latest)
         if equation:
             found.append(Text(equation, style="bold"))

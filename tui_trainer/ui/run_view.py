@@ -288,6 +288,8 @@ class RunView(Vertical, EventListener):
         self.query_one(TabbedContent).active = tab
         if tab == "tab-try":
             self.query_one(TryPane).focus_input()
+        elif tab == "tab-inside":  # arrows and PgUp/PgDn scroll it
+            self.query_one(InsidePane).focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # Tabs switched by mouse or from the tab bar's own keys.
