@@ -99,7 +99,7 @@ async def test_help_body_has_focus_and_scrolls_with_keys(tmp_path):
 
 async def test_help_lists_every_key_the_app_and_the_runs_screen_bind(tmp_path):
     app = TrainerApp(toy_config(tmp_path / "runs"))
-    async with app.run_test(size=(160, 60)) as pilot:
+    async with app.run_test(size=(160, 66)) as pilot:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: "tui-trainer keys" in screen_text(app), what="the help drawn")
         text = " ".join(screen_text(app).split())
