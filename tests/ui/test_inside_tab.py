@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from torch import nn
 
 from tests.ui.conftest import screen_text, toy_config, train_to_the_end, wait_for
-from tui_trainer.engine import ModelStats, ParameterStats
+from tui_trainer.engine import ModelStats, ParameterStats, load_preset
 from tui_trainer.formatting import MISSING
 from tui_trainer.inside_tables import (
     columns_that_fit,
@@ -62,7 +63,7 @@ def test_sparklines_follow_the_values():
 
 
 async def test_i_shows_the_model_insides_of_the_run(tmp_path):
-    app = TrainerApp(toy_config(tmp_path / "runs"))
+    app = TrainerApp(toy_config(tmp_path / "runs", epochs=2))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("i")
         pane = app.query_one(InsidePane)
@@ -73,3 +74,15 @@ async def test_i_shows_the_model_insides_of_the_run(tmp_path):
         shown = screen_text(app)
         assert "learned parameters" in shown and "0.weight" in shown and "0.bias" in shown
         assert "layer health" in shown and "health: no warnings" in shown
+
+
+@pytest.mark.slow  # a second app launch: the linear-regression preset's 100 short epochs
+async def test_the_linear_regression_preset_shows_its_fitted_equation(tmp_path):
+    config = load_preset("linear-regression")
+    config.train.output_dir = str(tmp_path / "runs")
+    config.train.device = "cpu"
+    app = TrainerApp(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await train_to_the_end(pilot, "linear")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: "y = 2.00·x + 1.00" in screen_text(app), what="the fitted equation")
