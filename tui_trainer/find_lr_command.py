@@ -15,7 +15,7 @@ from tui_trainer.batch_reporter import BatchReporter
 from tui_trainer.engine import (
     ConfigError,
     DataProgress,
-        LRFinderSettings,
+    LRFinderSettings,
     RangeTestFailed,
     TrainConfig,
     find_lr,
