@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the engine's lr_finder imports torch; the worker imports it
     from tui_trainer.engine import LRFinderResult
 
 PROGRESS_INTERVAL = 0.1  # seconds: the progress line is redrawn at most 10 times a second
-CHROME_ROWS = 8  # the box's border, title, progress, two suggestion lines and the key line
+CHROME_ROWS = 9  # the box's border, title, progress, two suggestion lines, the key line, a spare
 MAX_PLOT_ROWS = 20
 MIN_PLOT_ROWS = 6
 APPLY = "apply the suggested learning rate (minimum ÷ 10) to the Optimizer panel"
@@ -63,15 +63,13 @@ class LRFinderScreen(ModalScreen[float | None]):
     def compose(self):
         with Vertical(id="lr-box"):
             yield Static(
-                f"LR finder: {self.config.dataset.name}, lr 1e-07 → 10 on a copy of the model "
-                "(nothing of the setup or a run changes)",
-                id="lr-title",
+                f"LR finder: {self.config.dataset.name}, lr 1e-07 → 10 on a copy of the model", id="lr-title"
             )
             yield Static(self.progress, id="lr-progress", classes="info")
             yield Static("", id="lr-plot")
             yield Static("", id="lr-suggestions")
             yield Static("", id="lr-error")
-            yield Static("a / Enter applies the suggestion to the lr field · Esc closes", classes="info")
+            yield Static("a / Enter puts the suggestion in the lr field · Esc closes", classes="info")
 
     def on_mount(self) -> None:
         self.query_one("#lr-error").display = False
@@ -153,7 +151,9 @@ class LRFinderScreen(ModalScreen[float | None]):
         width = max(self.query_one("#lr-box").content_size.width, 30)
         rows = min(MAX_PLOT_ROWS, max(MIN_PLOT_ROWS, self.app.size.height - CHROME_ROWS))
         plot = lr_finder_plot(result, width, rows)
-        self.query_one("#lr-plot", Static).update(Text.from_ansi(plot) if plot else "no points to plot")
+        self.query_one("#lr-plot", Static).update(
+            Text.from_ansi(plot.rstrip("\n")) if plot else "no points to plot"
+        )
         lines = suggestion_lines(result)
         if result.suggested_lr is None:
             lines.append("no suggestion: the smoothed loss never fell (check the data and loss.name)")
