@@ -73,7 +73,7 @@ APP_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         "find_lr",
         "LR finder",
         show=False,
-        tooltip="LR finder: the learning-rate range test on the current setup (a applies its suggestion)",
+        tooltip="LR finder: loss against lr on the setup; a applies the suggestion",
     ),
     Binding("d", "focus_panel('d')", "Dataset", show=False, tooltip=PANELS),
     Binding("m", "focus_panel('m')", "Model", show=False, tooltip=PANELS),
