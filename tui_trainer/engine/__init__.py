@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "SettingsChanged": "events",
     # tuning: settings changed part-way, the learning-rate range test
     "CHANGEABLE_FIELDS": "setting_changes",
+    "RUN_LENGTH_FIELDS": "setting_changes",
     "SettingChange": "setting_changes",
     "setting_change_problems": "setting_changes",
     "LRFinderResult": "lr_finder",
@@ -146,6 +147,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "ACTIVATIONS",
     "CHANGEABLE_FIELDS",
+    "RUN_LENGTH_FIELDS",
     "AMP_MODES",
     "CLASS_WEIGHTS",
     "INITS",
@@ -377,7 +379,12 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     from tui_trainer.engine.rundir.run_edits import RunEditError, delete_run, write_note
     from tui_trainer.engine.rundir.weights import WeightsFileError, load_model, load_weights_file
     from tui_trainer.engine.rundir.writer import describe_write_error
-    from tui_trainer.engine.setting_changes import CHANGEABLE_FIELDS, SettingChange, setting_change_problems
+    from tui_trainer.engine.setting_changes import (
+        CHANGEABLE_FIELDS,
+        RUN_LENGTH_FIELDS,
+        SettingChange,
+        setting_change_problems,
+    )
     from tui_trainer.engine.trainer import Trainer
     from tui_trainer.engine.validate import data_problems
     from tui_trainer.engine.warmup import warm_up

@@ -39,6 +39,7 @@ from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import app_help
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.paused_changes import LOCKED_MESSAGE
 from tui_trainer.ui.presets_screen import PresetScreen
 from tui_trainer.ui.run_view import RunView
 from tui_trainer.ui.runs_screen import RunsScreen
@@ -47,11 +48,10 @@ from tui_trainer.ui.screenshot import save_screenshot
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.threads import ThreadPerTaskExecutor
 from tui_trainer.ui.too_small import fit_screen
+from tui_trainer.ui.tuning_actions import TuningActions
 
-LOCKED_MESSAGE = "Setup is locked while training: x stops the run, then edit (r restarts)."
 
-
-class TrainerApp(App):
+class TrainerApp(TuningActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-trainer"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -224,18 +224,6 @@ class TrainerApp(App):
     @property
     def paused(self) -> bool:
         return self.training and self.control is not None and self.control.paused
-
-    def action_pause(self, shown_as: str = "pause") -> None:
-        if not self.training or self.control is None:
-            self.notify("Nothing is training: press s to start.", severity="warning")
-            return
-        if self.control.paused:
-            self.control.resume()
-            self.view.status.state = "running"
-        else:
-            self.control.pause()
-            self.view.status.state = "pausing"
-        self.refresh_bindings()  # the footer's p: Pause or Resume
 
     async def action_stop(self) -> None:
         if not self.training:

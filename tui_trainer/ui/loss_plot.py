@@ -5,7 +5,8 @@ The data is decimated to the widget's width when it is drawn, so a redraw costs 
 million steps as after a thousand; it is drawn only after the app refreshes the widget, which the
 app spaces by what the last redraws cost (`RunView.plot_interval`). A diverged loss does not
 flatten the rest of the curve: the axis is clipped below it (▲ marks the values off the axis) and
-a failed run is marked ✗ where it stopped.
+a failed run is marked ✗ where it stopped, and a step where settings changed mid-run (changed
+while paused, `ui/paused_changes.py`) by a vertical line │.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from tui_trainer.ui.plot_axes import clip_top
 from tui_trainer.ui.plot_history import Ema, StepHistory, decimate
 from tui_trainer.ui.strip_plot import Curve, LegendEntry, StripPlot
 
-STEP, SMOOTH, TRAIN, VAL, FAILED = "gray", "cyan", "green", "orange", "red"
+STEP, SMOOTH, TRAIN, VAL, FAILED, CHANGED = "gray", "cyan", "green", "orange", "red", "magenta"
 # each with the short label used where the legend would not fit on one line
 STEP_LOSS = LegendEntry("━", STEP, "train loss per step", "step")
 SMOOTHED = LegendEntry("━", SMOOTH, "smoothed", "smoothed")
 TRAIN_LOSS = LegendEntry("━", TRAIN, "train loss per epoch", "train")
 VAL_LOSS = LegendEntry("●", VAL, "val loss per epoch", "val")
+SETTINGS_CHANGED = LegendEntry("│", CHANGED, "settings changed", "changed")
 
 
 @dataclass
@@ -45,6 +47,7 @@ class LossPlot(StripPlot):
         self.epochs: list[EpochPoint] = []
         self.show_accuracy = False
         self.failure: str | None = None  # why the run failed, marked where it stopped
+        self.changed_at: list[int] = []  # steps after which settings changed, each a vertical line
         # what the next drawing shows, gathered by `prepare`
         self._series: list[Curve] = []
         self._title = ""
@@ -56,6 +59,7 @@ class LossPlot(StripPlot):
         self.ema = Ema(0.1)
         self.epochs = []
         self.failure = None
+        self.changed_at = []
         self.refresh()
 
     def add_steps(self, first_step: int, losses: list[float]) -> None:
@@ -68,6 +72,10 @@ class LossPlot(StripPlot):
 
     def add_epoch(self, point: EpochPoint) -> None:
         self.epochs.append(point)
+
+    def mark_change(self, step: int) -> None:
+        self.changed_at.append(step)
+        self.refresh()
 
     def mark_failure(self, what: str) -> None:
         self.failure = what
@@ -127,6 +135,8 @@ class LossPlot(StripPlot):
     def legend(self) -> list[LegendEntry]:
         entries = [s.entry for s in self._series]
         entries += self.clipped_entry(self._series, self._top)
+        if self.changed_at and self._series:
+            entries.append(SETTINGS_CHANGED)
         if self.failure:
             entries.append(LegendEntry("✗", FAILED, self.failure))
         return entries
@@ -136,9 +146,12 @@ class LossPlot(StripPlot):
         xs = [x for s in self._series for x in s.xs]
         ys = [y for s in self._series for y in s.ys]
         most = 1.0 if self.show_accuracy else None  # neither accuracy nor R² goes above 1
-        axis = self.set_axes(plt, xs, ys, integer_x=True, y_top=self._top, y_most=most)
+        changes = [float(step) for step in self.changed_at] if xs else []
+        axis = self.set_axes(plt, xs + changes, ys, integer_x=True, y_top=self._top, y_most=most)
         if axis is None:
             return
+        for changed in changes:  # drawn first: the curves cross over it
+            plt.vline(changed, CHANGED)
         self.plot_clamped(plt, axis, self._series)
         if self.failure and (step := self.last_step) is not None:
             plt.scatter([step], [axis.high], marker="✗", color=FAILED)

@@ -31,6 +31,8 @@ class RunStatus(Vertical):
     last_epoch: var[EpochEnd | None] = var(None, always_update=True)
     # How many problems the setup column shows: the idle line says so instead of "ready".
     problems: var[int] = var(0)
+    # The run's length when settings changed part-way (SettingsChanged); None: as it started.
+    epochs: var[int | None] = var(None)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -64,6 +66,9 @@ class RunStatus(Vertical):
     def watch_problems(self) -> None:
         self._show()
 
+    def watch_epochs(self) -> None:
+        self._show()
+
     def show_loading(self, event: DataProgress) -> None:
         self.query_one(ProgressBar).update(total=event.total, progress=event.done)
         self.state = f"loading {event.what}"
@@ -72,7 +77,7 @@ class RunStatus(Vertical):
         parts = [self.state]
         started, batch = self.started, self.last_batch
         if started is not None:
-            epochs = started.config.train.epochs
+            epochs = self.epochs or started.config.train.epochs
             epoch = batch.epoch + 1 if batch else 1
             step = batch.step if batch else 0
             parts.append(f"epoch {epoch}/{epochs}")
@@ -83,6 +88,8 @@ class RunStatus(Vertical):
                 if self.state == "running":
                     parts.append(f"ETA {format_clock(batch.eta_seconds)}")
                 parts.append(f"loss {format_live_loss(batch.loss)}")
+                if batch.clipped_fraction is not None:  # clipping is on
+                    parts.append(f"clipped {batch.clipped_fraction * 100:.0f}%")
             if self.last_epoch is not None and self.last_epoch.val_accuracy is not None:
                 parts.append(f"val acc {self.last_epoch.val_accuracy * 100:.1f}%")
             parts.append(started.device)

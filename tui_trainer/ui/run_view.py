@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
 
 from tui_trainer.engine import (
+    RUN_LENGTH_FIELDS,
     BatchEnd,
     DataProgress,
     EpochEnd,
@@ -28,6 +29,7 @@ from tui_trainer.engine import (
     RunPaused,
     RunResumed,
     RunStarted,
+    SettingsChanged,
     load_curves,
 )
 from tui_trainer.formatting import (
@@ -122,6 +124,7 @@ class RunView(Vertical, EventListener):
         """A new run starts: forget the last one and drop its undrained events."""
         self.events.drain()
         self.status.started = self.status.last_batch = self.status.last_epoch = None
+        self.status.epochs = None
         self.finished = None
         self.epochs_seen = 0
         self.plot_dirty = False
@@ -182,6 +185,13 @@ class RunView(Vertical, EventListener):
     def on_resume(self, event: RunResumed) -> None:
         self.status.state = "running"
         self.write(f"resumed at step {event.step}")
+
+    def on_settings_change(self, event: SettingsChanged) -> None:
+        # The engine's own log line says what changed; run-length changes draw no marker.
+        if any(change.field not in RUN_LENGTH_FIELDS for change in event.changes):
+            self.plot.mark_change(event.step)
+            self.plot_dirty = True
+        self.status.epochs = event.epochs
 
     def on_run_end(self, event: RunFinished) -> None:
         self._finished(event)

@@ -378,6 +378,8 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.locked = locked
         for panel in self.query(".panel"):
             panel.disabled = locked
+        for field in self.query(Field):
+            field.disabled = False  # fields a paused run had left locked (paused_changes)
         banner = self.query_one("#lock-banner", Static)
         banner.update(message)
         banner.display = locked
