@@ -244,7 +244,8 @@ async def test_help_screen_and_command_palette(tmp_path):
 
 
 @pytest.mark.slow
-async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path):
+async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     config = TrainConfig()
     config.train.output_dir = str(tmp_path)
     app = TrainerApp(config)
@@ -252,7 +253,7 @@ async def test_custom_dataset_name_with_missing_file_is_reported(tmp_path):
         await wait_for(pilot, lambda: meta_loaded(app, "digits"), what="digits metadata")
         name = app.query_one("#cfg-dataset-name", Input)
         name.focus()
-        await pilot.press(*CLEAR, *f"csv:{tmp_path}/missing.csv")
+        await pilot.press(*CLEAR, *"csv:missing.csv")
         setup = app.query_one(SetupColumn)
         await wait_for(pilot, lambda: bool(setup.problems), what="the missing-file problem")
         assert app.query_one("#cfg-ui-dataset_pick", Select).value is Select.NULL

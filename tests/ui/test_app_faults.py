@@ -89,7 +89,7 @@ def shown_messages(app) -> str:
 
 
 @pytest.mark.slow
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(TYPED, min_size=15, max_size=15))
 async def test_random_text_in_every_field_gives_a_message_or_a_valid_config(values, tmp_path):
     app = TrainerApp(toy_config(tmp_path / "runs"))

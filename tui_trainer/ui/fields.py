@@ -66,18 +66,26 @@ class Field(Vertical):
         self.key = key
         self.label = label
         self.widget = widget
+        self.error = Static("", classes="field-error")
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(self.label, classes="field-label")
             yield self.widget
-        yield Static("", classes="field-error")
+        yield self.error
 
     def show_error(self, message: str | None) -> None:
-        error = self.query_one(".field-error", Static)
-        error.update(message or "")
+        error = self.error
+        show_text(error, message or "")
         error.display = bool(message)
         self.set_class(bool(message), "-invalid")
+
+
+def show_text(static: Static, text: str) -> None:
+    """Set a Static's text unless it already shows it: every update lays out the whole screen
+    again, and the setup column re-checks each field on each keystroke."""
+    if static.content != text:
+        static.update(text)
 
 
 def text_field(label: str, key: str, value, placeholder: str = "") -> Field:

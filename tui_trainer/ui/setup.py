@@ -37,7 +37,7 @@ from tui_trainer.engine import (
     parse_value,
 )
 from tui_trainer.ui.field_rules import DATA_KEYS, PICK_FIELDS, SHOWN_BY, meta_key, shown_fields
-from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of
+from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of, show_text
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
     DatasetPanel,
@@ -86,6 +86,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self._meta_for: tuple[Any, ...] | None = None
         self._meta_cache: dict[tuple[Any, ...], DatasetMeta] = {}
         self._meta_timer: Timer | None = None
+        self._fields: dict[str, Field] = {}
         self.locked = False
         # `s` pressed while the dataset is being checked: ReadyToStart is posted once it is done.
         self.start_requested = False
@@ -104,7 +105,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
     def on_mount(self) -> None:
         self.query_one("#lock-banner").display = False
         note = self.query_one("#tensorboard-info", Static)
-        note.update("" if self.tensorboard_installed else f"not installed: {TENSORBOARD_INSTALL}")
+        show_text(note, "" if self.tensorboard_installed else f"not installed: {TENSORBOARD_INSTALL}")
         note.display = not self.tensorboard_installed
         self._show_optional_fields()
         self.revalidate()
@@ -116,7 +117,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.devices = devices
         select = self.query_one("#" + field_id("train.device"), ChoiceSelect)
         set_select_options(select, device_choices(devices), self.config.train.device)
-        self.query_one("#device-info", Static).update("detected: " + "; ".join(devices))
+        show_text(self.query_one("#device-info", Static), "detected: " + "; ".join(devices))
 
     # ---- edits ------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -152,9 +153,11 @@ class SetupColumn(VerticalScroll, can_focus=False):
         except ConfigError as exc:
             self.parse_errors[key] = str(exc)
         else:
-            self.parse_errors.pop(key, None)
+            had_error = self.parse_errors.pop(key, None) is not None
             if getattr(getattr(self.config, section), name) == value:
-                self.revalidate()
+                # Mounting posts a Changed for every field; only a cleared error changes anything.
+                if had_error:
+                    self.revalidate()
                 return
             setattr(getattr(self.config, section), name, value)
             self.start_requested = False  # an edit after `s` means the user is not done
@@ -206,7 +209,13 @@ class SetupColumn(VerticalScroll, can_focus=False):
 
     def field(self, key: str) -> Field:
         """The labelled field that edits `key`."""
-        return self.query_one("#" + box_id(key), Field)
+        return self.fields_by_key()[key]
+
+    def fields_by_key(self) -> dict[str, Field]:
+        # The fields are composed once and never replaced: looked up once, not on every keystroke.
+        if not self._fields:
+            self._fields = {f.key: f for f in self.query(Field)}
+        return self._fields
 
     def _refresh_model(self) -> None:
         summary = self.query_one("#model-summary", Static)
@@ -215,26 +224,26 @@ class SetupColumn(VerticalScroll, can_focus=False):
             problems += data_problems(self.config, self.meta)
         for key, what in (("model.layers", "layer stack"), ("model.hidden", "hidden sizes")):
             if key in self.parse_errors or any(p.field == key for p in problems):
-                summary.update(f"fix the {what} to see the layers")
+                show_text(summary, f"fix the {what} to see the layers")
                 return
         try:
-            summary.update(model_summary(self.config, self.meta))
+            show_text(summary, model_summary(self.config, self.meta))
         except Exception as exc:  # a summary must never take the form down
-            summary.update(f"cannot build this model: {exc}")
+            show_text(summary, f"cannot build this model: {exc}")
 
     def _refresh_loss(self) -> None:
         select = self.query_one("#" + field_id("loss.name"), ChoiceSelect)
         info = self.query_one("#loss-info", Static)
         meta, loss = self.meta, self.config.loss
         if meta is None:
-            info.update("")
+            show_text(info, "")
             return
         names = list(losses_for_task(meta.task, meta.n_classes))
         if meta.task == "classification" and loss.one_hot:
             names += [n for n in REGRESSION_LOSSES if n not in names]
         set_select_options(select, loss_choices(names), loss.name)
         task = f"{meta.n_classes}-class classification" if meta.task == "classification" else "regression"
-        info.update(f"offered: losses that fit {task}")
+        show_text(info, f"offered: losses that fit {task}")
 
     # ---- dataset metadata -------------------------------------------------------------
     @property
@@ -256,7 +265,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
             self._meta_loaded(key, None, None, Problem("dataset.name", str(exc)))
             return
         self.meta, self.meta_note, self.meta_problem = None, None, None
-        self.query_one("#dataset-info", Static).update("loading dataset info…")
+        show_text(self.query_one("#dataset-info", Static), "loading dataset info…")
         self._meta_timer = self.set_timer(max(delay, 0.01), lambda: self.load_meta(key, self.config.copy()))
 
     @work(thread=True, group="meta", exit_on_error=False)
@@ -290,7 +299,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         self.meta, self.meta_note, self.meta_problem, self._meta_for = meta, note, problem, key
         if meta is not None:
             self._follow_task(meta)
-        self.query_one("#dataset-info", Static).update(dataset_info(meta, note, problem is not None))
+        show_text(self.query_one("#dataset-info", Static), dataset_info(meta, note, problem is not None))
         self._show_optional_fields()
         self._refresh_loss()
         self._refresh_model()
@@ -318,7 +327,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
         if self.config.train.tensorboard and not self.tensorboard_installed:
             message = f"train.tensorboard needs the tensorboard package: {TENSORBOARD_INSTALL}"
             problems.append(Problem("train.tensorboard", message))
-        fields = {f.key: f for f in self.query(Field)}
+        fields = self.fields_by_key()
         shown: dict[str, str] = {}
         general: list[str] = []
         for key, message in self.parse_errors.items():
@@ -338,7 +347,7 @@ class SetupColumn(VerticalScroll, can_focus=False):
             self.post_message(self.ProblemsChanged(len(shown) + len(general)))
         self.problems = list(shown.values()) + general
         problems_view = self.query_one("#problems", Static)
-        problems_view.update("\n".join(f"! {p}" for p in general))
+        show_text(problems_view, "\n".join(f"! {p}" for p in general))
         problems_view.display = bool(general)
         button = self.query_one("#start", Button)
         # Start also waits for the dataset check: a name typed a moment ago may not exist.
@@ -381,6 +390,6 @@ class SetupColumn(VerticalScroll, can_focus=False):
         for field in self.query(Field):
             field.disabled = False  # fields a paused run had left locked (paused_changes)
         banner = self.query_one("#lock-banner", Static)
-        banner.update(message)
+        show_text(banner, message)
         banner.display = locked
         self.revalidate()
