@@ -72,3 +72,15 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
+
+
+def tune_for_model(model: torch.nn.Module, device: torch.device) -> bool:
+    """Let cuDNN time its convolution algorithms once per input shape and keep the fastest.
+
+    Every data set here has one image size, so the search is paid on the first batches only
+    (and once more for a smaller last batch). Returns whether autotuning was turned on."""
+    has_conv = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)) for m in model.modules())
+    if device.type != "cuda" or not has_conv:
+        return False
+    torch.backends.cudnn.benchmark = True
+    return True

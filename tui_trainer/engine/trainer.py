@@ -29,7 +29,7 @@ from tui_trainer.engine.control import NonFiniteLoss, StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
 from tui_trainer.engine.datasets import DatasetSplits, load_dataset
 from tui_trainer.engine.datasets.base import LoadProgress
-from tui_trainer.engine.device import resolve_device
+from tui_trainer.engine.device import resolve_device, tune_for_model
 from tui_trainer.engine.distributed import DistributedRun
 from tui_trainer.engine.evaluation import evaluate, predict_classes
 from tui_trainer.engine.events import (
@@ -155,6 +155,7 @@ class Trainer:
         device = self.device = dist_run.device if dist_run else resolve_device(config.train.device)
         torch.manual_seed(config.train.seed)
         model = self.model = build_model(config, meta).to(device)
+        tune_for_model(model, device)
         placed = self.placed = place_data(data, device, config.dataset)
         placed.shuffle = not config.train.overfit_batches
         self.train_model = dist_run.prepare(model, placed, config.train.seed) if dist_run else model
