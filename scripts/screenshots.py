@@ -50,7 +50,8 @@ async def make(out: Path) -> list[Path]:
         shot("training")
         await pilot.press("p")
         await wait_until(pilot, lambda: app.view.finished is not None, "the end of the run")
-        for key, name in (("t", "finished"), ("c", "confusion"), ("v", "samples"), ("y", "try"), ("i", "inside")):
+        tabs = (("t", "finished"), ("c", "confusion"), ("v", "samples"), ("y", "try"), ("i", "inside"))
+        for key, name in tabs:
             await pilot.press(key)
             await pilot.pause(0.5)
             shot(name)

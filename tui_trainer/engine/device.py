@@ -79,7 +79,8 @@ def tune_for_model(model: torch.nn.Module, device: torch.device) -> bool:
 
     Every data set here has one image size, so the search is paid on the first batches only
     (and once more for a smaller last batch). Returns whether autotuning was turned on."""
-    has_conv = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)) for m in model.modules())
+    conv_types = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+    has_conv = any(isinstance(m, conv_types) for m in model.modules())
     if device.type != "cuda" or not has_conv:
         return False
     torch.backends.cudnn.benchmark = True

@@ -37,7 +37,7 @@ from tui_trainer.engine import (
     parse_value,
 )
 from tui_trainer.ui.field_rules import DATA_KEYS, PICK_FIELDS, SHOWN_BY, meta_key, shown_fields
-from tui_trainer.ui.fields import ChoiceSelect, Field, box_id, field_id, format_value, key_of, show_text
+from tui_trainer.ui.fields import ChoiceSelect, Field, field_id, format_value, key_of, show_text
 from tui_trainer.ui.panels import (
     TENSORBOARD_INSTALL,
     DatasetPanel,
