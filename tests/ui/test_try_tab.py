@@ -3,15 +3,20 @@ model's prediction on the same input, read independently from the run directory'
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
+from textual.widgets import Static
 
 from tests.predict.predict_data import write_fruit_csv
 from tests.ui.conftest import train_to_the_end, wait_for
 from tui_trainer.engine import Predictor, TrainConfig
+from tui_trainer.formatting import format_number
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.setup import SetupColumn
 from tui_trainer.ui.try_canvas import DrawingCanvas
+from tui_trainer.ui.try_curve import FittedCurveCursor
 from tui_trainer.ui.try_form import RowForm
 from tui_trainer.ui.try_map import BoundaryCursor
 from tui_trainer.ui.try_view import TryPane
@@ -165,16 +170,20 @@ async def test_the_form_predicts_a_test_row_and_an_edited_one_as_the_model_does(
         )
 
 
-async def test_a_1d_regression_form_gives_y_hat_at_x(make_config):
-    app = TrainerApp(make_config(epochs=2, dataset__name="sine", loss__name="mse"))
+async def test_a_1d_regression_curve_gives_y_hat_at_the_cursor_x(make_config):
+    app = TrainerApp(make_config(epochs=2, dataset__name="linear", loss__name="mse"))
     async with app.run_test(size=(110, 34)) as pilot:
-        await train_to_the_end(pilot, "sine")
-        pane = await open_try_tab(pilot, "form")
-        form = app.query_one(RowForm)
-        assert [name for name, _ in form.columns] == ["x"]
-        await pilot.press("tab", "ctrl+u", *"0.5")
+        await train_to_the_end(pilot, "linear")
+        pane = await open_try_tab(pilot, "curve")
+        curve = app.query_one(FittedCurveCursor)
+        start = curve.x
+        await pilot.press("right", "right", "right")
         await settled(pilot, pane)
-        assert form.row() == {"x": "0.5"}
+        assert curve.x is not None and curve.x > start
+        shown = str(app.query_one("#try-result", Static).render())
+        match = re.search(r"x = (\S+)\s+ŷ = (\S+)", shown)
+        assert match, shown
+        x, y_hat = float(match[1]), match[2]
         predictor = Predictor.load(app.view.finished.run_dir)
-        expected = float(predictor.predict_raw({"x": 0.5}).predicted[0])
-        assert abs(float(pane.result.predictions.predicted[0]) - expected) <= 1e-6 * max(1.0, abs(expected))
+        assert y_hat == format_number(float(predictor.predict_raw({"x": repr(x)}).predicted[0]))
+        assert any(line.strip() for line in curve.text_lines())

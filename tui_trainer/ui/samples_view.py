@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from tui_trainer.ui.fitted_curve import draw_fitted_curve, fitted_legend, has_fitted_curve
 from tui_trainer.ui.pixels import (
     boundary_map,
     boundary_wrong_mask,
@@ -229,16 +230,13 @@ class RegressionScatter(StripPlot):
 
     @property
     def fitted(self) -> bool:
-        return self.pairs is not None and self.pairs.inputs is not None and self.pairs.fit_x is not None
+        return has_fitted_curve(self.pairs)
 
     def legend(self) -> list[LegendEntry]:
         if self.pairs is None:
             return []
         if self.fitted:
-            return [
-                LegendEntry("•", "cyan", f"{self.split} data (x, y)", self.split),
-                LegendEntry("━", "orange", "model ŷ(x)", "ŷ(x)"),
-            ]
+            return fitted_legend(self.split)
         return [LegendEntry("•", "cyan", f"{self.split} samples"), LegendEntry("━", "gray", "y = x")]
 
     def draw_figure(self, plt) -> None:
@@ -247,11 +245,8 @@ class RegressionScatter(StripPlot):
             return
         true = pairs.targets.tolist()
         if self.fitted:
-            xs, fit_x, fit_y = pairs.inputs.tolist(), pairs.fit_x.tolist(), pairs.fit_y.tolist()
-            plt.title(f"fitted curve ŷ(x) ({self.split})")
-            self.set_axes(plt, xs + fit_x, true + fit_y)
-            plt.scatter(xs, true, marker="dot", color="cyan")
-            plt.plot(fit_x, fit_y, marker="braille", color="orange")
+            points, fit = (pairs.inputs.tolist(), true), (pairs.fit_x.tolist(), pairs.fit_y.tolist())
+            draw_fitted_curve(self, plt, points, fit, f"fitted curve ŷ(x) ({self.split})")
             return
         pred = pairs.predictions.tolist()
         plt.title(f"predicted ↑ vs true → ({self.split})")
