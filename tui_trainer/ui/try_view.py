@@ -289,8 +289,15 @@ class TryPane(Vertical):
             self.query_one(RowForm).fill(self.predictor.preprocessing.table_row(sample.input))
         elif self.mode == "map":
             self.query_one(BoundaryCursor).go_to(*sample.input.tolist())
-        elif self.mode == "curve":
-            self.query_one(FittedCurveCursor).go_to(float(sample.input.reshape(-1)[0]))
+        elif self.mode == "curve":  # the sample's x as the form would show it (a table's cell)
+            prep = self.predictor.preprocessing
+            x = (
+                sample.input.reshape(-1)[0]
+                if prep.table is None
+                else prep.table_row(sample.input)[prep.table.columns[0].name]
+            )
+            with contextlib.suppress(ValueError):  # an empty cell (a missing value): nowhere to go
+                self.query_one(FittedCurveCursor).go_to(float(x))
 
     @on(DrawingCanvas.Changed)
     def drawn(self, message: DrawingCanvas.Changed) -> None:
