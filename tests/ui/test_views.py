@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TabbedContent, Tabs
 
 from tests.ui.conftest import (
     log_of,
@@ -150,6 +150,13 @@ async def test_footer_shows_quit_at_80_columns_and_esc_while_typing(tmp_path):
         for name in ("Start", "Stop", "Help", "Quit"):
             assert keys[name].region.width > 0 and keys[name].region.right <= keys["palette"].region.x, name
         assert "Leave field" not in keys
+        # Every tab is in the tab bar at 80 columns (its name alone; the help lists the keys).
+        tabs = app.query_one(TabbedContent)
+        bar = tabs.query_one(Tabs).region
+        for pane_id in ("tab-train", "tab-confusion", "tab-samples", "tab-try", "tab-inside"):
+            tab = tabs.get_tab(pane_id)
+            assert tab.region.width > 0 and tab.region.right <= bar.right, tab.label_text
+        assert tabs.get_tab("tab-inside").label_text == "Inside"
 
         await pilot.press("m")  # typing into the hidden sizes: letters type, Esc leaves
         await pilot.pause()

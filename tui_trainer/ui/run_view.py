@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
@@ -48,6 +49,22 @@ from tui_trainer.ui.try_view import TryPane
 # Every millisecond the UI thread spends drawing is taken from the training thread (the GIL): at
 # 10 Hz the app trained ~0.8x as fast as --batch on 2 cores, at 4 Hz at the same speed
 # (bench/app_speed.py). Keys are handled at once, not on this timer.
+# The tabs and their keys; a tab's label is its name and key, or the name alone where narrow.
+TAB_NAMES = {
+    "tab-train": ("Training", "t"),
+    "tab-confusion": ("Confusion", "c"),
+    "tab-samples": ("Samples", "v"),
+    "tab-try": ("Try", "y"),
+    "tab-inside": ("Inside", "i"),
+}
+TAB_BAR_WIDTH = sum(len(name) + 6 for name, _ in TAB_NAMES.values())  # "Name (k)" and 1 pad each side
+
+
+def tab_label(pane_id: str, short: bool = False) -> str:
+    name, key = TAB_NAMES[pane_id]
+    return name if short else f"{name} ({key})"
+
+
 DRAIN_INTERVAL = 0.25  # seconds: the right side redraws at most this often from training events
 
 PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
@@ -77,20 +94,28 @@ class RunView(Vertical, EventListener):
     def compose(self) -> ComposeResult:
         yield self.status
         with TabbedContent(id="tabs"):
-            with TabPane("Training (t)", id="tab-train"):
+            with TabPane(tab_label("tab-train"), id="tab-train"):
                 yield LossPlot(id="plot")
                 yield EventLog(id="log", max_lines=2000)
-            with TabPane("Confusion (c)", id="tab-confusion"):
+            with TabPane(tab_label("tab-confusion"), id="tab-confusion"):
                 yield ConfusionPane(id="confusion")
-            with TabPane("Samples (v)", id="tab-samples"):
+            with TabPane(tab_label("tab-samples"), id="tab-samples"):
                 yield SamplesPane(id="samples")
-            with TabPane("Try (y)", id="tab-try"):
+            with TabPane(tab_label("tab-try"), id="tab-try"):
                 yield TryPane(id="try")
-            with TabPane("Inside (i)", id="tab-inside"):
+            with TabPane(tab_label("tab-inside"), id="tab-inside"):
                 yield InsidePane(id="inside")
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # At 80 columns the right side is ~44 wide: the key hints would push Try and Inside out
+        # of the tab bar, so there the names go alone (the help lists the keys).
+        short = event.size.width < TAB_BAR_WIDTH
+        tabs = self.query_one(TabbedContent)
+        for pane_id in TAB_NAMES:
+            tabs.get_tab(pane_id).label = tab_label(pane_id, short)
 
     # what the status line holds, read by the app and the tests
     @property
