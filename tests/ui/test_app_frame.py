@@ -46,7 +46,7 @@ async def test_a_terminal_below_80x24_shows_one_line_saying_so(make_config):
         await wait_for(pilot, lambda: "too small" in screen_text(app), what="the too-small line")
         text = screen_text(app)
         assert "terminal too small: 40×12, need 80×24" in text
-        assert "Dataset (d)" not in text and "Training (t)" not in text
+        assert "Dataset (d)" not in text and "Training" not in text
 
         await pilot.resize_terminal(79, 30)
         await wait_for(pilot, lambda: "79×30" in screen_text(app), what="the new size")

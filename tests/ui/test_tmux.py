@@ -65,7 +65,7 @@ def test_app_in_tmux_trains_and_shows_confusion_matrix(tmp_path):
     tmux.run("new-session", "-d", "-s", session, "-x", "100", "-y", "30", command)
     try:
         tmux.wait_for("ready — press s", timeout=120)
-        for title in ("Dataset (d)", "Model (m)", "Training (t)", "Confusion (c)", "Samples (v)"):
+        for title in ("Dataset (d)", "Model (m)", "Training", "Confusion", "Samples"):  # tabs: "(t)" if wide
             tmux.wait_for(title, timeout=10)
         tmux.wait_for("2 classes")
         tmux.keys("s")
