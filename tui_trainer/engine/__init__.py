@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "RUN_LENGTH_FIELDS": "setting_changes",
     "SettingChange": "setting_changes",
     "setting_change_problems": "setting_changes",
+    "changed_fields": "setting_changes",
     "LRFinderResult": "lr_finder",
     "LRFinderSettings": "lr_finder",
     "RangeTestFailed": "lr_finder",
@@ -248,6 +249,7 @@ __all__ = [
     "output_size",
     "parse_value",
     "setting_change_problems",
+    "changed_fields",
     "predict_files",
     "read_model_stats",
     "short_run_name",
@@ -383,6 +385,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
         CHANGEABLE_FIELDS,
         RUN_LENGTH_FIELDS,
         SettingChange,
+        changed_fields,
         setting_change_problems,
     )
     from tui_trainer.engine.trainer import Trainer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_trainer.engine import CHANGEABLE_FIELDS, TrainConfig, setting_change_problems
+from tui_trainer.engine import CHANGEABLE_FIELDS, TrainConfig, changed_fields, setting_change_problems
 from tui_trainer.ui.fields import Field
 from tui_trainer.ui.setup import SetupColumn
 
@@ -34,13 +34,7 @@ def unlock_changeable(setup: SetupColumn) -> TrainConfig:
 
 def edited_settings(before: TrainConfig, after: TrainConfig) -> dict[str, Any]:
     """`section.key` -> new value for every changeable field that differs."""
-    changes = {}
-    for name in CHANGEABLE_FIELDS:
-        section, key = name.split(".")
-        new = getattr(getattr(after, section), key)
-        if getattr(getattr(before, section), key) != new:
-            changes[name] = new
-    return changes
+    return {name: new for name, _, new in changed_fields(before, after)}
 
 
 def changes_to_send(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import Resize
 from textual.widgets import TabbedContent, TabPane
 
 from tui_trainer.engine import (
@@ -49,6 +49,17 @@ from tui_trainer.ui.try_view import TryPane
 # Every millisecond the UI thread spends drawing is taken from the training thread (the GIL): at
 # 10 Hz the app trained ~0.8x as fast as --batch on 2 cores, at 4 Hz at the same speed
 # (bench/app_speed.py). Keys are handled at once, not on this timer.
+DRAIN_INTERVAL = 0.25  # seconds: the right side redraws at most this often from training events
+
+PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
+
+PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw is spaced further apart
+PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
+
+EVALUATION_TABS = ("tab-confusion", "tab-samples", "tab-try")
+
+LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
+
 # The tabs and their keys; a tab's label is its name and key, or the name alone where narrow.
 TAB_NAMES = {
     "tab-train": ("Training", "t"),
@@ -63,17 +74,6 @@ TAB_BAR_WIDTH = sum(len(name) + 6 for name, _ in TAB_NAMES.values())  # "Name (k
 def tab_label(pane_id: str, short: bool = False) -> str:
     name, key = TAB_NAMES[pane_id]
     return name if short else f"{name} ({key})"
-
-
-DRAIN_INTERVAL = 0.25  # seconds: the right side redraws at most this often from training events
-
-PLOT_INTERVAL = 0.4  # the shortest time between plot redraws while training, in seconds
-PLOT_BUDGET = 0.02  # the share of a core plot redraws may take: a slower redraw is spaced further apart
-PLOT_INTERVAL_MAX = 2.0  # ...but never further than this
-
-EVALUATION_TABS = ("tab-confusion", "tab-samples", "tab-try")
-
-LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": ""}
 
 
 class RunView(Vertical, EventListener):
@@ -109,7 +109,7 @@ class RunView(Vertical, EventListener):
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain)
 
-    def on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: Resize) -> None:
         # At 80 columns the right side is ~44 wide: the key hints would push Try and Inside out
         # of the tab bar, so there the names go alone (the help lists the keys).
         short = event.size.width < TAB_BAR_WIDTH
