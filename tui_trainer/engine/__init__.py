@@ -9,7 +9,7 @@ does not import torch: the app's first screen and `--help` stay fast. The groups
 - tuning: settings a run may change part-way, and the learning-rate range test;
 - runs: run directories (`engine/rundir/`): their names, past runs, their lock, export, and
   the one safe weights loader;
-- using a trained run: its saved preprocessing and predictions with its model.
+- using a trained run: its preprocessing, predictions, and its model reviewed (`review_run`).
 - inside: the model's statistics a run records (`model_stats`), reading them back
   (`inspection`), and the conv filters and feature maps of a model (`model_probe`).
 """
@@ -125,6 +125,8 @@ _EXPORTS: dict[str, str] = {
     "Predictions": "predict",
     "Predictor": "predict",
     "predict_files": "predict",
+    "ReviewError": "run_review",
+    "review_run": "run_review",
     # inside
     "ActivationHealth": "model_stats",
     "ConvFilters": "model_stats",
@@ -205,6 +207,7 @@ __all__ = [
     "RunEditError",
     "RunRecord",
     "RunResumed",
+    "ReviewError",
     "RunStarted",
     "SettingChange",
     "SettingsChanged",
@@ -252,6 +255,7 @@ __all__ = [
     "changed_fields",
     "predict_files",
     "read_model_stats",
+    "review_run",
     "short_run_name",
     "stat_series",
     "sweep_start_clock",
@@ -358,6 +362,7 @@ if TYPE_CHECKING:  # the type checker sees the real names; at run time they load
     )
     from tui_trainer.engine.preprocessing import Preprocessing, PreprocessingError
     from tui_trainer.engine.presets import Preset, list_presets, load_preset
+    from tui_trainer.engine.run_review import ReviewError, review_run
     from tui_trainer.engine.rundir.layout import (
         is_search_dir,
         is_sweep_dir,

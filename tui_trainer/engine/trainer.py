@@ -20,14 +20,13 @@ from torch import nn
 
 from tui_trainer.engine import checkpoint
 from tui_trainer.engine.apply_changes import apply_changes, apply_requested_changes
-from tui_trainer.engine.auto_settings import resolve_for_data
 from tui_trainer.engine.callbacks import Callback, ChangeLog, EarlyStopping, loop_callbacks
 from tui_trainer.engine.callbacks.base import overrides
 from tui_trainer.engine.components import build_loss, build_optimizer, build_scheduler
 from tui_trainer.engine.config import TrainConfig
 from tui_trainer.engine.control import NonFiniteLoss, StopRun, TrainingControl
 from tui_trainer.engine.data_placement import PlacedData, place_data
-from tui_trainer.engine.datasets import DatasetSplits, load_dataset
+from tui_trainer.engine.datasets import DatasetSplits
 from tui_trainer.engine.datasets.base import LoadProgress
 from tui_trainer.engine.device import resolve_device, tune_for_model
 from tui_trainer.engine.distributed import DistributedRun
@@ -46,14 +45,13 @@ from tui_trainer.engine.events import (
 from tui_trainer.engine.failures import describe_failure
 from tui_trainer.engine.model import build_model
 from tui_trainer.engine.optimizer_step import OptimizerStep
-from tui_trainer.engine.overfit import overfit_data
 from tui_trainer.engine.precision import make_precision, maybe_compile
 from tui_trainer.engine.progress import TrainingProgress
 from tui_trainer.engine.report_cadence import ReportCadence, StepWindow
+from tui_trainer.engine.run_data import prepare_run_data
 from tui_trainer.engine.run_start import announce_start
 from tui_trainer.engine.rundir.writer import RunDirectory, describe_write_error
 from tui_trainer.engine.training_state import resume_training
-from tui_trainer.engine.validate import check_against_data
 
 
 class Trainer:
@@ -140,15 +138,10 @@ class Trainer:
             self.listeners.insert(0, TensorBoardLogger(config))
         self.emit(LogMessage(f"loading dataset {config.dataset.name}"))
         progress = self.data_progress or (lambda what, done, n: self.emit(DataProgress(what, done, n)))
-        data = self.data or load_dataset(config.dataset, config.train.seed, progress)
-        meta, dist_run = data.meta, self.distributed
-        # `auto` settings are decided now the data is known; config.toml and checkpoints keep the result.
-        config, notes = resolve_for_data(config, meta, dist_run.world_size if dist_run else 1)
-        for note in meta.notes + notes:
-            self.emit(LogMessage(note))
-        check_against_data(config, meta)
-        if config.train.overfit_batches:
-            data, note = overfit_data(data, config.dataset.batch_size, config.train.overfit_batches)
+        dist_run = self.distributed
+        prepared = prepare_run_data(config, progress, self.data, dist_run.world_size if dist_run else 1)
+        config, data, meta = prepared.config, prepared.data, prepared.data.meta
+        for note in prepared.notes:
             self.emit(LogMessage(note))
         self.config, self.meta, self.early_stopping.patience = config, meta, config.train.patience
         self.preprocessing = data.preprocessing  # what prediction needs (ModelSnapshots sends it)

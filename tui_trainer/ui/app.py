@@ -3,7 +3,7 @@
 The engine's callback runs on the training thread and only appends to an `EventBuffer`; the
 right-hand `RunView` drains it on a 4 Hz timer, so the screen redraws at most four times a second
 however fast the loop reports (see run_view.DRAIN_INTERVAL). Widgets tell the app what the user
-asked for with messages (`SetupColumn.ReadyToStart`, `RunsScreen.LoadConfig`,
+asked for with messages (`SetupColumn.ReadyToStart`, `RunsScreen.LoadConfig`, `RunsScreen.OpenRun`,
 `RunsScreen.ResumeRequested`); the app owns the training worker and acts on them.
 
 Start-up: nothing on the path to the first screen imports torch, torchvision or scikit-learn
@@ -39,6 +39,7 @@ from tui_trainer.ui.event_buffer import EventBuffer
 from tui_trainer.ui.help_screen import app_help
 from tui_trainer.ui.long_lived import freeze_imported_objects
 from tui_trainer.ui.loss_plot import LossPlot
+from tui_trainer.ui.open_run_actions import OpenRunActions
 from tui_trainer.ui.paused_changes import LOCKED_MESSAGE
 from tui_trainer.ui.presets_screen import PresetScreen
 from tui_trainer.ui.run_view import RunView
@@ -51,7 +52,7 @@ from tui_trainer.ui.too_small import fit_screen
 from tui_trainer.ui.tuning_actions import TuningActions
 
 
-class TrainerApp(TuningActions, App):
+class TrainerApp(TuningActions, OpenRunActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-trainer"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -356,6 +357,10 @@ class TrainerApp(TuningActions, App):
         self.view.write(f"loaded the config of {message.name}; s trains it as a new run", "bold")
         self.notify(f"loaded the config of {message.name}: edit it, then s trains a new run", timeout=4)
         message.runs_screen.dismiss()
+
+    @on(RunsScreen.OpenRun)
+    def open_past_run(self, message: RunsScreen.OpenRun) -> None:
+        self.open_run(message)  # open_run_actions.py: the run's model, shown without training
 
     @on(RunsScreen.ResumeRequested)
     def resume_past_run(self, message: RunsScreen.ResumeRequested) -> None:

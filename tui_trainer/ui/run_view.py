@@ -90,6 +90,7 @@ class RunView(Vertical, EventListener):
         # tab id -> the newest evaluation it has not shown, with its run's dataset metadata
         self._unshown: dict[str, tuple[Evaluation, object]] = {}
         self.status = RunStatus()
+        self.model_meta: object = None  # the dataset description of the latest ModelSnapshot
 
     def compose(self) -> ComposeResult:
         yield self.status
@@ -150,7 +151,7 @@ class RunView(Vertical, EventListener):
         self.events.drain()
         self.status.started = self.status.last_batch = self.status.last_epoch = None
         self.status.epochs = None
-        self.finished = None
+        self.finished, self.model_meta = None, None
         self.epochs_seen = 0
         self.plot_dirty = False
         self.plot.reset()
@@ -188,6 +189,7 @@ class RunView(Vertical, EventListener):
         self._evaluation(event)
 
     def on_model_snapshot(self, event: ModelSnapshot) -> None:
+        self.model_meta = event.meta
         self.query_one(TryPane).offer_snapshot(event)
 
     def on_model_stats(self, event: ModelStats) -> None:
@@ -257,21 +259,23 @@ class RunView(Vertical, EventListener):
         if event.run_dir:
             self.write(f"run directory: {event.run_dir}", "dim")
         if event.start_epoch and event.run_dir:
-            self._show_earlier_epochs(event, event.run_dir)
+            shown = self.show_earlier_epochs(event.run_dir, event.start_epoch, event.steps_per_epoch)
+            self.write(f"resumed after epoch {event.start_epoch}: {shown} earlier epoch(s) on the plot")
             self.query_one(InsidePane).load_stored(event.run_dir)
 
-    def _show_earlier_epochs(self, event: RunStarted, run_dir: str) -> None:
-        """A resumed run's plot starts with the epochs it trained before."""
+    def show_earlier_epochs(self, run_dir: str, up_to_epoch: int, steps_per_epoch: int) -> int:
+        """The epochs a run directory trained, up to `up_to_epoch`, on the plot (a resumed run's
+        before it continues, an opened run's all): how many were drawn."""
         curves = load_curves(run_dir)
         shown = 0
         for i, epoch in enumerate(curves.epochs):
             train_loss, val_loss = curves.train_loss[i], curves.val_loss[i]
-            if epoch > event.start_epoch or train_loss is None or val_loss is None:
+            if epoch > up_to_epoch or train_loss is None or val_loss is None:
                 continue
             self.plot.add_epoch(
                 EpochPoint(
                     epoch,
-                    epoch * event.steps_per_epoch,
+                    epoch * steps_per_epoch,
                     train_loss,
                     val_loss,
                     curves.train_accuracy[i],
@@ -280,8 +284,8 @@ class RunView(Vertical, EventListener):
                 )
             )
             shown += 1
-        self.write(f"resumed after epoch {event.start_epoch}: {shown} earlier epoch(s) on the plot")
         self.plot_dirty = True
+        return shown
 
     def _epoch(self, event: EpochEnd) -> None:
         self.status.last_epoch = event
@@ -308,7 +312,8 @@ class RunView(Vertical, EventListener):
         # Validation results each epoch; the test split once at the end replaces them on screen.
         self.last_eval = event
         active = self.query_one(TabbedContent).active
-        meta = self.started.meta if self.started else None  # a later run's may differ when shown
+        # A later run's meta may differ when shown; an opened run (no RunStarted) has its weights'.
+        meta = self.started.meta if self.started else self.model_meta
         for tab in EVALUATION_TABS:
             self._unshown[tab] = (event, meta)
             if tab == active:

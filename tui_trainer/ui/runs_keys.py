@@ -10,6 +10,7 @@ from tui_trainer.runs_table import COLUMNS, Column
 
 MARK_HELP = "mark a run; the plot overlays the marked runs' loss curves"
 LOAD = "load the run's config into the setup panels"
+OPEN = "open the run's model, no training: curves, confusion, Try, Inside"
 SORT = "sort by the column whose letter is underlined (again: reverse)"
 SORT_KEYS = "⇧+letter"  # one row in the help for the fourteen keys, short enough not to wrap it
 BACK = "re-read the runs directory / back (Esc clears a filter first)"
@@ -52,6 +53,7 @@ SCREEN_BINDINGS: list[BindingType] = [
     Binding("space", "mark", "Mark", tooltip=MARK_HELP),
     Binding("slash", "filter", "Filter", tooltip=FILTER),
     Binding("l", "load", "Load", tooltip=LOAD),
+    Binding("o", "open", "Open", tooltip=OPEN),
     Binding("c", "resume", "Resume", tooltip="resume the run from last.pt up to a number of epochs you give"),
     Binding("n", "note", "Note", tooltip="add or change the run's one-line note (saved in note.txt)"),
     Binding(

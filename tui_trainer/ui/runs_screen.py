@@ -1,12 +1,13 @@
 """The Runs screen: past runs in a sortable, filterable table, their loss curves overlaid; load,
-resume, annotate or delete one. On a search's run it also shows the search: its progress,
+open, resume, annotate or delete one. On a search's run it also shows the search: its progress,
 Optuna's parameter importances and each trial's objective, beside the run's curves.
 
 Everything is read from the run directories on disk, so a run that is still training, was
 killed, or was damaged by hand still gets a row that says what is wrong with it. The screen does
-not touch the app: it posts `LoadConfig` or `ResumeRequested`, and the app dismisses the screen
-once it has acted on one. It is modal, so only its own keys act (and show in its footer) while
-it is open; `?` and the priority keys (ctrl+q) still reach the app.
+not touch the app: it posts `LoadConfig`, `OpenRun` (the app shows the run's model: open_run_actions.py)
+or `ResumeRequested`, and the app dismisses the screen once it has acted on one. It is modal, so
+only its own keys act (and show in its footer) while it is open; `?` and the priority keys
+(ctrl+q) still reach the app.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ class RunsScreen(ModalScreen[None]):
             self.runs_screen = runs_screen
             self.config = config
             self.name = name
+
+    class OpenRun(Message):
+        """Show this past run's model (its config into the setup panels too), without training."""
+
+        def __init__(self, runs_screen: RunsScreen, config: TrainConfig, name: str, path: Path) -> None:
+            super().__init__()
+            self.runs_screen, self.config, self.name, self.path = runs_screen, config, name, path
 
     class ResumeRequested(Message):
         """Continue the run in `path` up to `config.train.epochs` epochs."""
@@ -298,7 +306,7 @@ class RunsScreen(ModalScreen[None]):
             return
         self.dismiss()
 
-    def action_load(self) -> None:
+    def action_load(self, open_model: bool = False) -> None:
         row = self.current_row()
         if row is None:
             return
@@ -307,7 +315,12 @@ class RunsScreen(ModalScreen[None]):
         except ConfigError as exc:
             self.notify(str(exc), title=f"cannot load {row.record.name}", severity="error")
             return
-        self.post_message(self.LoadConfig(self, config, row.record.name))
+        record = row.record
+        message = self.OpenRun(self, config, record.name, record.path) if open_model else None
+        self.post_message(message or self.LoadConfig(self, config, record.name))
+
+    def action_open(self) -> None:
+        self.action_load(open_model=True)
 
     def action_resume(self) -> None:
         row = self.current_row()
