@@ -78,5 +78,5 @@ class OpenRunActions:
             return
         view.show_earlier_epochs(str(path), result.epochs_done, result.steps_per_epoch)
         view.flush_plot(force=True)
-        view.status.state = f"opened {name}"
+        view.status.show_opened(name)
         view.write(f"opened {name}: its model as it ended; s trains a new run", "bold")

@@ -69,6 +69,11 @@ class RunStatus(Vertical):
     def watch_epochs(self) -> None:
         self._show()
 
+    def show_opened(self, name: str) -> None:
+        """A past run's model is shown (Runs screen `o`): it ended, so its bar is full."""
+        self.query_one(ProgressBar).update(total=1, progress=1)
+        self.state = f"opened {name}"
+
     def show_loading(self, event: DataProgress) -> None:
         self.query_one(ProgressBar).update(total=event.total, progress=event.done)
         self.state = f"loading {event.what}"

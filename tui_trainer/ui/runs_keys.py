@@ -62,7 +62,8 @@ SCREEN_BINDINGS: list[BindingType] = [
         "Delete",
         tooltip="delete the run's directory, after you confirm (not while it trains)",
     ),
-    Binding("r", "refresh", "Refresh", tooltip=BACK),
+    # Not in the footer: at 80 columns it would push out `? Help` (Open took its room; the help lists r).
+    Binding("r", "refresh", "Refresh", show=False, tooltip=BACK),
     Binding("escape", "close", "Back", tooltip=BACK),
     Binding("q", "close", "Back", show=False, tooltip=BACK),
     Binding("question_mark", "app.help", "Help", tooltip="this help (↑ ↓ PgUp PgDn scroll it)"),
