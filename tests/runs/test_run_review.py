@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.predict.predict_data import write_price_csv
+from tests.predict.predict_data import write_image_folder, write_price_csv
 from tests.toy_config import toy_config
 from tui_trainer.engine import (
     DataProgress,
@@ -110,3 +110,22 @@ def test_a_csv_regression_whose_file_is_gone_is_refused_and_one_that_is_there_op
         review_run(run, lambda event: None)
     assert str(caught.value).startswith(f"cannot build the data of {run}")
     assert "\n" not in str(caught.value)
+
+
+def test_a_conv_runs_latest_statistics_get_its_filters_and_feature_maps_drawn_again(tmp_path):
+    root = write_image_folder(tmp_path / "shapes", per_class=8)
+    run = train(
+        tmp_path / "runs",
+        f"dataset.name=folder:{root}",
+        "dataset.image_size=8",
+        "dataset.grayscale=true",
+        "dataset.batch_size=8",
+        "model.layers=conv4,pool,fc8",
+        "train.epochs=1",
+    )
+    events: list = []
+    review_run(run, events.append)
+    stats = [e for e in events if isinstance(e, ModelStats)]
+    assert stats and stats[-1].feature_maps  # model_stats.jsonl keeps the summaries only...
+    assert stats[-1].filters is not None and stats[-1].filters.weights.shape[0] == 4  # ...drawn again
+    assert [m.name for m in stats[-1].feature_map_arrays] == [m.name for m in stats[-1].feature_maps]

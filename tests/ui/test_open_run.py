@@ -1,8 +1,9 @@
 """`o` on the Runs screen: a finished run's model shown without training (Inside, Try, Confusion)."""
 
+import shutil
 from pathlib import Path
 
-from tests.ui.conftest import log_of, screen_text, shown_lines, toy_config, wait_for
+from tests.ui.conftest import log_of, notifications, screen_text, shown_lines, toy_config, wait_for
 from tui_trainer.engine.trainer import Trainer
 from tui_trainer.ui.app import TrainerApp
 from tui_trainer.ui.confusion_view import ConfusionPane
@@ -20,6 +21,8 @@ async def test_o_opens_a_finished_runs_model_in_inside_try_and_confusion_then_s_
     finished = Trainer(toy_config(runs)).run()  # trained before the app starts
     assert finished.ok and finished.run_dir is not None
     name = Path(finished.run_dir).name
+    broken = Path(shutil.copytree(finished.run_dir, runs / "20200101-000000-broken"))
+    (broken / "model.pt").unlink()  # as a killed run leaves it
     app = TrainerApp(toy_config(runs, epochs=2))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("R")
@@ -52,3 +55,11 @@ async def test_o_opens_a_finished_runs_model_in_inside_try_and_confusion_then_s_
         await pilot.press("escape", "s")  # a new run trains as usual afterwards
         await wait_for(pilot, lambda: app.view.finished is not None, what="the new run")
         assert app.view.finished.ok and app.view.finished.run_dir != finished.run_dir
+
+        await pilot.press("R")  # a run without weights: one line in the log and a notification
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.rows, what="the runs")
+        paths = [row.record.path for row in app.screen.rows]
+        await pilot.press(*["j"] * paths.index(broken), "o")
+        refusal = f"{broken} has no model.pt: the run ended before saving its model"
+        await wait_for(pilot, lambda: refusal in " ".join(log_of(app).split()), what="the refusal")
+        assert any(refusal in n.message for n in notifications(app)) and app.view.state == "idle"
