@@ -48,7 +48,9 @@ async def test_tiny_terminal_during_training_then_back(make_config):
         await wait_for(pilot, lambda: meta_loaded(app), what="metadata")
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view.epochs_seen >= 1, what="the first epoch")
-        await pilot.press("R")  # the Runs screen, while the run trains
+        # Paused while the screens change: a key pressed beside a busy training thread waits out
+        # Pilot's idle check (2 s a key); the run's own progress is checked once it resumes.
+        await pilot.press("p", "R")  # the Runs screen, with a run in progress
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="the Runs screen")
         await pilot.resize_terminal(40, 12)
         await wait_for(pilot, lambda: "terminal too small: 40×12" in screen_text(app), what="the line")
@@ -58,7 +60,7 @@ async def test_tiny_terminal_during_training_then_back(make_config):
         epochs = app.view.epochs_seen
         await pilot.resize_terminal(100, 30)
         await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), what="the Runs screen again")
-        await pilot.press("escape")
+        await pilot.press("escape", "p")
         await wait_for(pilot, lambda: app.view.epochs_seen > epochs, what="training to go on")
         await pilot.press("c", "x")
         assert app.query_one(TabbedContent).active == "tab-confusion"

@@ -8,6 +8,7 @@ dataset size) live in `engine.validate`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -151,8 +152,15 @@ def _section(config: TrainConfig, section_name: str) -> Any:
     return getattr(config, section_name)
 
 
+@functools.cache
+def _type_hints(section_type: type) -> dict[str, Any]:
+    # Resolving the string annotations is most of a config copy's cost, and the app copies the
+    # config on every key typed into the model's fields.
+    return get_type_hints(section_type)
+
+
 def _field_type(section: Any, section_name: str, key: str) -> Any:
-    hints = get_type_hints(type(section))
+    hints = _type_hints(type(section))
     if key not in hints:
         valid = ", ".join(f.name for f in fields(section))
         raise ConfigError(f"unknown field {section_name}.{key}; valid: {valid}")
