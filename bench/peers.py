@@ -13,7 +13,8 @@ the engine's model built under the same seed (same initial weights). Contenders:
   engine        `Trainer.run()` on the loaded data, run directory on
   loop          a plain PyTorch DataLoader loop, default Adam, validation each epoch
   loop-fused    the same with Adam(fused=True)
-  lightning, keras (torch backend), skorch: only when installed (`pip install -e ".[bench]"`);
+  lightning (its defaults), lightning-lean (progress bar, logger, checkpointing and summary off),
+  keras (torch backend), skorch: only when installed (`pip install -e ".[bench]"`);
                 skipped with a note otherwise.
 Each contender runs in its own process (peak RSS is that process's), in interleaved rounds;
 the table shows the median seconds, the range, the validation accuracy and the peak RSS.
@@ -59,7 +60,7 @@ WORKLOADS = {
     },
     "digits": None,  # the built-in set and the default config
 }
-PEERS = {"lightning": "lightning", "keras": "keras", "skorch": "skorch"}
+PEERS = {"lightning": "lightning", "lightning-lean": "lightning", "keras": "keras", "skorch": "skorch"}
 CONTENDERS = ["console", "engine", "loop", "loop-fused", *PEERS]
 
 
@@ -112,10 +113,12 @@ def child(contender: str, workload: str, csv_path: Path | None, output_dir: str)
     import torch
 
     from tui_trainer.engine.config import TrainConfig
-    from tui_trainer.engine.datasets import load_dataset
+    from tui_trainer.engine.run_data import prepare_run_data
 
     config = TrainConfig().with_overrides([*settings(workload, csv_path), f"train.output_dir={output_dir}"])
-    data = load_dataset(config.dataset, config.train.seed)
+    # The data as a run loads it, and the config with its `auto` settings (epochs...) decided for it.
+    prepared = prepare_run_data(config)
+    config, data = prepared.config, prepared.data
     if contender == "engine":
         from tui_trainer.engine.trainer import Trainer
 
@@ -135,6 +138,7 @@ def child(contender: str, workload: str, csv_path: Path | None, output_dir: str)
         "loop": plain_loop,
         "loop-fused": plain_loop,
         "lightning": lightning_run,
+        "lightning-lean": lightning_lean_run,
         "keras": keras_run,
         "skorch": skorch_run,
     }[contender]
@@ -177,7 +181,7 @@ def plain_loop(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=F
     return accuracy
 
 
-def lightning_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=False):
+def lightning_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=False, lean=False):
     import lightning as L
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -200,9 +204,21 @@ def lightning_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fuse
 
     train = DataLoader(TensorDataset(x_train, y_train), batch_size=batch, shuffle=True)
     val = DataLoader(TensorDataset(x_val, y_val), batch_size=1024)
-    trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1)  # the defaults users get
+    options = {"max_epochs": epochs, "accelerator": "cpu", "devices": 1}  # the defaults users get
+    if lean:  # what a user tuning for speed turns off
+        options |= {
+            "enable_progress_bar": False,
+            "logger": False,
+            "enable_checkpointing": False,
+            "enable_model_summary": False,
+        }
+    trainer = L.Trainer(**options)
     trainer.fit(Module(), train, val)
     return accuracy_of(model, x_val, y_val)
+
+
+def lightning_lean_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=False):
+    return lightning_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, lean=True)
 
 
 def keras_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=False):
@@ -212,7 +228,8 @@ def keras_run(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=Fa
     hidden = [m.out_features for m in model.modules() if hasattr(m, "out_features")][:-1]
     layers = [keras.layers.Dense(h, activation="relu") for h in hidden]
     n_classes = int(y_train.max()) + 1
-    net = keras.Sequential([keras.Input((x_train.shape[1],)), *layers, keras.layers.Dense(n_classes)])
+    features = int(x_train[0].numel())  # images come as C×H×W: the MLP takes them flat
+    net = keras.Sequential([keras.Input((features,)), *layers, keras.layers.Dense(n_classes)])
     net.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -8,7 +8,6 @@ dataset size) live in `engine.validate`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -152,11 +151,15 @@ def _section(config: TrainConfig, section_name: str) -> Any:
     return getattr(config, section_name)
 
 
-@functools.cache
+_TYPE_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _type_hints(section_type: type) -> dict[str, Any]:
     # Resolving the string annotations is most of a config copy's cost, and the app copies the
     # config on every key typed into the model's fields.
-    return get_type_hints(section_type)
+    if section_type not in _TYPE_HINTS:
+        _TYPE_HINTS[section_type] = get_type_hints(section_type)
+    return _TYPE_HINTS[section_type]
 
 
 def _field_type(section: Any, section_name: str, key: str) -> Any:

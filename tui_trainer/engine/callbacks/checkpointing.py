@@ -16,16 +16,13 @@ the training itself; an in-memory copy costs microseconds.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from tui_trainer.engine.callbacks.base import Callback
 from tui_trainer.engine.checkpoint import save_checkpoint
 from tui_trainer.engine.events import EpochEnd, RunFinished
-from tui_trainer.engine.rundir.atomic import _fsync_dir as fsync_dir
-from tui_trainer.engine.rundir.atomic import atomic_write
+from tui_trainer.engine.rundir.atomic import link_over
 from tui_trainer.engine.rundir.layout import BEST_CHECKPOINT, LAST_CHECKPOINT
 from tui_trainer.engine.training_state import capture_epoch_state, checkpoint_payload
 
@@ -88,24 +85,3 @@ class Checkpointing(Callback):
         trainer.run_dir.sync_metrics()  # metrics.jsonl durable up to the same epoch
         self.pending_last = self.pending_best = None
         self.last_written_at = time.monotonic()
-
-
-def link_over(source: Path, target: Path) -> None:
-    """`target` replaced atomically by a hard link to `source` (the same bytes, already fsynced):
-    last.pt when it holds the best epoch, without serialising and syncing it a second time. Each
-    name is later replaced by a rename, so the other keeps its content."""
-    temp = target.with_name(f".{target.name}.link.tmp")  # removed by RunDirectory.open if left
-    try:
-        temp.unlink(missing_ok=True)
-        os.link(source, temp)
-        os.replace(temp, target)
-    except OSError:  # a file system without hard links: write it out
-        temp.unlink(missing_ok=True)
-        data = source.read_bytes()
-
-        def write(handle: BinaryIO) -> None:
-            handle.write(data)
-
-        atomic_write(target, write)
-        return
-    fsync_dir(target.parent)

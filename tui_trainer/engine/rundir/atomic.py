@@ -53,7 +53,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         if isinstance(exc, OSError):
             raise _naming(exc, path) from exc
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _naming(exc: OSError, path: Path) -> OSError:
@@ -84,7 +84,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     # The rename is durable only once the directory entry is on disk too.
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -96,3 +96,24 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def link_over(source: Path, target: Path) -> None:
+    """`target` replaced atomically by a hard link to `source` (the same bytes, already fsynced):
+    last.pt when it holds the best epoch, without serialising and syncing it a second time. Each
+    name is later replaced by a rename, so the other keeps its content."""
+    temp = target.with_name(f".{target.name}.link.tmp")  # removed by RunDirectory.open if left
+    try:
+        temp.unlink(missing_ok=True)
+        os.link(source, temp)
+        os.replace(temp, target)
+    except OSError:  # a file system without hard links: write it out
+        temp.unlink(missing_ok=True)
+        data = source.read_bytes()
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(data)
+
+        atomic_write(target, write)
+        return
+    fsync_dir(target.parent)
