@@ -106,6 +106,16 @@ def write_csv(workload: str, folder: Path) -> Path | None:
     return path
 
 
+def csv_in_child(workload: str, folder: Path) -> Path | None:
+    """write_csv in a process of its own: building the 60,000-row table in this one would grow it
+    to ~1 GB, and each contender's peak RSS (read by wait4) would start from that."""
+    if WORKLOADS[workload] is None:
+        return None
+    command = [sys.executable, __file__, "--write-csv", workload, "--data-dir", str(folder)]
+    subprocess.run(command, check=True, cwd=REPO)
+    return folder / f"{workload}.csv"
+
+
 # ---- children: one contender, one run, one JSON line -------------------------------------
 
 
@@ -329,7 +339,11 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--output-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--write-csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_csv:
+        write_csv(args.write_csv, Path(args.data_dir))
+        return
     if args.child:
         result = child(args.child, args.workload, Path(args.csv) if args.csv else None, args.output_dir)
         print(json.dumps(result))
@@ -343,7 +357,7 @@ def main() -> None:
         else:
             contenders.append(name)
     for workload in WORKLOADS if args.workload == "all" else [args.workload]:
-        csv_path = write_csv(workload, folder)
+        csv_path = csv_in_child(workload, folder)
         results: dict[str, list[dict]] = {c: [] for c in contenders}
         with tempfile.TemporaryDirectory() as output_dir:
             for round_index in range(args.rounds):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from runs_helpers import numbers_only, read_metrics, read_summary
 
+from tui_trainer.engine.callbacks.checkpointing import ends_within
 from tui_trainer.engine.checkpoint import epochs_done, load_checkpoint
 from tui_trainer.engine.config import ConfigError, TrainConfig
 from tui_trainer.engine.events import EpochEnd
@@ -28,7 +29,8 @@ def epochs_on_disk_during_the_run(config) -> tuple[list[int], str]:
     def listener(event):
         if isinstance(event, EpochEnd):
             (path,) = list_runs(config.train.output_dir)
-            seen.append(epochs_done(load_checkpoint(path.path)))
+            last = path.path / "last.pt"
+            seen.append(epochs_done(load_checkpoint(last)) if last.exists() else None)
             run_dir[:] = [str(path.path)]
 
     finished = Trainer(config, listener).run()
@@ -36,14 +38,24 @@ def epochs_on_disk_during_the_run(config) -> tuple[list[int], str]:
     return seen, run_dir[0]
 
 
-def test_a_long_interval_writes_last_pt_on_the_first_epoch_and_at_the_end_only(tiny_config):
+def test_a_run_shorter_than_the_interval_writes_last_pt_at_the_end_only(tiny_config):
     config = tiny_config("train.epochs=5", "train.checkpoint_every_s=3600")
     seen, run_dir = epochs_on_disk_during_the_run(config)
-    assert seen == [1, 1, 1, 1, 1]
+    assert seen == [None] * 5  # a kill -9 would lose the whole run: seconds, less than the interval
     assert epochs_done(load_checkpoint(run_dir)) == 5
     best = load_checkpoint(Path(run_dir) / "best.pt")
     assert epochs_done(best) == read_summary(run_dir)["best"]["epoch"]
     assert [r["epoch"] for r in read_metrics(run_dir)] == [1, 2, 3, 4, 5]
+
+
+def test_the_first_epoch_is_written_when_the_rest_of_the_run_outlasts_the_interval():
+    def epoch(index, epochs, seconds):
+        return EpochEnd(index, epochs, 1.0, 1.0, None, None, 0.001, seconds, 1.0)
+
+    assert not ends_within(epoch(0, 100_000, 0.01), 30)  # ~1,000 s to go: written (the kill -9 test)
+    assert ends_within(epoch(0, 10, 0.02), 30)  # digits: 0.2 s to go, written at the end only
+    assert not ends_within(epoch(0, 20, 2.0), 30)  # 38 s to go
+    assert ends_within(epoch(9, 10, 100.0), 30)  # the last epoch: the end's write follows at once
 
 
 def test_interval_zero_writes_last_pt_every_epoch(tiny_config):
@@ -80,7 +92,9 @@ def test_kill_9_loses_only_epochs_since_the_last_write_and_resumes_exactly(runs_
         "scheduler.name=none",
         "train.device=cpu",
         "train.n_samples_shown=2",
-        "train.checkpoint_every_s=3600",
+        # Shorter than the 100,000 epochs' minutes, so the first epoch is written; far longer than
+        # the six epochs before the kill.
+        "train.checkpoint_every_s=60",
     ]
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))

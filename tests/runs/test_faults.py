@@ -31,6 +31,9 @@ def run_with_fault_after_epoch_1(config, inject):
     """Run; after epoch 1 is saved, snapshot the files and call `inject(trainer)`: at the first
     forward pass after epoch 1's EpochEnd, which comes after its checkpoint is written."""
     saved = {}
+    # A run longer than the checkpoint interval has its first epoch written (a short one only
+    # at its end); the fault comes in epoch 2, long before this end.
+    config.train.epochs = 100_000
 
     def callback(event):
         if isinstance(event, RunStarted):

@@ -67,7 +67,7 @@ async def test_i_shows_the_model_insides_of_the_run(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("i")
         pane = app.query_one(InsidePane)
-        assert "appear at the first report" in screen_text(app)
+        assert "Model statistics appear at the first epoch" in screen_text(app)
         await train_to_the_end(pilot, "moons")
         await wait_for(pilot, lambda: not pane.stale and pane.history, what="the Inside tab's redraw")
         await pilot.pause(0.1)

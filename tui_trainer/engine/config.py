@@ -7,7 +7,6 @@ dataset size) live in `engine.validate`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -57,7 +56,7 @@ class TrainConfig:
 
     # ---- conversion -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {section.name: _section_record(getattr(self, section.name)) for section in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -142,6 +141,16 @@ class TrainConfig:
 
 
 # ---- helpers ----------------------------------------------------------------------------
+
+
+def _section_record(section: Any) -> dict[str, Any]:
+    # Not `dataclasses.asdict`, which deep-copies every value: the sections hold scalars and flat
+    # lists, and a run records its settings every epoch (the checkpoint's state).
+    record = {}
+    for f in fields(section):
+        value = getattr(section, f.name)
+        record[f.name] = list(value) if isinstance(value, list) else value
+    return record
 
 
 def _section(config: TrainConfig, section_name: str) -> Any:

@@ -112,7 +112,8 @@ class TrainSettings:
     # on CPU, and seconds of compiling before the first step.
     compile: bool = False
     # Seconds between writes of last.pt / best.pt (and fsyncs of metrics.jsonl); 0 = every epoch.
-    # They are always written on the first epoch, at the end, at a stop and before an early stop;
+    # They are always written at the end, at a stop and before an early stop, and on the first epoch
+    # of a run that lasts longer than this;
     # a kill -9 loses at most this many seconds of finished epochs (see docs/runs.md).
     checkpoint_every_s: float = 30.0
     # Batches whose gradients are summed before each optimizer update: an effective batch of

@@ -41,7 +41,10 @@ def capture_epoch_state(trainer: Any, copy: bool = True) -> dict[str, Any]:
         "rng": checkpoint.rng_states(trainer.generator),
         "history_length": len(trainer.history),  # the history only grows: its records are made later
     }
-    return detached_copy(state) if copy else state
+    if copy:  # the config and progress records are new objects already
+        for key in ("state_dict", "optimizer", "scheduler", "callbacks", "rng"):
+            state[key] = detached_copy(state[key])
+    return state
 
 
 def checkpoint_payload(trainer: Any, epoch_state: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +69,15 @@ def detached_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [detached_copy(v) for v in value]
     if isinstance(value, tuple):
+        # Python's RNG state is a tuple of 625 ints: immutable already, and copying it one
+        # element at a time was most of an epoch's state capture.
+        if all(isinstance(v, _IMMUTABLE_SCALARS) for v in value):
+            return value
         return tuple(detached_copy(v) for v in value)
     return value
+
+
+_IMMUTABLE_SCALARS = (int, float, str, bytes, bool, type(None))
 
 
 def restore_training_state(trainer: Any, payload: dict[str, Any]) -> None:

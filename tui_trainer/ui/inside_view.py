@@ -30,7 +30,7 @@ from tui_trainer.inside_tables import (
 )
 from tui_trainer.ui.inside_render import filter_lines, section_table
 
-WAITING = "Model statistics appear at the first report (the end of the first epoch)."
+WAITING = "Model statistics appear at the first epoch's end half a second into the run."
 
 
 def spark_width(width: int) -> int:

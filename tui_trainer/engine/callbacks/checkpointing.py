@@ -2,7 +2,8 @@
 
 Each finished epoch's training state is captured (a CPU copy of its tensors, so later steps do not
 change it) and written to last.pt when the interval has passed since the previous write, on the
-first epoch, and at the run's end whatever its status (completed, stopped by the user or a signal,
+first epoch (unless the rest of the run, at that epoch's pace, ends within the interval), and at
+the run's end whatever its status (completed, stopped by the user or a signal,
 early stopped, failed): the files then hold the newest finished epoch (or the initial state, for a
 run stopped in its first epoch). The best epoch's state is
 kept the same way and written to best.pt with last.pt (last.pt is then a hard link to it when
@@ -29,15 +30,16 @@ from tui_trainer.engine.training_state import capture_epoch_state, checkpoint_pa
 
 class Checkpointing(Callback):
     def __init__(self) -> None:
-        self.last_written_at = -float("inf")  # time.monotonic() of the last write of last.pt
+        self.last_written_at = 0.0  # time.monotonic() of the last write of last.pt, or of the start
         self.pending_last: dict[str, Any] | None = None  # a finished epoch's state not yet on disk
         self.pending_best: dict[str, Any] | None = None
 
     def on_run_start(self, trainer: Any) -> None:
         # A run stopped in its first epoch can be resumed too: the initial state waits in memory
-        # and is written at the end. Only a kill -9 in the first epoch leaves no last.pt, and it
-        # loses nothing a fresh start would not redo.
+        # and is written at the end. Only a kill -9 before the first write leaves no last.pt: in
+        # the first epoch, or anywhere in a run shorter than the interval.
         # Under torchrun every rank takes part in the capture (a collective); rank 0 keeps it.
+        self.last_written_at = time.monotonic()  # the interval counts from the (re)start
         if trainer.progress.start_epoch == 0:
             state = self._capture(trainer, copy=True)
             if trainer.run_dir is not None:
@@ -48,7 +50,10 @@ class Checkpointing(Callback):
             self._capture(trainer, copy=False)  # under torchrun: this rank's part of a collective
             return
         every = trainer.config.train.checkpoint_every_s
-        first_epoch = epoch.epoch == trainer.progress.start_epoch
+        # The first epoch is written so a long run can be resumed early on; a run whose remaining
+        # epochs end within the interval anyway is written at its end only (a kill -9 then loses
+        # no more than the interval allows, and short runs do not pay for two writes).
+        first_epoch = epoch.epoch == trainer.progress.start_epoch and not ends_within(epoch, every)
         due = every <= 0 or first_epoch or time.monotonic() - self.last_written_at >= every
         state = self._capture(trainer, copy=not due)
         best = state if epoch.improved else self.pending_best  # a new best val loss is finite
@@ -85,3 +90,8 @@ class Checkpointing(Callback):
         trainer.run_dir.sync_metrics()  # metrics.jsonl durable up to the same epoch
         self.pending_last = self.pending_best = None
         self.last_written_at = time.monotonic()
+
+
+def ends_within(epoch: EpochEnd, seconds: float) -> bool:
+    """Whether the epochs left after `epoch`, at its pace, take less than `seconds`."""
+    return (epoch.epochs - epoch.epoch - 1) * epoch.seconds < seconds

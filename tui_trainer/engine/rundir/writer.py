@@ -4,6 +4,7 @@ atomically. The names and what each file holds are `layout`'s."""
 from __future__ import annotations
 
 import errno
+import functools
 import importlib.metadata
 import json
 import os
@@ -168,16 +169,24 @@ def _drop_model_stats_after(path: Path, epochs: int) -> None:
         atomic_write_text(path, "".join(line + "\n" for line in kept))
 
 
-def environment_info() -> dict[str, str]:
+@functools.cache
+def _environment() -> tuple[tuple[str, str], ...]:
+    # Reading installed packages' metadata takes milliseconds a package; it does not change while
+    # the process runs (a sweep or search trains many runs in one).
     info = {"python": platform.python_version(), "torch": torch.__version__}
-    # Read from the installed metadata: importing torchvision just for its version costs a second.
     for package in ("tui-trainer", "torchvision", "numpy"):
         try:
             info[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             info[package] = "not installed"
     info["platform"] = platform.platform()
-    return info
+    return tuple(info.items())
+
+
+def environment_info() -> dict[str, str]:
+    """Versions for summary.json, from the installed metadata (importing torchvision just for its
+    version would cost a second)."""
+    return dict(_environment())
 
 
 def create_sweep_dir(root: Path, prefix: str = SWEEP_PREFIX) -> Path:
