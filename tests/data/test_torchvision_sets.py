@@ -31,8 +31,15 @@ MNIST_FAMILY = [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST"), ("kmnist"
 def test_mnist_family_trains_one_epoch_in_batch_mode(tmp_path, name, class_name):
     data_dir, out = tmp_path / "data", tmp_path / "runs"
     write_mnist_family(data_dir, class_name, n_train=300, n_test=100)
-    result = run_cli(*batch_args(name, data_dir, out, "dataset.batch_size=32"))
-    assert result.returncode == 0, result.stderr
+    if name == "mnist":  # the console script once; its siblings differ only in their loader
+        result = run_cli(*batch_args(name, data_dir, out, "dataset.batch_size=32"))
+        assert result.returncode == 0, result.stderr
+    else:
+        settings = [f"dataset.name={name}", f"dataset.data_dir={data_dir}", f"train.output_dir={out}"]
+        config = TrainConfig().with_overrides(
+            [*settings, "train.epochs=1", "model.hidden=16", "train.device=cpu", "dataset.batch_size=32"]
+        )
+        assert run_batch(config, console=Console(file=io.StringIO(), width=120)) == 0
     run = single_run_dir(out)
     info = summary(run)
     assert info["status"] == "completed"
