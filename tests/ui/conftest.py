@@ -48,8 +48,7 @@ def static_text(app, selector) -> str:
 
 
 def field_error(app, key) -> str:
-    field = app.query_one(SetupColumn).field(key)
-    return str(field.query_one(".field-error", Static).render())
+    return app.query_one(SetupColumn).field(key).error_text
 
 
 def meta_loaded(app, name):

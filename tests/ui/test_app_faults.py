@@ -86,7 +86,7 @@ def shown_messages(app) -> str:
     texts = [str(app.query_one("#problems", Static).render())]
     for field in app.query(Field):
         if field.display:
-            texts.append(str(field.query_one(".field-error", Static).render()))
+            texts.append(field.error_text)
     return "\n".join(texts)
 
 
