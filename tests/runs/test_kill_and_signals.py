@@ -50,7 +50,7 @@ def test_sigkill_during_checkpoint_writes_always_leaves_a_loadable_last_pt(tmp_p
     save_checkpoint(last, {"format": 1, "epoch": 0})
     rng = random.Random(1234)
     epochs_seen = []
-    for _ in range(5):
+    for _ in range(3):  # each kill lands at a random point of the write loop
         child = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(last)], stdout=subprocess.PIPE, env=child_env(), text=True
         )
