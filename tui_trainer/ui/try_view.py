@@ -51,7 +51,12 @@ class TryPane(Vertical):
     TryPane #try-side { width: 36; height: auto; padding: 0 1; }  /* RESULT_WIDTH + padding */
     TryPane #try-keys { color: $text-muted; margin: 1 0 0 0; }
     """
-    BINDINGS = [Binding("n", "sample", "Sample", tooltip="Try: start from a sample of the latest evaluation")]
+    # Not in the footer: at 80 columns it pushed "q Quit" off; the tab's own hint line names `n`.
+    BINDINGS = [
+        Binding(
+            "n", "sample", "Sample", show=False, tooltip="Try: start from a sample of the latest evaluation"
+        )
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
