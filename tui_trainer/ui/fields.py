@@ -60,8 +60,8 @@ class ChoiceSelect(Select[str]):
 
 class Field(Container):
     # A grid, not a Horizontal row inside a Vertical, and the error line made only when the field
-    # first has one: the setup column has ~57 fields, and every widget in it is styled and laid
-    # out again on each key typed (2 widgets fewer a field: 0.22× less mount time, 0.3× less a key).
+    # first has one: the setup column has ~57 fields, and every widget in it is styled when the
+    # app starts and laid out again on each key typed.
     DEFAULT_CSS = """
     Field { height: auto; layout: grid; grid-size: 2; grid-columns: 11 1fr; grid-rows: auto; }
     Field > .field-error { column-span: 2; }
