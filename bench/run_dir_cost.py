@@ -1,10 +1,17 @@
 """What the run directory costs: `Trainer.run()` with it (write_run_dir=True) against without.
 
 Interleaved rounds on the same pre-loaded data, median and range of the wall time of `run()` and
-of its training batches alone (`progress.train_seconds`), and the ratios. Workloads: spirals
+of its training batches alone (`progress.train_seconds`), and two ratios to "off": of the medians,
+and the median of each round's own ratio ("paired"). Workloads: spirals
 1,000 rows × 100 epochs (MLP 64-32, batch 32: the small-data case where per-epoch writes used to
 cost as much as training) and the digits default. A third contender writes a checkpoint every
-epoch (`train.checkpoint_every_s=0`, the old behaviour) for comparison. Run by hand:
+epoch (`train.checkpoint_every_s=0`, the old behaviour) for comparison.
+
+Every contender has an event listener, as every run of the app, `--batch`, a sweep or a search
+has: a listener makes the trainer collect the model statistics of the Inside tab, which a run
+without listener or run directory skips. Their cost is the same with or without the run directory
+and is measured by bench/model_stats_cost.py; `--no-listener` leaves it out of "off" only (the
+engine API used bare). Run by hand:
 
     python bench/run_dir_cost.py                 # 5 rounds
     python bench/run_dir_cost.py --rounds 9 --workload spirals
@@ -45,11 +52,15 @@ CONTENDERS = {
 NO_FSYNC = "every epoch, no fsync"
 
 
+def ignore(event: object) -> None:
+    """The listener every contender has (see the module's docstring)."""
+
+
 def one_run(
-    settings: list[str], data, write_run_dir: bool, output_dir: str, fsync: bool = True
+    settings: list[str], data, write_run_dir: bool, output_dir: str, fsync: bool = True, listen: bool = True
 ) -> tuple[float, float, Trainer]:
     config = TrainConfig().with_overrides([*settings, "train.device=cpu", f"train.output_dir={output_dir}"])
-    trainer = Trainer(config, data=data, write_run_dir=write_run_dir)
+    trainer = Trainer(config, ignore if listen else None, data=data, write_run_dir=write_run_dir)
     real_fsync = os.fsync
     if not fsync:
         os.fsync = lambda fd: None
@@ -86,6 +97,9 @@ def main() -> None:
         help="torch threads per process (0: torch's default); 1 steadies a shared machine",
     )
     parser.add_argument("--diagnose", action="store_true", help=f"add the contender '{NO_FSYNC}'")
+    parser.add_argument(
+        "--no-listener", action="store_true", help="no event listener for 'off' (no model statistics there)"
+    )
     args = parser.parse_args()
     contenders = dict(CONTENDERS)
     if args.diagnose:
@@ -111,16 +125,24 @@ def main() -> None:
                 for contender in names[shift:] + names[:shift]:
                     write, extra = contenders[contender]
                     fsync = contender != NO_FSYNC
-                    wall, train_seconds, last = one_run([*settings, *extra], data, write, output_dir, fsync)
+                    listen = write or not args.no_listener
+                    run = one_run([*settings, *extra], data, write, output_dir, fsync, listen)
+                    wall, train_seconds, last = run
                     walls[contender].append(wall)
                     trains[contender].append(train_seconds)
         print(f"\n{name}  ({args.rounds} interleaved rounds; median (min–max))")
-        print(f"  {'run directory':18} {'run() wall':>26} {'training batches':>26}  ratio to off")
+        header = (
+            f"{'run directory':18} {'run() wall':>26} {'training batches':>26}  {'to off':>7}  {'paired':>7}"
+        )
+        print(f"  {header}")
         off = statistics.median(walls["off"])
         for contender in contenders:
             ratio = statistics.median(walls[contender]) / off
+            # The median of each round's own ratio: a round's runs follow each other closely, so
+            # the machine's drift from round to round cancels out of it.
+            paired = statistics.median(w / o for w, o in zip(walls[contender], walls["off"], strict=True))
             wall, batches = describe(walls[contender]), describe(trains[contender])
-            print(f"  {contender:18} {wall:>26} {batches:>26}  {ratio:.3f}×", flush=True)
+            print(f"  {contender:18} {wall:>26} {batches:>26}  {ratio:6.3f}×  {paired:6.3f}×", flush=True)
         if last is not None:
             print(f"  in-memory copy of the training state: {snapshot_cost(last) * 1e6:.0f} µs per epoch")
 

@@ -1,7 +1,9 @@
 """A resumed CPU run with a fixed seed reproduces the uninterrupted run's metrics exactly."""
 
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 from runs_helpers import numbers_only, read_metrics, read_summary
 
@@ -9,6 +11,7 @@ from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, RunStarted
 from tui_trainer.engine.trainer import Trainer
+from tui_trainer.engine.training_state import capture_epoch_state, checkpoint_payload
 
 
 class StopAfterPolls(TrainingControl):
@@ -121,6 +124,21 @@ def test_checkpoints_hold_the_full_training_state(tiny_config):
     assert set(payload["rng"]) >= {"torch", "generator", "python", "numpy"}
     assert len(payload["history"]) == 2
     assert payload["optimizer"]["state"], "Adam moments must be saved"
+
+
+def test_an_epochs_state_keeps_its_generators_and_reads_the_host_ones_when_written(tiny_config):
+    trainer = Trainer(tiny_config("train.epochs=1"))
+    trainer.run()
+    state = capture_epoch_state(trainer)
+    torch_state = torch.get_rng_state()
+    torch.rand(100)  # training goes on: the epoch's record keeps its own torch state
+    random.seed(7)
+    np.random.seed(7)  # nothing in training draws from these: they are read at writing
+    payload = checkpoint_payload(trainer, state)
+    assert torch.equal(payload["rng"]["torch"], torch_state)
+    assert payload["rng"]["python"] == random.getstate()
+    numpy_keys = np.random.get_state(legacy=True)[1]
+    assert np.array_equal(payload["rng"]["numpy"]["keys"].numpy(), numpy_keys.astype(np.int64))
 
 
 def test_early_stopping_keeps_best_pt_at_the_lowest_validation_loss(tiny_config):

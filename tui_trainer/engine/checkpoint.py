@@ -65,12 +65,26 @@ class CheckpointError(ConfigError):
 
 
 def rng_states(generator: torch.Generator) -> dict[str, Any]:
+    """Every random number generator's state: torch's (`torch_rng_states`) and the host's."""
+    return {**torch_rng_states(generator), **host_rng_states()}
+
+
+def torch_rng_states(generator: torch.Generator) -> dict[str, Any]:
+    """The generators training draws from: torch's global ones (dropout, initialisation) and the
+    run's own (shuffling, augmentation). Each getter returns a copy."""
+    states: dict[str, Any] = {"torch": torch.get_rng_state(), "generator": generator.get_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def host_rng_states() -> dict[str, Any]:
+    """Python's and numpy's global generators: nothing in training draws from them, but a
+    resume puts them back too, for code that might."""
     numpy_state = np.random.get_state(legacy=True)
     assert isinstance(numpy_state, tuple)  # legacy=True: the (kind, keys, pos, has_gauss, cached) form
     kind, keys, pos, has_gauss, cached = numpy_state
-    states: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "generator": generator.get_state(),
+    return {
         "python": random.getstate(),
         # Stored as tensors and plain numbers so checkpoints load with weights_only=True.
         "numpy": {
@@ -81,9 +95,6 @@ def rng_states(generator: torch.Generator) -> dict[str, Any]:
             "cached": float(cached),
         },
     }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        states["cuda"] = torch.cuda.get_rng_state_all()
-    return states
 
 
 def restore_rng_states(states: dict[str, Any], generator: torch.Generator) -> None:

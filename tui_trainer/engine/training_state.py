@@ -38,11 +38,14 @@ def capture_epoch_state(trainer: Any, copy: bool = True) -> dict[str, Any]:
         "scheduler": trainer.scheduler.state_dict() if trainer.scheduler is not None else None,
         "progress": trainer.progress.state_dict(),
         "callbacks": {c.state_key: state for c in trainer.callbacks if (state := c.state_dict())},
-        "rng": checkpoint.rng_states(trainer.generator),
+        # Python's and numpy's generators (a fifth of a capture) are read when it is written.
+        "rng": checkpoint.torch_rng_states(trainer.generator),
         "history_length": len(trainer.history),  # the history only grows: its records are made later
     }
-    if copy:  # the config and progress records are new objects already
-        for key in ("state_dict", "optimizer", "scheduler", "callbacks", "rng"):
+    if copy:
+        # The config, progress and RNG records are new objects already (each RNG getter returns
+        # a copy); the rest refers to tensors and dicts that the next steps change in place.
+        for key in ("state_dict", "optimizer", "scheduler", "callbacks"):
             state[key] = detached_copy(state[key])
     return state
 
@@ -50,6 +53,7 @@ def capture_epoch_state(trainer: Any, copy: bool = True) -> dict[str, Any]:
 def checkpoint_payload(trainer: Any, epoch_state: dict[str, Any]) -> dict[str, Any]:
     """A whole last.pt / best.pt payload from an epoch's `capture_epoch_state`."""
     state = dict(epoch_state)
+    state["rng"] = {**checkpoint.host_rng_states(), **state["rng"]}
     history = trainer.history[: state.pop("history_length")]
     return {
         "format": checkpoint.CHECKPOINT_FORMAT,
@@ -69,15 +73,8 @@ def detached_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [detached_copy(v) for v in value]
     if isinstance(value, tuple):
-        # Python's RNG state is a tuple of 625 ints: immutable already, and copying it one
-        # element at a time was most of an epoch's state capture.
-        if all(isinstance(v, _IMMUTABLE_SCALARS) for v in value):
-            return value
         return tuple(detached_copy(v) for v in value)
     return value
-
-
-_IMMUTABLE_SCALARS = (int, float, str, bytes, bool, type(None))
 
 
 def restore_training_state(trainer: Any, payload: dict[str, Any]) -> None:

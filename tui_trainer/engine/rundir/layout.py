@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CONFIG_FILE = "config.toml"
@@ -75,16 +76,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or "run"
 
 
-def run_dir_names(name: str, stamp: str) -> list[str]:
+def run_dir_names(name: str, stamp: str) -> Iterator[str]:
     """The names a run called `name` started at `stamp` tries, in order, until one is free."""
-    base = f"{stamp}-{slug(name)}"
-    return [base] + [f"{base}-{attempt}" for attempt in range(2, 1000)]
+    return _numbered(f"{stamp}-{slug(name)}")
 
 
-def sweep_dir_names(stamp: str, prefix: str = SWEEP_PREFIX) -> list[str]:
+def sweep_dir_names(stamp: str, prefix: str = SWEEP_PREFIX) -> Iterator[str]:
     """The names a sweep (or, with SEARCH_PREFIX, a search) started at `stamp` tries, in order."""
-    base = f"{prefix}{stamp}"
-    return [base] + [f"{base}-{attempt}" for attempt in range(2, 1000)]
+    return _numbered(f"{prefix}{stamp}")
+
+
+def _numbered(base: str) -> Iterator[str]:
+    yield base
+    for attempt in range(2, 1000):
+        yield f"{base}-{attempt}"
 
 
 def find_run_dir(parent: Path, name: str) -> Path | None:

@@ -47,6 +47,7 @@ class RunDirectory:
         self.metrics: list[dict[str, Any]] = []
         self.lock = lock
         self._metrics_file: Any = None  # metrics.jsonl open for appending, from the first epoch
+        self._metrics_synced = True  # no line appended since the last fsync
         self._stats_file: Any = None  # model_stats.jsonl, likewise
 
     def close(self) -> None:
@@ -118,6 +119,7 @@ class RunDirectory:
             self._metrics_file = open(self.path / METRICS_FILE, "a", encoding="utf-8")  # noqa: SIM115
         self._metrics_file.write(json.dumps(record) + "\n")
         self._metrics_file.flush()
+        self._metrics_synced = False
 
     def append_model_stats(self, record: dict[str, Any]) -> None:
         # Appended and flushed like metrics.jsonl, but never fsynced: the statistics describe the
@@ -129,9 +131,10 @@ class RunDirectory:
 
     def sync_metrics(self) -> None:
         """metrics.jsonl on disk up to the newest line (called with each checkpoint write and at the end)."""
-        if self._metrics_file is not None:
+        if self._metrics_file is not None and not self._metrics_synced:
             self._metrics_file.flush()
             os.fsync(self._metrics_file.fileno())
+            self._metrics_synced = True
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_text(self.path / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
