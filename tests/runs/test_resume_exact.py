@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from runs_helpers import numbers_only, read_metrics, read_summary
 
-from tui_trainer.engine.checkpoint import load_checkpoint, save_checkpoint
+from tui_trainer.engine.checkpoint import load_checkpoint, restore_rng_states, rng_states, save_checkpoint
 from tui_trainer.engine.control import TrainingControl
 from tui_trainer.engine.events import EpochEnd, RunStarted
 from tui_trainer.engine.trainer import Trainer
@@ -136,9 +136,23 @@ def test_an_epochs_state_keeps_its_generators_and_reads_the_host_ones_when_writt
     np.random.seed(7)  # nothing in training draws from these: they are read at writing
     payload = checkpoint_payload(trainer, state)
     assert torch.equal(payload["rng"]["torch"], torch_state)
-    assert payload["rng"]["python"] == random.getstate()
+    version, words, gauss = payload["rng"]["python"]
+    assert (version, tuple(words.tolist()), gauss) == random.getstate()
     numpy_keys = np.random.get_state(legacy=True)[1]
     assert np.array_equal(payload["rng"]["numpy"]["keys"].numpy(), numpy_keys.astype(np.int64))
+
+
+def test_pythons_generator_comes_back_from_either_layout():
+    generator = torch.Generator()
+    random.seed(3)
+    states = rng_states(generator)
+    expected = [random.random() for _ in range(3)]
+    version, words, gauss = states["python"]
+    older = dict(states, python=(version, tuple(words.tolist()), gauss))  # a tuple of ints, as before
+    for saved in (states, older):
+        random.seed(99)
+        restore_rng_states(saved, generator)
+        assert [random.random() for _ in range(3)] == expected
 
 
 def test_early_stopping_keeps_best_pt_at_the_lowest_validation_loss(tiny_config):

@@ -84,8 +84,11 @@ def host_rng_states() -> dict[str, Any]:
     numpy_state = np.random.get_state(legacy=True)
     assert isinstance(numpy_state, tuple)  # legacy=True: the (kind, keys, pos, has_gauss, cached) form
     kind, keys, pos, has_gauss, cached = numpy_state
+    version, words, gauss = random.getstate()
     return {
-        "python": random.getstate(),
+        # Its 625 words as one tensor: pickled one int at a time, they were half of a small
+        # model's checkpoint write.
+        "python": (version, torch.tensor(words, dtype=torch.int64), gauss),
         # Stored as tensors and plain numbers so checkpoints load with weights_only=True.
         "numpy": {
             "kind": kind,
@@ -102,7 +105,10 @@ def restore_rng_states(states: dict[str, Any], generator: torch.Generator) -> No
     generator.set_state(states["generator"])
     python = states.get("python")
     if python is not None:
-        random.setstate((python[0], tuple(python[1]), python[2]))
+        words = python[1]  # a tensor, or a tuple of ints in checkpoints written before
+        random.setstate(
+            (python[0], tuple(words.tolist() if isinstance(words, torch.Tensor) else words), python[2])
+        )
     numpy_state = states.get("numpy")
     if numpy_state is not None:
         np.random.set_state(
