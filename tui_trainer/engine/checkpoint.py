@@ -86,8 +86,8 @@ def host_rng_states() -> dict[str, Any]:
     kind, keys, pos, has_gauss, cached = numpy_state
     version, words, gauss = random.getstate()
     return {
-        # Its 625 words as one tensor: pickled one int at a time, they were half of a small
-        # model's checkpoint write.
+        # Its 625 words as one tensor: pickling them one int at a time outweighed a small
+        # model's weights.
         "python": (version, torch.tensor(words, dtype=torch.int64), gauss),
         # Stored as tensors and plain numbers so checkpoints load with weights_only=True.
         "numpy": {
