@@ -39,7 +39,7 @@ def capture_epoch_state(trainer: Any, copy: bool = True) -> dict[str, Any]:
         "progress": trainer.progress.state_dict(),
         "callbacks": {c.state_key: state for c in trainer.callbacks if (state := c.state_dict())},
         # Python's and numpy's generators, which training never draws from, are read when the
-        # state is written (`checkpoint_payload`): reading numpy's costs more than all of these.
+        # state is written (`checkpoint_payload`): reading numpy's is slow.
         "rng": checkpoint.torch_rng_states(trainer.generator),
         "history_length": len(trainer.history),  # the history only grows: its records are made later
     }
