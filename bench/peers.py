@@ -152,6 +152,9 @@ def child(contender: str, workload: str, csv_path: Path | None, output_dir: str)
         "keras": keras_run,
         "skorch": skorch_run,
     }[contender]
+    # Lightning's defaults write logs and checkpoints under the working directory: the child's
+    # own output folder, so they are removed with it and never land in the repository.
+    os.chdir(output_dir)
     started = time.perf_counter()
     fused = contender == "loop-fused"
     accuracy = runner(model, x_train, y_train, x_val, y_val, epochs, batch, lr, fused=fused)
